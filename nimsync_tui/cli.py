@@ -1,0 +1,137 @@
+"""The ``nimsync-tui`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from scenarios import IMPLEMENTATIONS, SCENARIOS
+
+from . import __version__
+from .config import DEFAULT_INTERVAL_S, Overrides, plan_runs
+from .errors import NimsyncError, RunnerError
+from .record import Recorder, prepare_output
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+"""A load failed while running."""
+EXIT_USAGE = 2
+"""Bad options or input; nothing was run."""
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, not argparse's usage block: the user needs the reason.
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, also used to render ``--help``."""
+    p = _Parser(
+        prog="nimsync-tui",
+        description="Live benchmark monitor for Trio async channels. "
+        "Runs the nimsync suite's load scenarios in a separate process and records "
+        "HDR latency histograms, throughput and memory.",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    p.add_argument("--record", metavar="DIR", type=Path,
+                   help="run headless and write run.hlog, results.json, intervals.csv "
+                   "and <scenario>.hgrm into DIR")
+    p.add_argument("--pattern", metavar="GLOB", default="*",
+                   help="run the scenarios whose name matches GLOB (default: all)")
+    length = p.add_mutually_exclusive_group()
+    length.add_argument("--duration", metavar="S", type=float,
+                        help="measure each scenario continuously for S seconds")
+    length.add_argument("--iterations", metavar="N", type=int,
+                        help="measure N operations per scenario (default: the suite's count)")
+    p.add_argument("--interval", metavar="S", type=float, default=DEFAULT_INTERVAL_S,
+                   help=f"seconds per histogram interval (default {DEFAULT_INTERVAL_S})")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the files of an earlier recording in DIR")
+    load = p.add_argument_group("load parameters (each applies to the scenarios that have it)")
+    load.add_argument("--impl", choices=IMPLEMENTATIONS,
+                      help="nimsync: this project's channels; trio: trio.open_memory_channel")
+    load.add_argument("--capacity", metavar="N", type=int, help="channel capacity (0: rendezvous)")
+    load.add_argument("--producers", metavar="N", type=int, help="producer tasks")
+    load.add_argument("--consumers", metavar="N", type=int, help="consumer tasks")
+    load.add_argument("--warmup", metavar="N", type=int, help="warm-up operations, not measured")
+    load.add_argument("--yield-every", metavar="N", type=int,
+                      help="our channel checkpoints every N operations (1: Trio's convention)")
+    load.add_argument("--sample-every", metavar="N", type=int,
+                      help="throughput scenarios time one item or batch in N")
+    return p
+
+
+def list_scenarios(out: TextIO) -> None:
+    """Print one line per scenario."""
+    width = max(len(name) for name in SCENARIOS)
+    for name, scenario in SCENARIOS.items():
+        print(f"{name:<{width}}  {scenario.summary}", file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    if args.list:
+        list_scenarios(sys.stdout)
+        return EXIT_OK
+    try:
+        specs = plan_runs(
+            args.pattern,
+            Overrides(
+                impl=args.impl, capacity=args.capacity, producers=args.producers,
+                consumers=args.consumers, iterations=args.iterations, warmup=args.warmup,
+                yield_every=args.yield_every, sample_every=args.sample_every,
+            ),
+            interval_s=args.interval,
+            duration_s=args.duration,
+        )
+        if args.record is None:
+            raise NimsyncError(
+                "the interactive monitor is not part of this release yet; "
+                "record headless with --record DIR"
+            )
+        prepare_output(args.record, specs, overwrite=args.overwrite)
+        progress = _Progress(sys.stderr)
+        recorder = Recorder(args.record, specs, progress)
+        results = recorder.run()
+    except RunnerError as exc:
+        print(f"nimsync-tui: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except NimsyncError as exc:
+        print(f"nimsync-tui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    progress.done()
+    for r in results:
+        print(
+            f"{r.name:<18} {r.operations:>12,} {r.operation}s in {r.duration_s:7.3f} s  "
+            f"{r.throughput_ops_s:>14,.0f} ops/s  p50 {r.latency_ns.p50 / 1e3:.3f} µs  "
+            f"p99 {r.latency_ns.p99 / 1e3:.3f} µs  [{r.status}]"
+        )
+    print(f"recorded in {args.record}")
+    return EXIT_INTERRUPTED if recorder.interrupted else EXIT_OK
+
+
+class _Progress:
+    """One status line on stderr: rewritten in place on a terminal, appended otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._tty = stream.isatty()
+
+    def __call__(self, line: str) -> None:
+        if self._tty:
+            self._stream.write("\r\x1b[K" + line)
+        else:
+            self._stream.write(line + "\n")
+        self._stream.flush()
+
+    def done(self) -> None:
+        """End the in-place line so what follows starts on a fresh one."""
+        if self._tty:
+            self._stream.write("\n")
+            self._stream.flush()

@@ -1,0 +1,154 @@
+"""What crosses the pipe from the runner process: events, and their wire form.
+
+The runner's stdout is a valid HdrHistogram interval log (format 1.3): each
+interval is a ``Tag=`` histogram line followed by a ``#`` comment line that
+holds one JSON object with everything else about that interval. A log tool
+skips the comments; :class:`StreamParser` joins the two back into one
+immutable :class:`IntervalRecord`. Errors travel as an event too, because
+Trio's exception-group tracebacks are no format to scrape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar, Union
+
+from .errors import RunnerError
+
+_HISTOGRAM_LINE = re.compile(
+    r"Tag=(?P<tag>[^,]*),(?P<start>[\d.]+),(?P<length>[\d.]+),(?P<max>[\d.]+),(?P<payload>\S+)$"
+)
+_BASE_TIME = re.compile(r"#\[BaseTime: *([\d.]+) ")
+
+
+@dataclass(frozen=True, slots=True)
+class RunStarted:
+    """The runner is up and about to warm up."""
+
+    kind: ClassVar[str] = "started"
+    scenario: str
+    """Scenario name, also the histogram tag."""
+    measures: str
+    """What each histogram value is."""
+    operation: str
+    """What one counted operation is."""
+    params: dict[str, Any]
+    """The scenario's parameters as run."""
+    interval_s: float
+    """Seconds between interval records."""
+    pid: int
+    """The runner's process id."""
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalRecord:
+    """One interval of load: its histogram and the process's vital signs."""
+
+    kind: ClassVar[str] = "interval"
+    tag: str
+    """Scenario name."""
+    phase: str
+    """``warmup`` or ``measure``."""
+    start_s: float
+    """Interval start, seconds since the runner's base time."""
+    length_s: float
+    """Interval length in seconds."""
+    ops: int
+    """Operations completed in this interval."""
+    total_ops: int
+    """Operations completed in this phase so far."""
+    overflow: int
+    """Samples outside the histogram's range (not in the histogram, never dropped silently)."""
+    rss_bytes: int
+    """Resident set size of the runner at the interval's end."""
+    cpu_percent: float
+    """The runner's CPU use over the interval (100 = one core)."""
+    allocated_blocks: int
+    """Python heap blocks allocated (``sys.getallocatedblocks``)."""
+    gc_collections: tuple[int, ...]
+    """Garbage collections so far, per generation."""
+    histogram: str = ""
+    """The interval's compressed histogram, base64 as in the log (values in ns)."""
+
+    @property
+    def ops_per_s(self) -> float:
+        """Throughput over the interval."""
+        return self.ops / self.length_s if self.length_s > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RunEnded:
+    """The runner finished its phases, or was stopped, and flushed everything."""
+
+    kind: ClassVar[str] = "ended"
+    status: str
+    """``completed`` (ran its iterations or duration) or ``stopped`` (stdin closed)."""
+    total_ops: int
+    """Operations in the measured phase."""
+    measured_s: float
+    """Length of the measured phase in seconds."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunFailed:
+    """The scenario raised; the message is one line a user can read."""
+
+    kind: ClassVar[str] = "failed"
+    message: str
+
+
+Event = Union[RunStarted, IntervalRecord, RunEnded, RunFailed]
+_EVENT_TYPES: dict[str, type[Event]] = {
+    t.kind: t for t in (RunStarted, IntervalRecord, RunEnded, RunFailed)
+}
+
+
+def event_comment(event: Event) -> str:
+    """The ``#`` comment line (without newline) that carries ``event``.
+
+    An interval's histogram is not repeated here: it is on the log line before.
+    """
+    fields = dataclasses.asdict(event)
+    fields.pop("histogram", None)
+    return "#" + json.dumps({"event": event.kind, **fields}, separators=(",", ":"))
+
+
+class StreamParser:
+    """Turns the runner's output, line by line, back into events."""
+
+    def __init__(self) -> None:
+        self.base_time_s: float | None = None
+        """The runner's BaseTime, once its header has been read."""
+        self._pending: tuple[str, str] | None = None
+
+    def feed(self, line: str) -> Event | None:
+        """Parse one line; return the event it completes, if any."""
+        line = line.rstrip("\r\n")
+        if line.startswith("#{"):
+            return self._event(line[1:])
+        if line.startswith("Tag="):
+            match = _HISTOGRAM_LINE.match(line)
+            if match is None:
+                raise RunnerError(f"runner wrote a malformed histogram line: {line[:80]!r}")
+            self._pending = (match["tag"], match["payload"])
+            return None
+        if (match := _BASE_TIME.match(line)) is not None:
+            self.base_time_s = float(match[1])
+        return None
+
+    def _event(self, text: str) -> Event:
+        try:
+            raw = json.loads(text)
+            event_type = _EVENT_TYPES[raw.pop("event")]
+            if event_type is IntervalRecord:
+                if self._pending is None or self._pending[0] != raw["tag"]:
+                    raise RunnerError("runner wrote an interval record without its histogram line")
+                raw["histogram"] = self._pending[1]
+                raw["gc_collections"] = tuple(raw["gc_collections"])
+                self._pending = None
+            return event_type(**raw)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RunnerError(f"runner wrote an unreadable event ({exc}): {text[:80]!r}") from None

@@ -1,0 +1,177 @@
+"""The load process: one scenario under ``trio.run``, reporting on stdout.
+
+Started by the CLI as ``python -m nimsync_tui.runner SPEC_JSON``. The load
+gets a process of its own so that neither the UI's frames nor its event
+loop sit between two channel operations (DESIGN.md measured the cost), and so
+that a crashing load cannot take the monitor down with it.
+
+Protocol: stdout is an HdrHistogram interval log with one JSON event per
+``#`` comment (see :mod:`nimsync_tui.protocol`). Closing the runner's stdin
+asks it to stop: it cancels the load, reports the last partial interval and
+an ``ended`` event, and exits 0. A failing scenario ends with a ``failed``
+event and exit status 1.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from dataclasses import asdict
+from typing import TextIO
+
+import trio
+
+from scenarios import SCENARIOS, Load, Scenario
+
+from .config import RunSpec
+from .errors import NimsyncError
+from .hlog import HlogWriter
+from .probe import Probe
+from .protocol import Event, IntervalRecord, RunEnded, RunFailed, RunStarted, event_comment
+from .resources import ResourceSampler
+
+
+class _Reporter:
+    """Closes intervals: takes the probe's histogram and writes both log lines."""
+
+    def __init__(self, out: TextIO, scenario: Scenario, load: Load, probe: Probe) -> None:
+        self._out = out
+        self._writer = HlogWriter(out)
+        self._tag = scenario.name
+        self._load = load
+        self._probe = probe
+        self._resources = ResourceSampler()
+        self._base_perf = time.perf_counter()
+        self._writer.write_header(time.time())
+        self.phase = "warmup"
+        self._interval_start = self._base_perf
+        self._phase_start = self._base_perf
+        self._ops_at_start = 0
+
+    def emit(self, event: Event) -> None:
+        self._writer.write_comment(event_comment(event)[1:])
+        self._out.flush()
+
+    def close_interval(self) -> None:
+        now = time.perf_counter()
+        interval = self._probe.take_interval()
+        total = self._load.ops
+        sample = self._resources.sample()
+        start_s = self._interval_start - self._base_perf
+        length_s = now - self._interval_start
+        self._writer.write_interval(self._tag, start_s, length_s, interval.histogram)
+        self.emit(
+            IntervalRecord(
+                tag=self._tag,
+                phase=self.phase,
+                start_s=round(start_s, 6),
+                length_s=round(length_s, 6),
+                ops=total - self._ops_at_start,
+                total_ops=total,
+                overflow=interval.overflow,
+                rss_bytes=sample.rss_bytes,
+                cpu_percent=sample.cpu_percent,
+                allocated_blocks=sample.allocated_blocks,
+                gc_collections=sample.gc_collections,
+            )
+        )
+        self._interval_start = now
+        self._ops_at_start = total
+
+    def begin_measuring(self) -> None:
+        """Close the warm-up's last interval and start counting from zero."""
+        self.close_interval()
+        self.phase = "measure"
+        self._load.ops = 0
+        self._ops_at_start = 0
+        self._phase_start = self._interval_start
+
+    def measured_s(self) -> float:
+        return self._interval_start - self._phase_start if self.phase == "measure" else 0.0
+
+
+async def _report_every(interval_s: float, reporter: _Reporter) -> None:
+    while True:
+        await trio.sleep(interval_s)
+        reporter.close_interval()
+
+
+async def _cancel_on_stdin_eof(scope: trio.CancelScope) -> None:
+    # The parent closes our stdin to stop us; EOF also comes when the parent
+    # dies, so an orphaned load never runs on.
+    stream = trio.lowlevel.FdStream(os.dup(sys.stdin.fileno()))
+    async with stream:
+        while await stream.receive_some(4096):
+            pass
+    scope.cancel()
+
+
+async def run(spec: RunSpec, out: TextIO, *, watch_stdin: bool = True) -> int:
+    """Run ``spec`` to completion or until stopped, reporting to ``out``.
+
+    Returns the process exit status: 0 when the load ended normally or was
+    stopped, 1 when the scenario failed.
+    """
+    scenario = SCENARIOS[spec.scenario]
+    probe = Probe()
+    load = Load(probe)
+    reporter = _Reporter(out, scenario, load, probe)
+    reporter.emit(
+        RunStarted(
+            scenario=scenario.name,
+            measures=scenario.measures,
+            operation=scenario.operation,
+            params=asdict(spec.params),
+            interval_s=spec.interval_s,
+            pid=os.getpid(),
+        )
+    )
+    status = "stopped"
+    try:
+        async with trio.open_nursery() as nursery:
+            if watch_stdin:
+                nursery.start_soon(_cancel_on_stdin_eof, nursery.cancel_scope)
+            nursery.start_soon(_report_every, spec.interval_s, reporter)
+            await scenario.body(load, spec.params, spec.params.warmup)
+            reporter.begin_measuring()
+            with trio.move_on_after(spec.duration_s if spec.duration_s is not None else float("inf")):
+                await scenario.body(load, spec.params, spec.params.iterations)
+            status = "completed"
+            nursery.cancel_scope.cancel()
+    except Exception as exc:  # the scenario's failure is reported, not raised
+        reporter.emit(RunFailed(message=_one_line(exc)))
+        return 1
+    reporter.close_interval()
+    reporter.emit(RunEnded(status=status, total_ops=load.ops, measured_s=round(reporter.measured_s(), 6)))
+    return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    """The innermost error of a (possibly grouped) exception, on one line."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the runner process."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m nimsync_tui.runner SPEC_JSON", file=sys.stderr)
+        return 2
+    # Ctrl-C in the terminal reaches the whole process group; the parent
+    # decides when the load stops, through our stdin.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        spec = RunSpec.from_json(args[0])
+    except NimsyncError as exc:
+        print(f"nimsync-tui runner: {exc}", file=sys.stderr)
+        return 2
+    return trio.run(run, spec, sys.stdout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
