@@ -1,0 +1,166 @@
+"""``nimsync-tui --record`` as a user runs it: a real command, a real load process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hdrh.log import HistogramLogReader
+
+from nimsync_tui.hgrm import format_percentile_distribution
+from nimsync_tui.histogram import new_histogram, summarize
+
+from ..java_reference import java_percentile_distribution
+
+CLI = [sys.executable, "-m", "nimsync_tui"]
+SMALL = ["--iterations", "20000", "--warmup", "1000", "--interval", "0.1"]
+
+
+def nimsync(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    out = tmp_path_factory.mktemp("rec") / "first"
+    return out, nimsync("--record", out, *SMALL)
+
+
+def test_record_writes_every_file(recording: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, proc = recording
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(
+        ["run.hlog", "results.json", "intervals.csv",
+         "spsc-throughput.hgrm", "mpmc-throughput.hgrm", "pingpong-latency.hgrm"]
+    )
+    # A progress line per interval on stderr, the summary on stdout.
+    assert "spsc-throughput" in proc.stderr and "M ops/s" in proc.stderr
+    assert f"recorded in {out}" in proc.stdout
+
+
+def test_results_json_has_what_the_issue_asks(recording: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, _ = recording
+    doc = json.loads((out / "results.json").read_text())
+    assert {"python", "trio", "cpu_model", "cores"} <= doc["environment"].keys()
+    by_name = {s["name"]: s for s in doc["scenarios"]}
+    assert list(by_name) == ["spsc-throughput", "mpmc-throughput", "pingpong-latency"]
+    for s in by_name.values():
+        assert s["operations"] == 20000 and s["status"] == "completed"
+        assert s["throughput_ops_s"] == pytest.approx(s["operations"] / s["duration_s"])
+        lat = s["latency_ns"]
+        assert 0 < lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["p999"] <= lat["max"]
+        assert lat["mean"] > 0 and lat["stddev"] >= 0
+        assert s["rss_bytes"] > 1_000_000 and s["cpu_percent"] > 0
+        assert s["parameters"]["iterations"] == 20000 and s["measures"]
+    assert by_name["pingpong-latency"]["latency_ns"]["count"] == 20000
+    assert by_name["spsc-throughput"]["latency_ns"]["count"] == 20000 // 64 + 1
+
+
+def test_run_hlog_is_read_by_hdrhistogram_py(recording: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    out, _ = recording
+    results = {s["name"]: s for s in json.loads((out / "results.json").read_text())["scenarios"]}
+    reader = HistogramLogReader(str(out / "run.hlog"), new_histogram())
+    total = 0
+    while (hist := reader.get_next_interval_histogram()) is not None:
+        total += hist.get_total_count()
+    assert total == sum(s["latency_ns"]["count"] for s in results.values())
+
+
+@pytest.mark.java
+@pytest.mark.parametrize("scenario", ["spsc-throughput", "mpmc-throughput", "pingpong-latency"])
+def test_our_hgrm_is_what_the_java_reference_computes_from_run_hlog(
+    recording: tuple[Path, subprocess.CompletedProcess[str]], scenario: str, tmp_path: Path
+) -> None:
+    out, _ = recording
+    java = java_percentile_distribution(out / "run.hlog", scenario, tmp_path)
+    ours = (out / f"{scenario}.hgrm").read_text()
+    # The processor adds two header lines of its own; the distribution itself is ours.
+    assert java.splitlines()[2:] == ours.splitlines()
+
+
+def test_an_existing_recording_is_never_overwritten(
+    recording: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    out, _ = recording
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    proc = nimsync("--record", out, *SMALL)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "already holds a recording" in proc.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--record", "x", "--capacity", "-3"], "--capacity must be an integer >= 0"),
+        (["--record", "x", "--pattern", "zzz"], "no scenario matches 'zzz'"),
+        (["--record", "x", "--iterations", "ten"], "invalid int value: 'ten'"),
+        (["--record", "x", "--duration", "1", "--iterations", "5"], "not allowed with argument"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        ([], "record headless with --record DIR"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
+    proc = subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_record_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "taken"
+    target.write_text("mine")
+    proc = nimsync("--record", target, *SMALL)
+    assert proc.returncode == 2 and "is not a directory" in proc.stderr
+    assert target.read_text() == "mine"
+
+
+def test_list_version_and_help() -> None:
+    listing = nimsync("--list")
+    assert listing.returncode == 0
+    assert [ln.split()[0] for ln in listing.stdout.splitlines()] == [
+        "spsc-throughput", "mpmc-throughput", "pingpong-latency"
+    ]
+    script = Path(sys.executable).with_name("nimsync-tui")
+    version = subprocess.run([script, "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout.startswith("nimsync-tui 0.")
+    assert "--record DIR" in nimsync("--help").stdout
+
+
+def test_continuous_run_with_duration(tmp_path: Path) -> None:
+    out = tmp_path / "timed"
+    started = time.monotonic()
+    proc = nimsync("--record", out, "--pattern", "spsc-*", "--duration", "1.5", "--interval", "0.25")
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    (result,) = json.loads((out / "results.json").read_text())["scenarios"]
+    assert 1.4 <= result["duration_s"] <= 2.5 and elapsed < 30
+    assert result["stability"]["intervals"] >= 5
+    assert result["parameters"]["iterations"] is None
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_what_was_measured(tmp_path: Path) -> None:
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen(
+        [*CLI, "--record", out, "--duration", "60", "--interval", "0.2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    assert proc.stderr is not None
+    # Wait for the first measured interval, then Ctrl-C the whole group as a terminal would.
+    while "measure" not in proc.stderr.readline():
+        pass
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    (result,) = json.loads((out / "results.json").read_text())["scenarios"]
+    assert result["status"] == "stopped" and result["operations"] > 0
+    assert (out / "run.hlog").exists() and not (out / "run.hlog.partial").exists()

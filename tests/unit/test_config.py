@@ -1,0 +1,76 @@
+"""Turning command-line options into checked run specs."""
+
+import pytest
+
+from nimsync_tui.config import Overrides, RunSpec, plan_runs, select_scenarios
+from nimsync_tui.errors import ConfigError
+from scenarios import SCENARIOS
+
+
+def test_defaults_are_the_suites() -> None:
+    specs = plan_runs("*", Overrides())
+    assert [s.scenario for s in specs] == list(SCENARIOS)
+    for spec in specs:
+        assert spec.params == SCENARIOS[spec.scenario].defaults
+        assert spec.duration_s is None
+
+
+def test_override_applies_only_where_the_parameter_exists() -> None:
+    specs = {s.scenario: s for s in plan_runs("*", Overrides(producers=8, capacity=64))}
+    assert specs["mpmc-throughput"].params.producers == 8
+    assert specs["spsc-throughput"].params.producers == 1
+    assert {s.params.capacity for s in specs.values()} == {64}
+
+
+def test_duration_makes_the_measured_phase_continuous() -> None:
+    (spec,) = plan_runs("spsc-*", Overrides(), duration_s=2.5)
+    assert spec.duration_s == 2.5 and spec.params.iterations is None
+
+
+def test_pattern_is_a_glob() -> None:
+    assert [s.name for s in select_scenarios("*throughput")] == ["spsc-throughput", "mpmc-throughput"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"pattern": "nope*"}, "no scenario matches 'nope*'; scenarios are: spsc-throughput"),
+        ({"overrides": Overrides(capacity=-1)}, "--capacity must be an integer >= 0, got -1"),
+        ({"overrides": Overrides(producers=0)}, "--producers must be an integer >= 1"),
+        ({"overrides": Overrides(yield_every=0)}, "--yield-every must be an integer >= 1"),
+        ({"overrides": Overrides(iterations=0)}, "--iterations must be an integer >= 1"),
+        ({"overrides": Overrides(impl="asyncio")}, "--impl must be one of nimsync, trio"),
+        ({"overrides": Overrides(capacity=0)}, "pingpong-latency needs --capacity >= 1"),
+        ({"duration_s": -1.0}, "--duration must be a positive number"),
+        ({"duration_s": float("nan")}, "--duration must be a positive number"),
+        ({"interval_s": 0.001}, "--interval must be at least"),
+        ({"duration_s": 1.0, "overrides": Overrides(iterations=5)}, "exclude each other"),
+    ],
+)
+def test_bad_options_are_refused_with_an_actionable_message(kwargs: dict, message: str) -> None:
+    args = {"pattern": "*", "overrides": Overrides(), **kwargs}
+    pattern, overrides = args.pop("pattern"), args.pop("overrides")
+    with pytest.raises(ConfigError) as info:
+        plan_runs(pattern, overrides, **args)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_spec_crosses_to_the_runner_unchanged() -> None:
+    for spec in plan_runs("*", Overrides(impl="trio"), duration_s=3.0, interval_s=0.25):
+        assert RunSpec.from_json(spec.to_json()) == spec
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        '{"scenario": "spsc-throughput"}',
+        '{"scenario": "x", "params": {}, "interval_s": 1, "duration_s": null}',
+        '{"scenario": "spsc-throughput", "params": {"capacity": -5}, "interval_s": 1, "duration_s": null}',
+        '{"scenario": "spsc-throughput", "params": {"bogus": 1}, "interval_s": 1, "duration_s": null}',
+    ],
+)
+def test_malformed_spec_is_a_config_error(text: str) -> None:
+    with pytest.raises(ConfigError):
+        RunSpec.from_json(text)
