@@ -26,6 +26,7 @@ __all__ = [
     "LatencySummary",
     "add",
     "counts_view",
+    "highest_equivalent_at",
     "max_value",
     "mean_stddev",
     "new_histogram",
@@ -184,6 +185,11 @@ def value_at_percentiles(hist: HdrHistogram, percentiles: Sequence[float]) -> li
         else:
             result.append(int(layout.lowest[index]))
     return result
+
+
+def highest_equivalent_at(hist: HdrHistogram, indexes: np.ndarray) -> np.ndarray:
+    """The highest value each of ``indexes`` (into the counts array) stands for."""
+    return _layout_of(hist).highest[indexes]
 
 
 def max_value(hist: HdrHistogram) -> int:

@@ -1,0 +1,256 @@
+"""HdrHistogram interval logs (``.hlog``), format 1.3, as the Java reference writes them.
+
+HdrHistogram_py 0.10.8's ``HistogramLogWriter`` cannot be used: it writes format
+1.2, floor-divides the interval max, never writes tags and its
+``output_start_time`` raises. Its ``HistogramLogReader`` does read what
+:class:`HlogWriter` writes (tags, ``#`` comment lines and all; see
+``tests/unit/test_hlog.py``), and so does Java's ``HistogramLogProcessor``.
+"""
+
+from __future__ import annotations
+
+import binascii
+import math
+import os
+import re
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import TextIO
+
+from hdrh.codec import HdrCookieException, HdrHistogramSettingsException, HdrLengthException
+from hdrh.histogram import HdrHistogram
+
+from .errors import HistogramFormatError
+from .histogram import max_value
+
+__all__ = [
+    "DEFAULT_MAX_VALUE_UNIT_RATIO",
+    "LOG_FORMAT_VERSION",
+    "HlogComment",
+    "HlogEntry",
+    "HlogReader",
+    "HlogWriter",
+    "format_java_date",
+    "format_java_fixed",
+    "read_hlog",
+    "validate_tag",
+]
+
+LOG_FORMAT_VERSION = "1.3"
+DEFAULT_MAX_VALUE_UNIT_RATIO = 1e6
+"""Values are recorded in ns; the interval max is written in ms, as Java's default."""
+
+_LEGEND = '"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"'
+_TAG_FORBIDDEN = re.compile(r"[, \r\n]")
+_START_TIME = re.compile(r"#\[StartTime: *([-\d.eE+]+)")
+_BASE_TIME = re.compile(r"#\[BaseTime: *([-\d.eE+]+)")
+_VERSION = re.compile(r"#\[Histogram log format version ([^\]]*)\]")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DECODE_ERRORS = (
+    binascii.Error,
+    zlib.error,
+    ValueError,
+    HdrCookieException,
+    HdrLengthException,
+    HdrHistogramSettingsException,
+)
+
+
+def format_java_fixed(value: float, digits: int) -> str:
+    """``String.format("%.{digits}f", value)`` as Java prints it.
+
+    Java rounds the shortest decimal representation of the double half-up, where
+    C and Python round its exact binary value: 1.0005 is "1.001" in Java but
+    "1.000" in Python. Percentile levels such as 0.9999755859375 hit this case.
+    """
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    quantum = Decimal(1).scaleb(-digits)
+    return f"{Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP):f}"
+
+
+def format_java_date(epoch_s: float) -> str:
+    """``new Date(ms).toString()`` in UTC, e.g. ``Fri Nov 27 08:00:00 UTC 2026``.
+
+    Spelled out rather than ``strftime`` so that the locale cannot change it.
+    """
+    t = time.gmtime(math.floor(epoch_s))
+    return (
+        f"{_DAYS[t.tm_wday]} {_MONTHS[t.tm_mon - 1]} {t.tm_mday:02d} "
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} UTC {t.tm_year}"
+    )
+
+
+def validate_tag(tag: str) -> str:
+    """Return ``tag`` if a log line can carry it, else raise :class:`HistogramFormatError`."""
+    if not tag or _TAG_FORBIDDEN.search(tag):
+        raise HistogramFormatError(
+            f"histogram log tag {tag!r} is empty or holds a comma, space, CR or LF; "
+            "choose a name made of letters, digits, '-' or '_'"
+        )
+    return tag
+
+
+class HlogWriter:
+    """Writes an interval log to a text stream, line by line, as Java's HistogramLogWriter."""
+
+    def __init__(self, stream: TextIO, max_value_unit_ratio: float = DEFAULT_MAX_VALUE_UNIT_RATIO) -> None:
+        self._stream = stream
+        self._max_value_unit_ratio = max_value_unit_ratio
+        self.base_time_s: float = 0.0
+        """Seconds since the epoch that interval start times are relative to."""
+
+    def write_header(self, start_time_s: float) -> None:
+        """Version, StartTime and BaseTime (both ``start_time_s``, cut to ms) and legend."""
+        # Java logs a millisecond clock; cutting to ms keeps both lines and the base consistent.
+        ms = math.floor(start_time_s * 1000)
+        self.base_time_s = ms / 1000.0
+        seconds = format_java_fixed(self.base_time_s, 3)
+        self._stream.write(
+            f"#[Histogram log format version {LOG_FORMAT_VERSION}]\n"
+            f"#[StartTime: {seconds} (seconds since epoch), {format_java_date(self.base_time_s)}]\n"
+            f"#[BaseTime: {seconds} (seconds since epoch)]\n"
+            f"{_LEGEND}\n"
+        )
+
+    def write_interval(self, tag: str | None, start_s: float, length_s: float, hist: HdrHistogram) -> None:
+        """One interval line: ``Tag=<tag>,<start>,<length>,<max>,<histogram>``.
+
+        ``start_s`` is seconds since the base time. The max is the interval's
+        highest equivalent max value divided by the unit ratio (true division).
+        A ``None`` tag writes an untagged line.
+        """
+        prefix = "" if tag is None else f"Tag={validate_tag(tag)},"
+        maximum = max_value(hist) / self._max_value_unit_ratio
+        self._stream.write(
+            f"{prefix}{format_java_fixed(start_s, 3)},{format_java_fixed(length_s, 3)},"
+            f"{format_java_fixed(maximum, 3)},{hist.encode().decode('ascii')}\n"
+        )
+
+    def write_comment(self, text: str) -> None:
+        """A ``#<text>`` line; both reference readers skip it."""
+        if "\n" in text or "\r" in text:
+            raise HistogramFormatError("a histogram log comment must be a single line (no CR or LF)")
+        self._stream.write(f"#{text}\n")
+
+
+@dataclass(frozen=True, slots=True)
+class HlogEntry:
+    """One interval line of a log."""
+
+    tag: str | None
+    """The ``Tag=`` of the line; ``None`` for an untagged (format 1.2) line."""
+    start_s: float
+    """Start, seconds since the log's base time, as written (ms resolution)."""
+    length_s: float
+    """Interval length in seconds, as written."""
+    max_s: float
+    """The interval's max as written: max value / max-value unit ratio (ms for ns values)."""
+    histogram: HdrHistogram
+    """The decoded interval histogram."""
+    line: int
+    """1-based line number, for messages."""
+
+
+@dataclass(frozen=True, slots=True)
+class HlogComment:
+    """A ``#`` line other than the version, StartTime and BaseTime lines."""
+
+    line: int
+    """1-based line number."""
+    text: str
+    """The line without its leading ``#`` and line end."""
+
+
+class HlogReader(Iterator[HlogEntry]):
+    """Iterates over the interval lines of a log (format 1.2 or 1.3), decoding each.
+
+    Consumes its lines lazily, so it can follow a live stream. The header facts
+    and comments are filled in as their lines go past.
+    """
+
+    def __init__(self, lines: Iterable[str], source: str = "<hlog>") -> None:
+        self._lines = enumerate(lines, start=1)
+        self._source = source
+        self.version: str | None = None
+        """The format version, once its line was read."""
+        self.start_time_s: float | None = None
+        """StartTime, seconds since the epoch, once read."""
+        self.base_time_s: float | None = None
+        """BaseTime, seconds since the epoch, once read (entry start times are relative to it)."""
+        self.comments: list[HlogComment] = []
+        """Every other comment line read so far (the runner's JSON events)."""
+
+    def __iter__(self) -> HlogReader:
+        return self
+
+    def __next__(self) -> HlogEntry:
+        for number, raw in self._lines:
+            line = raw.rstrip("\r\n")
+            if not line.strip() or line.startswith('"StartTimestamp"'):
+                continue
+            if line.startswith("#"):
+                self._comment(number, line)
+                continue
+            return self._interval(number, line)
+        raise StopIteration
+
+    def _error(self, number: int, what: str) -> HistogramFormatError:
+        return HistogramFormatError(f"{self._source}, line {number}: {what}")
+
+    def _comment(self, number: int, line: str) -> None:
+        if match := _VERSION.match(line):
+            self.version = match.group(1)
+        elif match := _START_TIME.match(line):
+            self.start_time_s = self._seconds(number, match.group(1))
+        elif match := _BASE_TIME.match(line):
+            self.base_time_s = self._seconds(number, match.group(1))
+        else:
+            self.comments.append(HlogComment(number, line[1:]))
+
+    def _seconds(self, number: int, text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            raise self._error(number, f"unreadable time {text!r}") from None
+
+    def _interval(self, number: int, line: str) -> HlogEntry:
+        tag = None
+        if line.startswith("Tag="):
+            tag, _, line = line[4:].partition(",")
+            if not tag:
+                raise self._error(number, "empty Tag=")
+        fields = line.split(",")
+        if len(fields) != 4:
+            raise self._error(number, f"expected start,length,max,histogram; found {len(fields)} fields")
+        try:
+            start_s, length_s, max_s = (float(f) for f in fields[:3])
+        except ValueError:
+            raise self._error(number, f"unreadable number in {','.join(fields[:3])!r}") from None
+        try:
+            histogram = HdrHistogram.decode(fields[3].strip())
+        except _DECODE_ERRORS as error:
+            raise self._error(number, f"corrupt encoded histogram ({type(error).__name__}: {error})") from None
+        return HlogEntry(tag, start_s, length_s, max_s, histogram, number)
+
+
+def read_hlog(source: str | os.PathLike[str] | Iterable[str]) -> HlogReader:
+    """A reader over a log file (path) or over lines already in hand (any iterable of str).
+
+    A ``str`` is taken as a path; pass ``text.splitlines()`` for log text.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise HistogramFormatError(f"cannot read histogram log {path}: {error}") from None
+        return HlogReader(text.splitlines(), str(path))
+    return HlogReader(source)
