@@ -46,9 +46,10 @@ class Probe:
     def record(self, ns: int) -> None:
         """Record one value in nanoseconds (an ``int``).
 
-        Costs about 80 ns per call on the development machine (CPython 3.11,
-        ``benchmarks/histogram.py``), the bulk record that runs once every
-        16,384 calls included; the library's ``record_value`` costs 740 ns.
+        Costs about 95 ns per call on the development machine (CPython 3.11,
+        ``benchmarks/histogram.py``), the bulk record (25 ns per value) that
+        runs once every 16,384 calls included; the library's ``record_value``
+        costs 1.1 µs. A ``time.perf_counter_ns()`` read costs 37 ns beside it.
         """
         count = self._count
         try:
