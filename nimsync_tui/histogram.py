@@ -10,14 +10,19 @@ of the library's per-value and per-bucket methods.
 
 from __future__ import annotations
 
+import binascii
 import math
 import sys
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from hdrh.codec import HdrCookieException, HdrHistogramSettingsException, HdrLengthException
 from hdrh.histogram import HdrHistogram
+
+from .errors import HistogramFormatError
 
 __all__ = [
     "HIGHEST_TRACKABLE_NS",
@@ -26,6 +31,7 @@ __all__ = [
     "LatencySummary",
     "add",
     "counts_view",
+    "decode_histogram",
     "highest_equivalent_at",
     "max_value",
     "mean_stddev",
@@ -54,6 +60,32 @@ _INT64 = np.dtype(np.int64)
 def new_histogram() -> HdrHistogram:
     """A fresh histogram for nanosecond values from 1 ns to 1 h, 3 significant digits."""
     return HdrHistogram(LOWEST_TRACKABLE_NS, HIGHEST_TRACKABLE_NS, SIGNIFICANT_FIGURES)
+
+
+# What HdrHistogram.decode raises on bad input, besides our own checks.
+_DECODE_ERRORS = (
+    binascii.Error,
+    zlib.error,
+    ValueError,
+    TypeError,
+    HdrCookieException,
+    HdrLengthException,
+    HdrHistogramSettingsException,
+)
+
+
+def decode_histogram(encoded: str | bytes) -> HdrHistogram:
+    """Decode a base64 compressed histogram (an hlog payload, ``encode()``'s output).
+
+    Raises :class:`HistogramFormatError` naming the problem instead of the
+    library's assortment of base64, zlib and cookie exceptions.
+    """
+    if not encoded:
+        raise HistogramFormatError("empty encoded histogram")
+    try:
+        return HdrHistogram.decode(encoded.strip())
+    except _DECODE_ERRORS as error:
+        raise HistogramFormatError(f"corrupt encoded histogram ({type(error).__name__}: {error})") from None
 
 
 def counts_view(hist: HdrHistogram) -> np.ndarray:

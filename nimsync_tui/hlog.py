@@ -9,23 +9,20 @@ HdrHistogram_py 0.10.8's ``HistogramLogWriter`` cannot be used: it writes format
 
 from __future__ import annotations
 
-import binascii
 import math
 import os
 import re
 import time
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TextIO
 
-from hdrh.codec import HdrCookieException, HdrHistogramSettingsException, HdrLengthException
 from hdrh.histogram import HdrHistogram
 
 from .errors import HistogramFormatError
-from .histogram import max_value
+from .histogram import decode_histogram, max_value
 
 __all__ = [
     "DEFAULT_MAX_VALUE_UNIT_RATIO",
@@ -51,14 +48,6 @@ _BASE_TIME = re.compile(r"#\[BaseTime: *([-\d.eE+]+)")
 _VERSION = re.compile(r"#\[Histogram log format version ([^\]]*)\]")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_DECODE_ERRORS = (
-    binascii.Error,
-    zlib.error,
-    ValueError,
-    HdrCookieException,
-    HdrLengthException,
-    HdrHistogramSettingsException,
-)
 
 
 def format_java_fixed(value: float, digits: int) -> str:
@@ -235,9 +224,9 @@ class HlogReader(Iterator[HlogEntry]):
         except ValueError:
             raise self._error(number, f"unreadable number in {','.join(fields[:3])!r}") from None
         try:
-            histogram = HdrHistogram.decode(fields[3].strip())
-        except _DECODE_ERRORS as error:
-            raise self._error(number, f"corrupt encoded histogram ({type(error).__name__}: {error})") from None
+            histogram = decode_histogram(fields[3])
+        except HistogramFormatError as error:
+            raise self._error(number, str(error)) from None
         return HlogEntry(tag, start_s, length_s, max_s, histogram, number)
 
 

@@ -10,11 +10,13 @@ from hdrh.histogram import HdrHistogram
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nimsync_tui.errors import HistogramFormatError
 from nimsync_tui.histogram import (
     HIGHEST_TRACKABLE_NS,
     LatencySummary,
     add,
     counts_view,
+    decode_histogram,
     max_value,
     mean_stddev,
     new_histogram,
@@ -212,3 +214,16 @@ def test_reset_empties_in_place() -> None:
     assert summarize(hist) == summarize(new_histogram())
     record_values(hist, np.array([42]))
     assert summarize(hist).min == 42
+
+
+def test_decode_histogram_round_trips() -> None:
+    hist = new_histogram()
+    record_values(hist, np.array([3, 30_000, 10**9]))
+    assert summarize(decode_histogram(hist.encode())) == summarize(hist)
+    assert summarize(decode_histogram(hist.encode().decode("ascii"))) == summarize(hist)
+
+
+@pytest.mark.parametrize("encoded", ["", "HISTFAAAA", "!!!!", "HISTFAAAACV4nJNpmSzMwMDAwgABzFCaEch0M9ixgM"])
+def test_decode_histogram_reports_corruption_as_a_format_error(encoded: str) -> None:
+    with pytest.raises(HistogramFormatError, match="encoded histogram"):
+        decode_histogram(encoded)

@@ -159,7 +159,7 @@ def test_reads_format_1_2_written_by_hdrhistogram_py() -> None:
         ("0.000,one,0.1,HISTFAAAA", "unreadable number"),
         ("0.000,1.000,0.1,HISTFAAAA", "corrupt encoded histogram"),
         ("0.000,1.000,0.1,!!!!", "corrupt encoded histogram"),
-        ("0.000,1.000,0.1,", "corrupt encoded histogram"),
+        ("0.000,1.000,0.1,", "empty encoded histogram"),
     ],
 )
 def test_corrupt_lines_name_their_line(line: str, message: str) -> None:
