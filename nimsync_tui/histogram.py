@@ -52,8 +52,6 @@ values up to 2**42 - 1 (about 73 minutes) are still recorded."""
 SIGNIFICANT_FIGURES = 3
 """Value resolution: every value is kept to within 0.1 %."""
 
-# The library ignores the sign bit when it computes a value's bucket, so any value
-# that must be rejected is found by comparing against the top of the counts array.
 _INT64 = np.dtype(np.int64)
 
 
@@ -62,7 +60,7 @@ def new_histogram() -> HdrHistogram:
     return HdrHistogram(LOWEST_TRACKABLE_NS, HIGHEST_TRACKABLE_NS, SIGNIFICANT_FIGURES)
 
 
-# What HdrHistogram.decode raises on bad input, besides our own checks.
+# Everything HdrHistogram.decode lets escape on malformed input.
 _DECODE_ERRORS = (
     binascii.Error,
     zlib.error,

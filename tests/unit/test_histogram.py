@@ -17,6 +17,7 @@ from nimsync_tui.histogram import (
     add,
     counts_view,
     decode_histogram,
+    highest_equivalent_at,
     max_value,
     mean_stddev,
     new_histogram,
@@ -227,3 +228,9 @@ def test_decode_histogram_round_trips() -> None:
 def test_decode_histogram_reports_corruption_as_a_format_error(encoded: str) -> None:
     with pytest.raises(HistogramFormatError, match="encoded histogram"):
         decode_histogram(encoded)
+
+
+def test_value_tables_match_the_library_at_every_index() -> None:
+    hist = new_histogram()
+    expected = [hist.get_highest_equivalent_value(hist.get_value_from_index(i)) for i in range(hist.counts_len)]
+    assert highest_equivalent_at(hist, np.arange(hist.counts_len)).tolist() == expected
