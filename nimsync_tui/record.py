@@ -28,7 +28,7 @@ from .config import RunSpec
 from .errors import ConfigError, OutputExistsError, RunnerError
 from .files import write_atomically
 from .hgrm import format_percentile_distribution
-from .histogram import LatencySummary, decode_histogram, new_histogram, summarize
+from .histogram import LatencySummary, add, decode_histogram, new_histogram, summarize
 from .hlog import HlogWriter
 from .process import RunnerProcess
 from .protocol import IntervalRecord, RunEnded, RunStarted, event_comment
@@ -148,7 +148,7 @@ class Recorder:
             self._interval_rows.append((event, summary))
             if event.phase == "measure":
                 log.measured.append(event)
-                log.histogram.add(interval_hist)
+                add(log.histogram, interval_hist)
                 runner_base = proc.base_time_s
                 start = runner_base + event.start_s - self._base_time
                 self._hlog.write_interval(event.tag, start, event.length_s, interval_hist)
