@@ -78,14 +78,13 @@ class Recorder:
         self._specs = specs
         self._progress = progress
         self._started_at = datetime.now(timezone.utc)
-        self._base_time = time.time()
         # The log is streamed to a side name as intervals arrive, so a crash
         # hours in still leaves the data, and renamed into place at the end.
         self.partial_log = out_dir / "run.hlog.partial"
         """Where the log grows until the recording finishes."""
         self._hlog_file = self.partial_log.open("w", encoding="utf-8", newline="\n")
         self._hlog = HlogWriter(self._hlog_file)
-        self._hlog.write_header(self._base_time)
+        self._hlog.write_header(time.time())
         self._histograms: dict[str, HdrHistogram] = {}
         self._interval_rows: list[tuple[IntervalRecord, LatencySummary]] = []
         self.results: list[ScenarioResult] = []
@@ -150,7 +149,7 @@ class Recorder:
                 log.measured.append(event)
                 add(log.histogram, interval_hist)
                 runner_base = proc.base_time_s
-                start = runner_base + event.start_s - self._base_time
+                start = runner_base + event.start_s - self._hlog.base_time_s
                 self._hlog.write_interval(event.tag, start, event.length_s, interval_hist)
                 self._hlog.write_comment(event_comment(event)[1:])
                 self._hlog_file.flush()

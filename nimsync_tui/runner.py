@@ -43,11 +43,15 @@ class _Reporter:
         self._load = load
         self._probe = probe
         self._resources = ResourceSampler()
-        self._base_perf = time.perf_counter()
-        self._writer.write_header(time.time())
+        started = time.perf_counter()
+        wall = time.time()
+        self._writer.write_header(wall)
+        # The header's BaseTime is cut to whole milliseconds, as Java writes
+        # it; interval starts are relative to that, not to our exact start.
+        self._origin = started - (wall - self._writer.base_time_s)
         self.phase = "warmup"
-        self._interval_start = self._base_perf
-        self._phase_start = self._base_perf
+        self._interval_start = started
+        self._phase_start = started
         self._ops_at_start = 0
 
     def emit(self, event: Event) -> None:
@@ -59,7 +63,7 @@ class _Reporter:
         interval = self._probe.take_interval()
         total = self._load.ops
         sample = self._resources.sample()
-        start_s = self._interval_start - self._base_perf
+        start_s = self._interval_start - self._origin
         length_s = now - self._interval_start
         self._writer.write_interval(self._tag, start_s, length_s, interval.histogram)
         self.emit(

@@ -49,9 +49,10 @@ async def _spsc(load: Load, params: Params, count: int | None) -> None:
                 record(perf_counter_ns() - stamp)
             received = 1
             try:
-                for _ in range(batch - 1):
+                # No per-item counting: on the end, the loop index says how far it got.
+                for received in range(1, batch):
                     await recv()
-                    received += 1
+                received = batch
             except END_OF_CHANNEL:
                 load.ops += received
                 return
@@ -86,9 +87,9 @@ async def _mpmc(load: Load, params: Params, count: int | None) -> None:
             started = perf_counter_ns() if record is not None else 0
             received = 0
             try:
-                for _ in range(batch):
+                for received in range(batch):
                     await recv()
-                    received += 1
+                received = batch
             except END_OF_CHANNEL:
                 load.ops += received
                 return
