@@ -1,0 +1,87 @@
+"""What the measurement costs the load: probe on against probe off.
+
+Prints figures, asserts nothing. Each round runs every case once, each in a
+fresh ``trio.run``, alternating on and off so both see the same machine; the
+figures are medians over the rounds. "On" is everything the runner adds to
+the load's own process: the probe's clock reads and records in the load's
+loops, and an interval task that swaps and encodes the histogram and samples
+RSS/CPU/GC (every 0.25 s, the live UI's rate; ``--record`` uses 1 s).
+
+    python benchmarks/instrument.py [--rounds 7] [--items 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import trio
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from nimsync_tui.probe import Probe  # noqa: E402
+from nimsync_tui.resources import ResourceSampler  # noqa: E402
+from scenarios import SCENARIOS, Load  # noqa: E402
+
+INTERVAL_S = 0.25
+
+
+def run_once(name: str, items: int, instrumented: bool) -> float:
+    """Items per second of one bounded run of scenario ``name``."""
+    scenario = SCENARIOS[name]
+    probe = Probe() if instrumented else None
+    load = Load(probe)
+    sampler = ResourceSampler() if instrumented else None
+
+    async def report() -> None:
+        assert probe is not None and sampler is not None
+        while True:
+            await trio.sleep(INTERVAL_S)
+            probe.take_interval().histogram.encode()
+            sampler.sample()
+
+    async def main() -> float:
+        async with trio.open_nursery() as nursery:
+            if instrumented:
+                nursery.start_soon(report)
+            started = time.perf_counter()
+            await scenario.body(load, scenario.defaults, items)
+            elapsed = time.perf_counter() - started
+            nursery.cancel_scope.cancel()
+        return load.ops / elapsed
+
+    gc.collect()
+    return trio.run(main)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--items", type=int, default=1_000_000)
+    args = parser.parse_args()
+    names = ["spsc-throughput", "mpmc-throughput"]
+    rates: dict[tuple[str, bool], list[float]] = {(n, on): [] for n in names for on in (False, True)}
+    for r in range(args.rounds):
+        for name in names:
+            # Alternate which goes first so neither always gets the warmer cache.
+            for on in ((False, True) if r % 2 == 0 else (True, False)):
+                rates[(name, on)].append(run_once(name, args.items, on))
+    print(f"instrument cost, our channel, {args.items:,} items, median of {args.rounds} rounds")
+    print(f"reproduce: python benchmarks/instrument.py --rounds {args.rounds} --items {args.items}\n")
+    print(f"{'scenario':<18} {'probe off':>12} {'probe on':>12} {'on/off':>8} {'cost':>7}")
+    for name in names:
+        off = statistics.median(rates[(name, False)])
+        on = statistics.median(rates[(name, True)])
+        print(f"{name:<18} {off / 1e6:>9.3f} M/s {on / 1e6:>9.3f} M/s {on / off:>8.3f} {100 * (1 - on / off):>6.1f}%")
+    sample = SCENARIOS["spsc-throughput"].defaults.sample_every
+    print(f"\n(one item in {sample} timed; per-round figures: "
+          + "; ".join(f"{n} {'on' if on else 'off'} " + " ".join(f"{v / 1e6:.2f}" for v in vs)
+                      for (n, on), vs in rates.items()) + ")")
+
+
+if __name__ == "__main__":
+    main()
