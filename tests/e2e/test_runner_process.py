@@ -1,0 +1,60 @@
+"""The load in its own process: started, read, stopped and killed for real."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from nimsync_tui.config import Overrides, plan_runs
+from nimsync_tui.errors import RunnerError
+from nimsync_tui.hlog import read_hlog
+from nimsync_tui.process import STOP_GRACE_S, RunnerProcess
+from nimsync_tui.protocol import IntervalRecord, RunEnded, RunStarted
+
+
+def continuous(pattern: str) -> RunnerProcess:
+    (spec,) = plan_runs(pattern, Overrides(warmup=100), interval_s=0.1, duration_s=3600)
+    return RunnerProcess(spec)
+
+
+@pytest.mark.parametrize("pattern", ["spsc-throughput", "mpmc-throughput", "pingpong-latency"])
+def test_closing_stdin_stops_a_continuous_load_cleanly(pattern: str) -> None:
+    with continuous(pattern) as proc:
+        assert proc.pid != os.getpid()
+        events = []
+        stop_asked = None
+        for event in proc.events():
+            events.append(event)
+            measured = [e for e in events if isinstance(e, IntervalRecord) and e.phase == "measure"]
+            if len(measured) == 3 and stop_asked is None:
+                stop_asked = time.monotonic()
+                proc.stop()
+        stopped_in = time.monotonic() - stop_asked
+    assert isinstance(events[0], RunStarted) and events[0].pid == proc.pid
+    end = events[-1]
+    assert isinstance(end, RunEnded) and end.status == "stopped"
+    measured = [e for e in events if isinstance(e, IntervalRecord) and e.phase == "measure"]
+    assert end.total_ops == measured[-1].total_ops == sum(e.ops for e in measured) > 0
+    assert stopped_in < STOP_GRACE_S
+    # Everything the child wrote is itself an interval log.
+    entries = list(read_hlog(proc.raw_lines))
+    assert len(entries) == len([e for e in events if isinstance(e, IntervalRecord)])
+
+
+def test_a_killed_load_is_reported_not_hung_on() -> None:
+    with continuous("spsc-throughput") as proc:
+        with pytest.raises(RunnerError, match="load process was killed by signal 9"):
+            for event in proc.events():
+                if isinstance(event, IntervalRecord):
+                    os.kill(proc.pid, signal.SIGKILL)
+
+
+def test_leaving_the_context_never_leaves_a_load_behind() -> None:
+    with continuous("mpmc-throughput") as proc:
+        next(iter(proc.events()))
+        pid = proc.pid
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

@@ -1,0 +1,96 @@
+"""The runner's loop in-process: phases, intervals and the log it writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+import pytest
+import trio
+
+from nimsync_tui.config import Overrides, RunSpec, plan_runs
+from nimsync_tui.hlog import read_hlog
+from nimsync_tui.histogram import decode_histogram
+from nimsync_tui.protocol import IntervalRecord, RunEnded, RunFailed, RunStarted, StreamParser
+from nimsync_tui.runner import run
+from scenarios import SCENARIOS, Scenario
+
+
+def run_spec(spec: RunSpec) -> tuple[int, str]:
+    out = io.StringIO()
+    status = trio.run(lambda: run(spec, out, watch_stdin=False))
+    return status, out.getvalue()
+
+
+def events_of(text: str) -> list[object]:
+    parser = StreamParser()
+    return [e for line in text.splitlines() if (e := parser.feed(line)) is not None]
+
+
+def small_spec(pattern: str, **overrides: object) -> RunSpec:
+    (spec,) = plan_runs(pattern, Overrides(**{"iterations": 5000, "warmup": 300, **overrides}), interval_s=0.05)
+    return spec
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_a_bounded_run_reports_warmup_then_measure_then_end(name: str) -> None:
+    status, text = run_spec(small_spec(name))
+    assert status == 0
+    events = events_of(text)
+    assert isinstance(events[0], RunStarted) and events[0].scenario == name
+    assert isinstance(events[-1], RunEnded) and events[-1].status == "completed"
+    intervals = [e for e in events if isinstance(e, IntervalRecord)]
+    phases = [i.phase for i in intervals]
+    assert phases[0] == "warmup" and phases[-1] == "measure"
+    assert phases == sorted(phases, key=["warmup", "measure"].index)
+    measured = [i for i in intervals if i.phase == "measure"]
+    assert sum(i.ops for i in measured) == events[-1].total_ops == 5000
+    assert measured[-1].total_ops == 5000
+    # Interval starts follow each other without gaps or overlaps.
+    for a, b in zip(intervals, intervals[1:]):
+        assert b.start_s == pytest.approx(a.start_s + a.length_s, abs=2e-6)
+    assert events[-1].measured_s == pytest.approx(sum(i.length_s for i in measured), abs=1e-5)
+    counts = sum(decode_histogram(i.histogram).get_total_count() for i in measured)
+    expected = {"pingpong-latency": 5000, "spsc-throughput": -(-5000 // 64)}
+    if name in expected:
+        assert counts == expected[name]
+    else:
+        assert counts > 0
+
+
+def test_the_runner_output_is_an_hlog_tagged_with_the_scenario() -> None:
+    _, text = run_spec(small_spec("pingpong-latency"))
+    reader = read_hlog(text.splitlines())
+    entries = list(reader)
+    assert reader.version == "1.3"
+    assert {e.tag for e in entries} == {"pingpong-latency"}
+    assert sum(e.histogram.get_total_count() for e in entries) == 5300
+    assert any('"event":"interval"' in c.text for c in reader.comments)
+
+
+def test_a_duration_bounds_the_measured_phase() -> None:
+    (spec,) = plan_runs("spsc-throughput", Overrides(warmup=100), interval_s=0.05, duration_s=0.3)
+    status, text = run_spec(spec)
+    end = events_of(text)[-1]
+    assert status == 0 and isinstance(end, RunEnded)
+    assert end.status == "completed" and 0.28 <= end.measured_s <= 1.0 and end.total_ops > 1000
+
+
+def test_a_failing_scenario_ends_with_one_failed_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def explode(load: object, params: object, count: int | None) -> None:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(trio.sleep, 0)
+            raise RuntimeError("channel\nbroke")
+
+    broken = dataclasses.replace(SCENARIOS["spsc-throughput"], body=explode)
+    monkeypatch.setitem(SCENARIOS, "spsc-throughput", broken)
+    status, text = run_spec(small_spec("spsc-throughput"))
+    assert status == 1
+    last = events_of(text)[-1]
+    assert last == RunFailed("RuntimeError: channel broke")
+
+
+def test_scenario_type_is_frozen() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        SCENARIOS["spsc-throughput"].name = "x"  # type: ignore[misc]
+    assert isinstance(SCENARIOS["spsc-throughput"], Scenario)
