@@ -395,6 +395,27 @@ async def test_cancelled_recv_took_nothing() -> None:
 
 
 @pytest.mark.trio
+async def test_hot_path_is_restored_after_parked_receivers_leave() -> None:
+    # White-box: a stale "receivers are parked" mark would not lose items, it
+    # would only send everything down the slow path; nothing public shows it.
+    chan = create_channel(4, ChannelMode.MPMC)
+    async with trio.open_nursery() as nursery:
+        cancelled = await start(nursery, chan.recv)
+        served = await start(nursery, chan.recv)
+        assert chan._send_limit == 0
+        cancelled.scope.cancel()
+        await wait_all_tasks_blocked()
+        assert chan._send_limit == 0  # one receiver is still parked
+        await chan.send("x")
+        await wait_all_tasks_blocked()
+        assert served.result == "x"
+        assert chan._send_limit == 4
+        await start(nursery, chan.recv)
+        chan.close()
+    assert chan._send_limit == 0
+
+
+@pytest.mark.trio
 async def test_cancelled_send_many_reports_what_went_through() -> None:
     chan = create_channel(2)
     progress = SendProgress()
