@@ -49,7 +49,8 @@ DEFAULT_YIELD_EVERY: Final = 128
 
 Measured on the reference machine, yielding every 64 operations gives 2.2 M
 items/s and every 1024 gives 2.8 M items/s; 128 keeps most of that rate while
-bounding how long one task can hold the event loop to 127 operations.
+a task holds the event loop for at most 128 operations per side between two
+schedule points.
 """
 
 # Private: returned by the _try_* helpers instead of raising trio.WouldBlock,
@@ -191,8 +192,9 @@ def create_channel(
         :class:`ChannelMode`.
       yield_every: an operation that can complete without waiting is a full
         checkpoint (cancellation point and schedule point) every
-        ``yield_every``-th time on its side, and does not yield otherwise.
-        1 makes every operation a checkpoint, as in Trio's memory channels.
+        ``yield_every``-th time on its side, and does not yield otherwise;
+        see :class:`Channel` for the fairness bound. 1 makes every operation
+        a checkpoint, as in Trio's memory channels.
 
     Raises:
       TypeError: ``capacity`` or ``yield_every`` is not an ``int``, or ``mode``
@@ -223,15 +225,25 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
     on either side are woken in the order they parked.
 
     **Checkpoints and fairness.** An operation that can complete at once does
-    not yield, except that every ``yield_every``-th operation on its side (all
-    sends and ``send_many`` calls share one count, all receives share the
-    other) is a full checkpoint. So a task doing back-to-back non-blocking
-    operations on one side runs at most ``yield_every - 1`` of them between
-    schedule points; a task alternating sends and receives on one channel may
-    run up to ``yield_every - 1`` of each. A ``send_many``/``recv_many`` call
-    counts as one operation whatever its size. The ``*_nowait`` methods never
-    yield and are not counted. An operation that has to wait parks, and its
-    peer wakes it directly: no polling, no sleeps.
+    not yield, except that every ``yield_every``-th operation on its side is
+    a full checkpoint (cancellation point and schedule point), taken before
+    the operation acts. The count is per side of the channel, not per task:
+    ``send`` and ``send_many`` calls share one count, ``recv``,
+    ``recv_many`` and ``async for`` steps the other, whichever task makes
+    them; that costs one integer per side and nothing per task. An operation
+    that has to wait parks (a checkpoint too) and restarts its side's count;
+    its peer wakes it directly: no polling, no sleeps.
+
+    The bound this gives: between two of its schedule points, a task doing
+    back-to-back non-blocking operations on one side of one channel completes
+    at most ``yield_every`` of them (the checkpointed one, then
+    ``yield_every - 1`` that never yield), so other tasks wait at most that
+    long. It is per side and per channel: a task alternating sends and
+    receives on one channel may complete up to ``yield_every`` of each, and a
+    task using k channels up to k times that. A ``send_many``/``recv_many``
+    call counts as one operation whatever its size. The ``*_nowait`` methods
+    never yield and are not counted. ``yield_every=1`` makes every
+    ``send``/``recv`` a checkpoint, as in Trio's memory channels.
 
     **Cancellation.** A cancelled ``send`` did not send; a cancelled ``recv``
     or ``recv_many`` took nothing. A cancelled ``send_many`` raises
