@@ -106,14 +106,14 @@ _EVENT_TYPES: dict[str, type[Event]] = {
 }
 
 
-def event_comment(event: Event) -> str:
-    """The ``#`` comment line (without newline) that carries ``event``.
+def event_json(event: Event) -> str:
+    """The one-line JSON text of ``event``, for a ``#`` comment of the log.
 
     An interval's histogram is not repeated here: it is on the log line before.
     """
     fields = dataclasses.asdict(event)
     fields.pop("histogram", None)
-    return "#" + json.dumps({"event": event.kind, **fields}, separators=(",", ":"))
+    return json.dumps({"event": event.kind, **fields}, separators=(",", ":"))
 
 
 class StreamParser:

@@ -31,7 +31,7 @@ from .hgrm import format_percentile_distribution
 from .histogram import LatencySummary, add, decode_histogram, new_histogram, summarize
 from .hlog import HlogWriter
 from .process import RunnerProcess
-from .protocol import IntervalRecord, RunEnded, RunStarted, event_comment
+from .protocol import IntervalRecord, RunEnded, RunStarted, event_json
 from .results import ScenarioResult, intervals_csv, results_json, scenario_result
 
 HGRM_UNIT_RATIO = 1000.0
@@ -140,7 +140,7 @@ class Recorder:
     ) -> None:
         if isinstance(event, RunStarted):
             log.started = event
-            self._hlog.write_comment(event_comment(event)[1:])
+            self._hlog.write_comment(event_json(event))
         elif isinstance(event, IntervalRecord):
             interval_hist = decode_histogram(event.histogram)
             summary = summarize(interval_hist)
@@ -151,7 +151,7 @@ class Recorder:
                 runner_base = proc.base_time_s
                 start = runner_base + event.start_s - self._hlog.base_time_s
                 self._hlog.write_interval(event.tag, start, event.length_s, interval_hist)
-                self._hlog.write_comment(event_comment(event)[1:])
+                self._hlog.write_comment(event_json(event))
                 self._hlog_file.flush()
             self._progress(
                 f"{position} {spec.scenario:<18} {event.phase:<7} "
@@ -160,7 +160,7 @@ class Recorder:
             )
         elif isinstance(event, RunEnded):
             log.ended = event
-            self._hlog.write_comment(event_comment(event)[1:])
+            self._hlog.write_comment(event_json(event))
 
     def _write_files(self) -> None:
         out = self._out_dir

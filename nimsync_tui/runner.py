@@ -29,7 +29,7 @@ from .config import RunSpec
 from .errors import NimsyncError
 from .hlog import HlogWriter
 from .probe import Probe
-from .protocol import Event, IntervalRecord, RunEnded, RunFailed, RunStarted, event_comment
+from .protocol import Event, IntervalRecord, RunEnded, RunFailed, RunStarted, event_json
 from .resources import ResourceSampler
 
 
@@ -55,7 +55,7 @@ class _Reporter:
         self._ops_at_start = 0
 
     def emit(self, event: Event) -> None:
-        self._writer.write_comment(event_comment(event)[1:])
+        self._writer.write_comment(event_json(event))
         self._out.flush()
 
     def close_interval(self) -> None:

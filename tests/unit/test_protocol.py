@@ -9,7 +9,7 @@ from nimsync_tui.protocol import (
     RunFailed,
     RunStarted,
     StreamParser,
-    event_comment,
+    event_json,
 )
 
 INTERVAL = IntervalRecord(
@@ -31,13 +31,13 @@ def test_every_event_survives_the_pipe() -> None:
     for event in events:
         if isinstance(event, IntervalRecord):
             assert parser.feed(f"Tag={event.tag},1.500,0.250,0.001,{event.histogram}\n") is None
-        seen.append(parser.feed(event_comment(event) + "\n"))
+        seen.append(parser.feed("#" + event_json(event) + "\n"))
     assert seen == events
 
 
 def test_comment_lines_carry_no_histogram_and_stay_on_one_line() -> None:
-    line = event_comment(INTERVAL)
-    assert line.startswith('#{"event":"interval"')
+    line = event_json(INTERVAL)
+    assert line.startswith('{"event":"interval"')
     assert "HISTFAAAAB" not in line and "\n" not in line
 
 
@@ -49,7 +49,7 @@ def test_base_time_is_read_from_the_header() -> None:
 
 def test_interval_without_its_histogram_line_is_an_error() -> None:
     with pytest.raises(RunnerError, match="without its histogram line"):
-        StreamParser().feed(event_comment(INTERVAL))
+        StreamParser().feed("#" + event_json(INTERVAL))
 
 
 @pytest.mark.parametrize(
