@@ -31,7 +31,7 @@ from .hgrm import format_percentile_distribution
 from .histogram import LatencySummary, add, decode_histogram, new_histogram, summarize
 from .hlog import HlogWriter
 from .process import RunnerProcess
-from .protocol import IntervalRecord, RunEnded, RunStarted, event_json
+from .protocol import Event, IntervalRecord, RunEnded, RunStarted, event_json
 from .results import ScenarioResult, intervals_csv, results_json, scenario_result
 
 HGRM_UNIT_RATIO = 1000.0
@@ -136,7 +136,7 @@ class Recorder:
         )
 
     def _on_event(
-        self, spec: RunSpec, log: _ScenarioLog, proc: RunnerProcess, event: object, position: str
+        self, spec: RunSpec, log: _ScenarioLog, proc: RunnerProcess, event: Event, position: str
     ) -> None:
         if isinstance(event, RunStarted):
             log.started = event
