@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import trio
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from trio.testing import wait_all_tasks_blocked
 
@@ -89,10 +89,14 @@ async def run_program(
                     await chan.send(items[0])
                     progress.sent = 1
         except ChannelClosed:
-            pass
+            event("send_many: closed after part went through" if progress.sent else "send: closed")
         except trio.BusyResourceError:
             assert mode.single_producer
             assert progress.sent == 0
+            event("send: busy")
+        if op.scope.cancelled_caught:
+            event(f"send{'_many' if many else ''}: cancelled"
+                  + (" after part went through" if 0 < progress.sent < len(items) else ""))
         world.sent.extend(items[: progress.sent])
         op.done = True
 
@@ -106,9 +110,12 @@ async def run_program(
                     items = [await chan.recv()]
                 world.received.append((world.step, op.start, items))
         except EndOfChannel:
-            pass
+            event("recv: end of channel")
         except trio.BusyResourceError:
             assert mode.single_consumer
+            event("recv: busy")
+        if op.scope.cancelled_caught:
+            event("recv: cancelled")
         op.done = True
 
     async with trio.open_nursery() as nursery:
@@ -199,7 +206,7 @@ def check_final(chan: Any, world: World) -> None:
 
 
 @settings(
-    max_examples=400,
+    max_examples=1000,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
