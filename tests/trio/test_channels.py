@@ -6,6 +6,7 @@ import dataclasses
 import random
 import subprocess
 import sys
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -123,7 +124,8 @@ def test_package_never_imports_textual_or_the_app() -> None:
         "('textual', 'nimsync_tui', 'scenarios')]; "
         "assert not bad, bad"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    repo = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=repo)
 
 
 # ---------------------------------------------------------------- buffering
@@ -400,17 +402,18 @@ async def test_hot_path_is_restored_after_parked_receivers_leave() -> None:
     # would only send everything down the slow path; nothing public shows it.
     chan = create_channel(4, ChannelMode.MPMC)
     async with trio.open_nursery() as nursery:
-        cancelled = await start(nursery, chan.recv)
         served = await start(nursery, chan.recv)
+        cancelled = await start(nursery, chan.recv)
         assert chan._send_limit == 0
-        cancelled.scope.cancel()
-        await wait_all_tasks_blocked()
-        assert chan._send_limit == 0  # one receiver is still parked
         await chan.send("x")
         await wait_all_tasks_blocked()
         assert served.result == "x"
+        assert chan._send_limit == 0  # one receiver is still parked
+        cancelled.scope.cancel()
+        await wait_all_tasks_blocked()
         assert chan._send_limit == 4
         await start(nursery, chan.recv)
+        assert chan._send_limit == 0
         chan.close()
     assert chan._send_limit == 0
 
