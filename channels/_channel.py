@@ -505,7 +505,7 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             return await self._park_receiver(0)  # type: ignore[no-any-return]
         if charge:
             self._recv_budget -= 1
-        return value  # type: ignore[no-any-return]
+        return value
 
     @enable_ki_protection
     def recv_nowait(self) -> T:
@@ -520,7 +520,7 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             if self._closed:
                 raise EndOfChannel
             raise trio.WouldBlock
-        return value  # type: ignore[no-any-return]
+        return value
 
     @enable_ki_protection
     async def recv_many(self, max_items: int) -> list[T]:
@@ -626,7 +626,9 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
                 reschedule(waiter.task)
         self._sent_base += moved
 
-    async def _park_receiver(self, max_items: int) -> T | list[T]:
+    async def _park_receiver(self, max_items: int) -> Any:
+        # Returns the item (max_items == 0) or a list of items: Any, because
+        # the two callers know which.
         receivers = self._recv_waiters
         if receivers and self._single_receiver:
             raise trio.BusyResourceError(
@@ -646,7 +648,7 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             return Abort.SUCCEEDED
 
         try:
-            return await wait_task_rescheduled(abort_fn)  # type: ignore[no-any-return]
+            return await wait_task_rescheduled(abort_fn)
         finally:
             self._recv_budget = self._budget_full
 

@@ -6,8 +6,8 @@ import dataclasses
 import random
 import subprocess
 import sys
-from pathlib import Path
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -486,18 +486,20 @@ async def test_every_nth_operation_per_side_is_a_checkpoint(n: int) -> None:
     chan = create_channel(10 * n, yield_every=n)
     rng = random.Random(n)
     count = {"send": 0, "recv": 0}
-    ops: dict[str, Callable[[], Awaitable[Any]]] = {
+    single: dict[str, Callable[[], Awaitable[Any]]] = {
         "send": lambda: chan.send(0),
         "recv": chan.recv,
     }
+    batch: dict[str, Callable[[], Awaitable[Any]]] = {
+        "send": lambda: chan.send_many([0, 0]),
+        "recv": lambda: chan.recv_many(2),
+    }
     for _ in range(6 * n):
-        # Interleave the sides at random: each keeps its own count.
-        side = "send" if not len(chan) or (len(chan) < 10 * n and rng.random() < 0.6) else "recv"
-        if rng.random() < 0.3:
-            ops_many = {"send": lambda: chan.send_many([0, 0]), "recv": lambda: chan.recv_many(2)}
-            op = ops_many[side]
-        else:
-            op = ops[side]
+        # Interleave the sides at random: each keeps its own count, and a
+        # batch counts as one operation.
+        can_send = len(chan) < 10 * n - 1
+        side = "send" if not len(chan) or (can_send and rng.random() < 0.6) else "recv"
+        op = (batch if rng.random() < 0.3 else single)[side]
         count[side] += 1
         if count[side] % n == 0:
             with assert_checkpoints():
