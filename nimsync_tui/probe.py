@@ -47,7 +47,7 @@ class Probe:
         """Record one value in nanoseconds (an ``int``).
 
         Costs about 95 ns per call on the development machine (CPython 3.11,
-        ``benchmarks/histogram.py``), the bulk record (25 ns per value) that
+        ``benchmarks/histogram_speed.py``), the bulk record (25 ns per value) that
         runs once every 16,384 calls included; the library's ``record_value``
         costs 1.1 µs. A ``time.perf_counter_ns()`` read costs 37 ns beside it.
         """

@@ -4,7 +4,7 @@ Prints figures, asserts nothing; each figure is the best of ``--repeat`` runs
 (the machine is shared and noisy, the minimum is the least disturbed).
 Results are checked equal before they are timed.
 
-    /work/venv/bin/python benchmarks/histogram.py [--values 200000] [--repeat 5]
+    python benchmarks/histogram_speed.py [--values 200000] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nimsync_tui.histogram import new_histogram, record_values, summarize  # noqa: E402
 from nimsync_tui.probe import Probe  # noqa: E402
 
-COMMAND = "/work/venv/bin/python benchmarks/histogram.py"
+COMMAND = "python benchmarks/histogram_speed.py"
 PERCENTILES = (50.0, 90.0, 99.0, 99.9)
 
 

@@ -5,7 +5,7 @@ Prints figures, asserts nothing. Every round runs every case once, one fresh
 noisy, 2-core) machine was doing at the time; each figure is the median of the
 rounds.
 
-    /work/venv/bin/python benchmarks/channels.py [--rounds 5] [--items 200000]
+    python benchmarks/channel_throughput.py [--rounds 5] [--items 200000]
 """
 
 from __future__ import annotations
@@ -254,7 +254,7 @@ def main() -> None:
         + ",".join(f"{a / b:.1f}" for a, b in zip(rates[ours], rates[theirs]))
         for label, ours, theirs, _, variant in rows))
     print()
-    print("reproduce: /work/venv/bin/python benchmarks/channels.py "
+    print("reproduce: python benchmarks/channel_throughput.py "
           f"--rounds {rounds} --items {n}")
 
 

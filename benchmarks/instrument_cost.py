@@ -7,7 +7,7 @@ the load's own process: the probe's clock reads and records in the load's
 loops, and an interval task that swaps and encodes the histogram and samples
 RSS/CPU/GC (every 0.25 s, the live UI's rate; ``--record`` uses 1 s).
 
-    python benchmarks/instrument.py [--rounds 7] [--items 1000000]
+    python benchmarks/instrument_cost.py [--rounds 7] [--items 1000000]
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def main() -> None:
             for on in ((False, True) if r % 2 == 0 else (True, False)):
                 rates[(name, on)].append(run_once(name, args.items, on))
     print(f"instrument cost, our channel, {args.items:,} items, median of {args.rounds} rounds")
-    print(f"reproduce: python benchmarks/instrument.py --rounds {args.rounds} --items {args.items}\n")
+    print(f"reproduce: python benchmarks/instrument_cost.py --rounds {args.rounds} --items {args.items}\n")
     print(f"{'scenario':<18} {'probe off':>12} {'probe on':>12} {'on/off':>8} {'cost':>7}")
     for name in names:
         off = statistics.median(rates[(name, False)])
