@@ -7,6 +7,7 @@ throughput loads time one item, or one batch, in ``sample_every``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from time import perf_counter_ns
 
 import trio
@@ -47,16 +48,10 @@ async def _spsc(load: Load, params: Params, count: int | None) -> None:
                 return
             if record is not None:
                 record(perf_counter_ns() - stamp)
-            received = 1
-            try:
-                # No per-item counting: on the end, the loop index says how far it got.
-                for received in range(1, batch):
-                    await recv()
-                received = batch
-            except END_OF_CHANNEL:
-                load.ops += received
+            rest = await _receive(recv, batch - 1)
+            load.ops += 1 + rest
+            if rest < batch - 1:
                 return
-            load.ops += received
 
     async with trio.open_nursery() as nursery:
         nursery.start_soon(produce)
@@ -85,15 +80,10 @@ async def _mpmc(load: Load, params: Params, count: int | None) -> None:
         # that a consumer could find by position: time whole batches instead.
         while True:
             started = perf_counter_ns() if record is not None else 0
-            received = 0
-            try:
-                for received in range(batch):
-                    await recv()
-                received = batch
-            except END_OF_CHANNEL:
-                load.ops += received
-                return
+            received = await _receive(recv, batch)
             load.ops += received
+            if received < batch:
+                return
             if record is not None:
                 record(perf_counter_ns() - started)
 
@@ -104,6 +94,20 @@ async def _mpmc(load: Load, params: Params, count: int | None) -> None:
             for share in shares:
                 producers.start_soon(produce, share)
         ends.close()
+
+
+async def _receive(recv: Callable[[], Awaitable[object]], n: int) -> int:
+    """Receive ``n`` items, or fewer if the channel ends first; return how many.
+
+    No per-item counting: when the channel ends, the loop index says how far it got.
+    """
+    received = 0
+    try:
+        for received in range(n):
+            await recv()
+    except END_OF_CHANNEL:
+        return received
+    return n
 
 
 def _split(count: int | None, parts: int) -> list[int | None]:
