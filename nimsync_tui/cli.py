@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         progress = _Progress(sys.stderr)
         recorder = Recorder(args.record, specs, progress)
         results = recorder.run()
+    except KeyboardInterrupt:
+        print("nimsync-tui: interrupted before the recording was finished", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except RunnerError as exc:
         print(f"nimsync-tui: {exc}", file=sys.stderr)
         return EXIT_FAILED

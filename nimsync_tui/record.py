@@ -16,11 +16,14 @@ only once complete (written to a temporary name, then renamed).
 from __future__ import annotations
 
 import os
+import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from types import FrameType
 
 from hdrh.histogram import HdrHistogram
 
@@ -111,17 +114,9 @@ class Recorder:
 
     def _record_one(self, spec: RunSpec, position: str) -> None:
         log = _ScenarioLog()
-        with RunnerProcess(spec) as proc:
-            while True:
-                try:
-                    for event in proc.events():
-                        self._on_event(spec, log, proc, event, position)
-                    break
-                except KeyboardInterrupt:
-                    # The runner still owes its last interval and its end:
-                    # ask it to stop and keep reading.
-                    self.interrupted = True
-                    proc.stop()
+        with RunnerProcess(spec) as proc, self._ctrl_c_stops(proc):
+            for event in proc.events():
+                self._on_event(spec, log, proc, event, position)
         assert log.started is not None and log.ended is not None  # events() raised otherwise
         self._histograms[spec.scenario] = log.histogram
         self.results.append(
@@ -134,6 +129,25 @@ class Recorder:
                 operations=log.ended.total_ops,
             )
         )
+
+    @contextmanager
+    def _ctrl_c_stops(self, proc: RunnerProcess) -> Iterator[None]:
+        """While recording, Ctrl-C asks the runner to stop instead of raising.
+
+        The runner still owes its last interval and its end, so reading goes
+        on undisturbed; a second Ctrl-C raises KeyboardInterrupt as usual.
+        """
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            self.interrupted = True
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            proc.stop()
+
+        previous = signal.signal(signal.SIGINT, stop)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
     def _on_event(
         self, spec: RunSpec, log: _ScenarioLog, proc: RunnerProcess, event: Event, position: str
