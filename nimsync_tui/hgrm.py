@@ -44,7 +44,7 @@ def _next_level(level: float, ticks_per_half_distance: int) -> float:
         return math.inf
     exponent = int(math.log(100.0 / gap) / math.log(2))
     ticks = ticks_per_half_distance * 2 ** (exponent + 1)
-    return level + 100.0 / ticks
+    return level + 100.0 / float(ticks)
 
 
 def percentile_rows(hist: HdrHistogram, ticks_per_half_distance: int = 5) -> list[tuple[int, float, int]]:

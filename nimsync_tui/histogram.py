@@ -219,7 +219,8 @@ def value_at_percentiles(hist: HdrHistogram, percentiles: Sequence[float]) -> li
 
 def highest_equivalent_at(hist: HdrHistogram, indexes: np.ndarray) -> np.ndarray:
     """The highest value each of ``indexes`` (into the counts array) stands for."""
-    return _layout_of(hist).highest[indexes]
+    highest: np.ndarray = _layout_of(hist).highest[indexes]
+    return highest
 
 
 def max_value(hist: HdrHistogram) -> int:
