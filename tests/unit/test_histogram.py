@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -234,3 +236,18 @@ def test_value_tables_match_the_library_at_every_index() -> None:
     hist = new_histogram()
     expected = [hist.get_highest_equivalent_value(hist.get_value_from_index(i)) for i in range(hist.counts_len)]
     assert highest_equivalent_at(hist, np.arange(hist.counts_len)).tolist() == expected
+
+
+def test_a_dropped_histogram_is_freed_without_the_cycle_collector() -> None:
+    gc.collect()
+    gc.disable()
+    try:
+        fresh = new_histogram()
+        fresh.record_value(1234)
+        decoded = decode_histogram(fresh.encode())
+        assert decoded.get_total_count() == 1
+        refs = [weakref.ref(fresh), weakref.ref(decoded)]
+        del fresh, decoded
+        assert [r() for r in refs] == [None, None]
+    finally:
+        gc.enable()
