@@ -13,6 +13,7 @@ from . import __version__
 from .config import DEFAULT_INTERVAL_S, Overrides, plan_runs
 from .errors import NimsyncError, RunnerError
 from .record import Recorder, prepare_output
+from .results import ScenarioResult
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -109,14 +110,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nimsync-tui: {exc}", file=sys.stderr)
         return EXIT_USAGE
     progress.done()
-    for r in results:
-        print(
-            f"{r.name:<18} {r.operations:>12,} {r.operation}s in {r.duration_s:7.3f} s  "
-            f"{r.throughput_ops_s:>14,.0f} ops/s  p50 {r.latency_ns.p50 / 1e3:.3f} µs  "
-            f"p99 {r.latency_ns.p99 / 1e3:.3f} µs  [{r.status}]"
-        )
+    print_summary(results, sys.stdout)
     print(f"recorded in {args.record}")
     return EXIT_INTERRUPTED if recorder.interrupted else EXIT_OK
+
+
+def print_summary(results: list[ScenarioResult], out: TextIO) -> None:
+    """Two lines per scenario: its rate, then what its histogram says."""
+    for r in results:
+        lat = r.latency_ns
+        print(
+            f"{r.name:<18} {r.operations:>13,} {r.operation}s in {r.duration_s:.3f} s = "
+            f"{r.throughput_ops_s:,.0f} ops/s [{r.status}]",
+            file=out,
+        )
+        print(
+            f"{'':<18} {r.measures}: p50 {lat.p50 / 1e3:.3f} µs, p99 {lat.p99 / 1e3:.3f} µs, "
+            f"max {lat.max / 1e3:.3f} µs",
+            file=out,
+        )
 
 
 class _Progress:

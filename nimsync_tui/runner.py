@@ -125,7 +125,7 @@ async def run(spec: RunSpec, out: TextIO, *, watch_stdin: bool = True) -> int:
     reporter.emit(
         RunStarted(
             scenario=scenario.name,
-            measures=scenario.measures,
+            measures=scenario.measures_with(spec.params),
             operation=scenario.operation,
             params=asdict(spec.params),
             interval_s=spec.interval_s,

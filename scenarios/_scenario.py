@@ -7,7 +7,7 @@ the dependency pointed this way lets the core be swapped or faked in tests.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -70,7 +70,7 @@ class Scenario:
     summary: str
     """One line for ``--list``."""
     measures: str
-    """What each histogram value is, e.g. per-item time in the channel."""
+    """What each histogram value is; ``{field}`` stands for a :class:`Params` field."""
     operation: str
     """What one counted operation is (``item``, ``round trip``)."""
     defaults: Params
@@ -82,6 +82,6 @@ class Scenario:
     min_capacity: int = 0
     """Smallest capacity the load can run on without deadlocking itself."""
 
-    def describe(self) -> Mapping[str, str]:
-        """The scenario's self-description as it goes into logs and results."""
-        return {"name": self.name, "measures": self.measures, "operation": self.operation}
+    def measures_with(self, params: Params) -> str:
+        """:attr:`measures` with the run's parameters filled in."""
+        return self.measures.format(**{f: getattr(params, f) for f in Params.__slots__})

@@ -32,7 +32,7 @@ async def _pingpong(load: Load, params: Params, count: int | None) -> None:
 PINGPONG_LATENCY = Scenario(
     name="pingpong-latency",
     summary="one task sends then receives on a capacity-1 channel; every round trip timed",
-    measures="per-operation latency: one send plus one receive by the same task",
+    measures="per-operation latency, one send plus one receive by the same task",
     operation="round trip",
     defaults=Params(capacity=1, iterations=100_000, warmup=10_000),
     tunable=frozenset({"impl", "capacity", "iterations", "warmup", "yield_every"}),

@@ -123,7 +123,7 @@ _TUNABLE = frozenset({"impl", "capacity", "iterations", "warmup", "yield_every",
 SPSC_THROUGHPUT = Scenario(
     name="spsc-throughput",
     summary="one producer, one consumer, items through an SPSC channel as fast as it goes",
-    measures="per-item time in the channel, send to receive, one item in sample_every",
+    measures="per-item time in the channel, send to receive (one item in {sample_every} timed)",
     operation="item",
     defaults=Params(capacity=1024, iterations=1_000_000, warmup=10_000),
     tunable=_TUNABLE,
@@ -133,7 +133,7 @@ SPSC_THROUGHPUT = Scenario(
 MPMC_THROUGHPUT = Scenario(
     name="mpmc-throughput",
     summary="4 producers, 4 consumers, items through an MPMC channel as fast as it goes",
-    measures="time for one consumer to receive a batch of sample_every items",
+    measures="time for one consumer to receive a batch of {sample_every} items",
     operation="item",
     defaults=Params(capacity=2048, producers=4, consumers=4, iterations=2_000_000, warmup=10_000),
     tunable=_TUNABLE | {"producers", "consumers"},

@@ -59,6 +59,7 @@ def test_results_json_has_what_the_issue_asks(recording: tuple[Path, subprocess.
         assert lat["mean"] > 0 and lat["stddev"] >= 0
         assert s["rss_bytes"] > 1_000_000 and s["cpu_percent"] > 0
         assert s["parameters"]["iterations"] == 20000 and s["measures"]
+    assert by_name["spsc-throughput"]["measures"].endswith("(one item in 64 timed)")
     assert by_name["pingpong-latency"]["latency_ns"]["count"] == 20000
     assert by_name["spsc-throughput"]["latency_ns"]["count"] == 20000 // 64 + 1
 

@@ -87,3 +87,12 @@ def test_without_a_probe_nothing_is_timed_and_the_load_still_runs(name: str) -> 
 def test_spsc_on_a_rendezvous_channel() -> None:
     load, probe = run_load("spsc-throughput", 300, capacity=0)
     assert load.ops == 300 and len(probe.values) == 5
+
+
+def test_every_histogram_says_what_it_measures_with_the_runs_parameters() -> None:
+    spsc = SCENARIOS["spsc-throughput"]
+    assert spsc.measures_with(Params(sample_every=32)).endswith("(one item in 32 timed)")
+    mpmc = SCENARIOS["mpmc-throughput"]
+    assert "batch of 16 items" in mpmc.measures_with(Params(sample_every=16))
+    for scenario in SCENARIOS.values():
+        assert "{" not in scenario.measures_with(scenario.defaults)
