@@ -58,3 +58,14 @@ def test_leaving_the_context_never_leaves_a_load_behind() -> None:
         pid = proc.pid
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_the_instrument_does_not_grow_the_load_process() -> None:
+    # One interval histogram per 50 ms: a leaked histogram per interval
+    # (270 kB) would add over 10 MiB in the 2.5 s measured here.
+    (spec,) = plan_runs("spsc-throughput", Overrides(warmup=100), interval_s=0.05, duration_s=3.0)
+    with RunnerProcess(spec) as proc:
+        rss = [e.rss_bytes for e in proc.events() if isinstance(e, IntervalRecord) and e.phase == "measure"]
+    assert len(rss) >= 40
+    settled = rss[len(rss) // 6 :]
+    assert max(settled) - settled[0] < 3 * 2**20
