@@ -12,7 +12,7 @@ from scenarios import IMPLEMENTATIONS, SCENARIOS
 from . import __version__
 from .config import DEFAULT_INTERVAL_S, Overrides, plan_runs
 from .errors import NimsyncError, RunnerError
-from .record import Recorder, prepare_output
+from .record import OutputDir, Recorder
 from .results import ScenarioResult
 
 EXIT_OK = 0
@@ -96,10 +96,13 @@ def main(argv: list[str] | None = None) -> int:
                 "the interactive monitor is not part of this release yet; "
                 "record headless with --record DIR"
             )
-        prepare_output(args.record, specs, overwrite=args.overwrite)
         progress = _Progress(sys.stderr)
-        recorder = Recorder(args.record, specs, progress)
-        results = recorder.run()
+        with OutputDir(args.record, specs, overwrite=args.overwrite) as out:
+            recorder = Recorder(out, specs, progress, overwrite=args.overwrite)
+            results = recorder.run()
+    except OSError as exc:  # the disk filled up or a file vanished mid-run
+        print(f"nimsync-tui: cannot write {exc.filename or args.record}: {exc.strerror}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("nimsync-tui: interrupted before the recording was finished", file=sys.stderr)
         return EXIT_INTERRUPTED

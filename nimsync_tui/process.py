@@ -27,11 +27,12 @@ class RunnerProcess:
     killed after :data:`STOP_GRACE_S`) so no load outlives its monitor.
     """
 
-    def __init__(self, spec: RunSpec) -> None:
+    def __init__(self, spec: RunSpec, *, keep_lines: bool = False) -> None:
         self.spec = spec
         """What the child runs."""
         self.raw_lines: list[str] = []
-        """Every line the child wrote, verbatim (its stdout is itself an hlog)."""
+        """With ``keep_lines``, every line the child wrote, verbatim (its stdout is itself an hlog)."""
+        self._keep_lines = keep_lines
         # stderr goes to a file, not a pipe nobody drains: a chatty child must
         # never block on it. Its tail explains a crash that left no event.
         self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
@@ -65,7 +66,8 @@ class RunnerProcess:
         assert self._proc.stdout is not None
         finished = False
         for line in self._proc.stdout:
-            self.raw_lines.append(line)
+            if self._keep_lines:
+                self.raw_lines.append(line)
             event = self._parser.feed(line)
             if event is None:
                 continue

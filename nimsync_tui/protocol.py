@@ -64,6 +64,8 @@ class IntervalRecord:
     """Samples outside the histogram's range (not in the histogram, never dropped silently)."""
     rss_bytes: int
     """Resident set size of the runner at the interval's end."""
+    peak_rss_bytes: int
+    """The runner's highest resident set size so far."""
     cpu_percent: float
     """The runner's CPU use over the interval (100 = one core)."""
     allocated_blocks: int
@@ -86,6 +88,8 @@ class RunEnded:
     kind: ClassVar[str] = "ended"
     status: str
     """``completed`` (ran its iterations or duration) or ``stopped`` (stdin closed)."""
+    phase: str
+    """The phase it ended in: ``warmup`` means nothing was measured."""
     total_ops: int
     """Operations in the measured phase."""
     measured_s: float

@@ -15,17 +15,21 @@ only once complete (written to a temporary name, then renamed).
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
 import os
 import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from types import FrameType
+from types import FrameType, TracebackType
+from typing import TextIO
 
 from hdrh.histogram import HdrHistogram
+
+from scenarios import SCENARIOS
 
 from .config import RunSpec
 from .errors import ConfigError, OutputExistsError, RunnerError
@@ -34,64 +38,109 @@ from .hgrm import format_percentile_distribution
 from .histogram import LatencySummary, add, decode_histogram, new_histogram, summarize
 from .hlog import HlogWriter
 from .process import RunnerProcess
-from .protocol import Event, IntervalRecord, RunEnded, RunStarted, event_json
+from .protocol import IntervalRecord, RunEnded, RunStarted, event_json
 from .results import ScenarioResult, intervals_csv, results_json, scenario_result
 
 HGRM_UNIT_RATIO = 1000.0
 """``.hgrm`` files are in microseconds; histograms are recorded in nanoseconds."""
+LOG_NAME = "run.hlog"
+PARTIAL_LOG_NAME = "run.hlog.partial"
+"""Where the log grows until the recording finishes (kept if it never does)."""
 
 
-def output_names(specs: list[RunSpec]) -> list[str]:
-    """The files a recording of ``specs`` writes, in the output directory."""
-    return ["run.hlog", "results.json", "intervals.csv"] + [f"{s.scenario}.hgrm" for s in specs]
+class OutputDir:
+    """A directory claimed by one recording: created, locked, checked for old files.
 
+    The lock (``flock`` on the directory itself, released when the process
+    ends however it ends) keeps two recordings from writing one directory.
+    """
 
-def prepare_output(out_dir: Path, specs: list[RunSpec], *, overwrite: bool) -> None:
-    """Create ``out_dir``; refuse to go on if it holds files this run would replace."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ConfigError(f"{out_dir} exists and is not a directory")
-    if not overwrite:
-        taken = [n for n in output_names(specs) if (out_dir / n).exists()]
-        if taken:
+    def __init__(self, path: Path, specs: list[RunSpec], *, overwrite: bool) -> None:
+        if path.exists() and not path.is_dir():
+            raise ConfigError(f"{path} exists and is not a directory")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            raise ConfigError(f"cannot create {path}: {exc.strerror}") from None
+        self.path = path
+        """The directory."""
+        try:
+            self._lock_and_check(specs, overwrite)
+            log = (path / PARTIAL_LOG_NAME).open("w", encoding="utf-8", newline="\n")
+        except OSError as exc:
+            os.close(self._fd)
+            raise ConfigError(f"cannot write in {path}: {exc.strerror}") from None
+        except BaseException:
+            os.close(self._fd)
+            raise
+        self.log: TextIO = log
+        """The partial log, open for writing."""
+
+    def _lock_and_check(self, specs: list[RunSpec], overwrite: bool) -> None:
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
             raise OutputExistsError(
-                f"{out_dir} already holds a recording ({', '.join(taken)}); "
+                f"another nimsync-tui is recording into {self.path}; wait for it or choose another directory"
+            ) from None
+        names = [LOG_NAME, PARTIAL_LOG_NAME, "results.json", "intervals.csv"]
+        names += [f"{s.scenario}.hgrm" for s in specs]
+        taken = [n for n in names if (self.path / n).exists()]
+        if taken and not overwrite:
+            raise OutputExistsError(
+                f"{self.path} already holds a recording ({', '.join(taken)}); "
                 "choose another directory or pass --overwrite"
             )
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create {out_dir}: {exc.strerror}") from None
 
+    def write(self, name: str, text: str) -> None:
+        """Write the file ``name`` atomically."""
+        write_atomically(self.path / name, text)
 
-@dataclass
-class _ScenarioLog:
-    """What the recorder keeps of one scenario while it runs."""
+    def finish_log(self) -> None:
+        """Rename the complete log into place."""
+        self.log.close()
+        os.replace(self.path / PARTIAL_LOG_NAME, self.path / LOG_NAME)
 
-    measured: list[IntervalRecord] = field(default_factory=list)
-    histogram: HdrHistogram = field(default_factory=new_histogram)
-    started: RunStarted | None = None
-    ended: RunEnded | None = None
+    def remove_stale_distributions(self, recorded: set[str]) -> None:
+        """Remove ``.hgrm`` files of scenarios an overwritten recording had and this one has not."""
+        for name in SCENARIOS.keys() - recorded:
+            (self.path / f"{name}.hgrm").unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Release the directory (and close the log if still open)."""
+        self.log.close()
+        os.close(self._fd)
+
+    def __enter__(self) -> OutputDir:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
 
 class Recorder:
     """Runs scenarios and turns their event streams into the output files."""
 
-    def __init__(self, out_dir: Path, specs: list[RunSpec], progress: Callable[[str], None]) -> None:
-        self._out_dir = out_dir
+    def __init__(
+        self, out: OutputDir, specs: list[RunSpec], progress: Callable[[str], None], *, overwrite: bool = False
+    ) -> None:
+        self._out = out
         self._specs = specs
         self._progress = progress
+        self._overwrite = overwrite
         self._started_at = datetime.now(timezone.utc)
-        # The log is streamed to a side name as intervals arrive, so a crash
-        # hours in still leaves the data, and renamed into place at the end.
-        self.partial_log = out_dir / "run.hlog.partial"
-        """Where the log grows until the recording finishes."""
-        self._hlog_file = self.partial_log.open("w", encoding="utf-8", newline="\n")
-        self._hlog = HlogWriter(self._hlog_file)
+        # The log is streamed as intervals arrive, so a crash hours in still
+        # leaves the data, and renamed into place at the end.
+        self._hlog = HlogWriter(out.log)
         self._hlog.write_header(time.time())
         self._histograms: dict[str, HdrHistogram] = {}
-        self._interval_rows: list[tuple[IntervalRecord, LatencySummary]] = []
+        self._rows: list[tuple[IntervalRecord, LatencySummary]] = []
+        self._running: RunnerProcess | None = None
         self.results: list[ScenarioResult] = []
-        """Results of the scenarios recorded so far."""
+        """Results of the scenarios measured so far."""
         self.interrupted = False
         """True once the user stopped the recording (Ctrl-C)."""
 
@@ -101,38 +150,21 @@ class Recorder:
         Ctrl-C stops the running scenario cleanly (its last interval still
         counts) and skips the rest; what was measured is still written.
         """
-        with self._hlog_file:
+        with self._ctrl_c_stops():
             for index, spec in enumerate(self._specs, 1):
                 if self.interrupted:
                     break
                 try:
                     self._record_one(spec, f"[{index}/{len(self._specs)}]")
                 except RunnerError as exc:
-                    raise RunnerError(f"{exc} (what was measured is in {self.partial_log})") from None
-        self._write_files()
+                    partial = self._out.path / PARTIAL_LOG_NAME
+                    raise RunnerError(f"{exc} (what was measured is in {partial})") from None
+            self._write_files()
         return self.results
 
-    def _record_one(self, spec: RunSpec, position: str) -> None:
-        log = _ScenarioLog()
-        with RunnerProcess(spec) as proc, self._ctrl_c_stops(proc):
-            for event in proc.events():
-                self._on_event(spec, log, proc, event, position)
-        assert log.started is not None and log.ended is not None  # events() raised otherwise
-        self._histograms[spec.scenario] = log.histogram
-        self.results.append(
-            scenario_result(
-                log.started,
-                log.measured,
-                log.histogram,
-                status=log.ended.status,
-                duration_s=log.ended.measured_s,
-                operations=log.ended.total_ops,
-            )
-        )
-
     @contextmanager
-    def _ctrl_c_stops(self, proc: RunnerProcess) -> Iterator[None]:
-        """While recording, Ctrl-C asks the runner to stop instead of raising.
+    def _ctrl_c_stops(self) -> Iterator[None]:
+        """While recording, Ctrl-C asks the running load to stop instead of raising.
 
         The runner still owes its last interval and its end, so reading goes
         on undisturbed; a second Ctrl-C raises KeyboardInterrupt as usual.
@@ -141,7 +173,8 @@ class Recorder:
         def stop(signum: int, frame: FrameType | None) -> None:
             self.interrupted = True
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            proc.stop()
+            if self._running is not None:
+                self._running.stop()
 
         previous = signal.signal(signal.SIGINT, stop)
         try:
@@ -149,41 +182,73 @@ class Recorder:
         finally:
             signal.signal(signal.SIGINT, previous)
 
-    def _on_event(
-        self, spec: RunSpec, log: _ScenarioLog, proc: RunnerProcess, event: Event, position: str
-    ) -> None:
-        if isinstance(event, RunStarted):
-            log.started = event
-            self._hlog.write_comment(event_json(event))
-        elif isinstance(event, IntervalRecord):
-            interval_hist = decode_histogram(event.histogram)
-            summary = summarize(interval_hist)
-            self._interval_rows.append((event, summary))
-            if event.phase == "measure":
-                log.measured.append(event)
-                add(log.histogram, interval_hist)
-                runner_base = proc.base_time_s
-                start = runner_base + event.start_s - self._hlog.base_time_s
-                self._hlog.write_interval(event.tag, start, event.length_s, interval_hist)
-                self._hlog.write_comment(event_json(event))
-                self._hlog_file.flush()
-            self._progress(
-                f"{position} {spec.scenario:<18} {event.phase:<7} "
-                f"{event.total_ops / 1e6:8.3f} M ops  {event.ops_per_s / 1e6:7.3f} M ops/s  "
-                f"p99 {summary.p99 / 1e3:9.3f} µs  rss {event.rss_bytes / 2**20:6.1f} MiB"
+    def _record_one(self, spec: RunSpec, position: str) -> None:
+        started: RunStarted | None = None
+        ended: RunEnded | None = None
+        measured: list[IntervalRecord] = []
+        histogram = new_histogram()
+        with RunnerProcess(spec) as proc:
+            self._running = proc
+            if self.interrupted:  # Ctrl-C came while the process started
+                proc.stop()
+            for event in proc.events():
+                if isinstance(event, RunStarted):
+                    started = event
+                    self._hlog.write_comment(event_json(event))
+                elif isinstance(event, IntervalRecord):
+                    record = self._on_interval(event, proc.base_time_s, histogram)
+                    if record.phase == "measure":
+                        measured.append(record)
+                    self._progress(
+                        f"{position} {spec.scenario:<18} {record.phase:<7} "
+                        f"{record.total_ops / 1e6:8.3f} M ops  {record.ops_per_s / 1e6:7.3f} M ops/s  "
+                        f"p99 {self._rows[-1][1].p99 / 1e3:9.3f} µs  rss {record.rss_bytes / 2**20:6.1f} MiB"
+                    )
+                elif isinstance(event, RunEnded):
+                    ended = event
+                    self._hlog.write_comment(event_json(event))
+        self._running = None
+        assert started is not None and ended is not None  # events() raised otherwise
+        if ended.phase != "measure":
+            self._progress(f"{position} {spec.scenario:<18} stopped during warm-up: nothing measured")
+            return
+        self._histograms[spec.scenario] = histogram
+        self.results.append(
+            scenario_result(
+                started,
+                measured,
+                histogram,
+                status=ended.status,
+                duration_s=ended.measured_s,
+                operations=ended.total_ops,
             )
-        elif isinstance(event, RunEnded):
-            log.ended = event
-            self._hlog.write_comment(event_json(event))
+        )
+
+    def _on_interval(self, event: IntervalRecord, runner_base_s: float, merged: HdrHistogram) -> IntervalRecord:
+        """Log a measured interval, merge its histogram; returns the record as kept."""
+        interval_hist = decode_histogram(event.histogram)
+        # One timeline for the whole recording: the runner counts from its
+        # own base time, the log from ours.
+        record = dataclasses.replace(
+            event,
+            start_s=round(runner_base_s + event.start_s - self._hlog.base_time_s, 6),
+            histogram="",  # merged below; keeping every payload would grow without bound
+        )
+        self._rows.append((record, summarize(interval_hist)))
+        if record.phase == "measure":
+            add(merged, interval_hist)
+            self._hlog.write_interval(record.tag, record.start_s, record.length_s, interval_hist)
+            self._hlog.write_comment(event_json(record))
+            self._out.log.flush()
+        return record
 
     def _write_files(self) -> None:
-        out = self._out_dir
+        out = self._out
         for name, hist in self._histograms.items():
-            write_atomically(
-                out / f"{name}.hgrm",
-                format_percentile_distribution(hist, output_unit_ratio=HGRM_UNIT_RATIO),
-            )
-        write_atomically(out / "intervals.csv", intervals_csv(self._interval_rows))
-        write_atomically(out / "results.json", results_json(self.results, started_at=self._started_at))
+            out.write(f"{name}.hgrm", format_percentile_distribution(hist, output_unit_ratio=HGRM_UNIT_RATIO))
+        if self._overwrite:
+            out.remove_stale_distributions(set(self._histograms))
+        out.write("intervals.csv", intervals_csv(self._rows))
+        out.write("results.json", results_json(self.results, started_at=self._started_at))
         # The log goes last: its presence marks a finished recording.
-        os.replace(self.partial_log, out / "run.hlog")
+        out.finish_log()

@@ -26,7 +26,7 @@ class Stability:
     """How steady throughput was across the measured intervals (the suite's CV check)."""
 
     intervals: int
-    """Measured intervals counted (the last, partial one included)."""
+    """Measured intervals counted: those at least half the nominal interval long."""
     mean_ops_s: float
     """Mean of the per-interval throughputs."""
     stddev_ops_s: float
@@ -52,7 +52,7 @@ class ScenarioResult:
     overflow: int
     """Samples outside the histogram's 1 ns .. 1 h range."""
     rss_bytes: int
-    """Peak resident set size of the load process."""
+    """Peak resident set size of the load process, up to the end of this scenario."""
     cpu_percent: float
     """Mean CPU use of the load process (100 = one core)."""
     stability: Stability
@@ -69,7 +69,9 @@ def scenario_result(
     operations: int,
 ) -> ScenarioResult:
     """Summarise one scenario from its measured intervals and their merged histogram."""
-    rates = [i.ops_per_s for i in intervals if i.length_s > 0]
+    # A last interval cut short by the end of the run is no sample of the
+    # steady rate: it would only add noise to the stability figure.
+    rates = [i.ops_per_s for i in intervals if i.length_s >= started.interval_s / 2]
     mean_rate = statistics.fmean(rates) if rates else 0.0
     sd_rate = statistics.stdev(rates) if len(rates) > 1 else 0.0
     cpu_time = sum(i.cpu_percent * i.length_s for i in intervals)
@@ -84,7 +86,7 @@ def scenario_result(
         throughput_ops_s=operations / duration_s if duration_s > 0 else 0.0,
         latency_ns=summarize(histogram),
         overflow=sum(i.overflow for i in intervals),
-        rss_bytes=max((i.rss_bytes for i in intervals), default=0),
+        rss_bytes=max((i.peak_rss_bytes for i in intervals), default=0),
         cpu_percent=cpu_time / measured if measured > 0 else 0.0,
         stability=Stability(
             intervals=len(rates),

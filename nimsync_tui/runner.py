@@ -34,7 +34,12 @@ from .resources import ResourceSampler
 
 
 class _Reporter:
-    """Closes intervals: takes the probe's histogram and writes both log lines."""
+    """Closes intervals: takes the probe's histogram and writes both log lines.
+
+    The measured phase's clock runs from the moment the warm-up's last
+    interval is written to the moment the load stops, so neither the
+    instrument's phase change nor the tasks' teardown counts as load time.
+    """
 
     def __init__(self, out: TextIO, scenario: Scenario, load: Load, probe: Probe) -> None:
         self._out = out
@@ -53,15 +58,16 @@ class _Reporter:
         self._interval_start = started
         self._phase_start = started
         self._ops_at_start = 0
+        self._stopped: tuple[float, int] | None = None
 
     def emit(self, event: Event) -> None:
         self._writer.write_comment(event_json(event))
         self._out.flush()
 
     def close_interval(self) -> None:
-        now = time.perf_counter()
+        """Report the interval up to now; once the load has stopped, up to then."""
+        now, total = self._stopped or (time.perf_counter(), self._load.ops)
         interval = self._probe.take_interval()
-        total = self._load.ops
         sample = self._resources.sample()
         start_s = self._interval_start - self._origin
         length_s = now - self._interval_start
@@ -76,6 +82,7 @@ class _Reporter:
                 total_ops=total,
                 overflow=interval.overflow,
                 rss_bytes=sample.rss_bytes,
+                peak_rss_bytes=sample.peak_rss_bytes,
                 cpu_percent=sample.cpu_percent,
                 allocated_blocks=sample.allocated_blocks,
                 gc_collections=sample.gc_collections,
@@ -90,15 +97,38 @@ class _Reporter:
         self.phase = "measure"
         self._load.ops = 0
         self._ops_at_start = 0
-        self._phase_start = self._interval_start
+        self._interval_start = self._phase_start = time.perf_counter()
 
-    def measured_s(self) -> float:
-        return self._interval_start - self._phase_start if self.phase == "measure" else 0.0
+    def load_stopped(self) -> None:
+        """Stamp the moment the load stopped (finished, cancelled or failed)."""
+        if self._stopped is None:
+            self._stopped = (time.perf_counter(), self._load.ops)
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the load has stopped: periodic intervals are over."""
+        return self._stopped is not None
+
+    def finish(self, status: str) -> RunEnded:
+        """Close the last interval; the ``ended`` event that sums up the measured phase."""
+        self.load_stopped()
+        assert self._stopped is not None
+        self.close_interval()
+        if self.phase != "measure":
+            return RunEnded(status=status, phase=self.phase, total_ops=0, measured_s=0.0)
+        end, total = self._stopped
+        return RunEnded(
+            status=status, phase=self.phase, total_ops=total, measured_s=round(end - self._phase_start, 6)
+        )
 
 
 async def _report_every(interval_s: float, reporter: _Reporter) -> None:
     while True:
         await trio.sleep(interval_s)
+        # The timer may fire in the same tick the load stops; the final
+        # interval is then closed once, by finish(), not twice.
+        if reporter.stopped:
+            return
         reporter.close_interval()
 
 
@@ -138,17 +168,21 @@ async def run(spec: RunSpec, out: TextIO, *, watch_stdin: bool = True) -> int:
             if watch_stdin:
                 nursery.start_soon(_cancel_on_stdin_eof, nursery.cancel_scope)
             nursery.start_soon(_report_every, spec.interval_s, reporter)
-            await scenario.body(load, spec.params, spec.params.warmup)
-            reporter.begin_measuring()
-            with trio.move_on_after(spec.duration_s if spec.duration_s is not None else float("inf")):
-                await scenario.body(load, spec.params, spec.params.iterations)
-            status = "completed"
+            try:
+                await scenario.body(load, spec.params, spec.params.warmup)
+                reporter.begin_measuring()
+                with trio.move_on_after(spec.duration_s if spec.duration_s is not None else float("inf")):
+                    await scenario.body(load, spec.params, spec.params.iterations)
+                status = "completed"
+            finally:
+                # Runs as the load's cancellation or end unwinds: the stamp
+                # is the load's last moment, not the nursery's teardown.
+                reporter.load_stopped()
             nursery.cancel_scope.cancel()
     except Exception as exc:  # the scenario's failure is reported, not raised
         reporter.emit(RunFailed(message=_one_line(exc)))
         return 1
-    reporter.close_interval()
-    reporter.emit(RunEnded(status=status, total_ops=load.ops, measured_s=round(reporter.measured_s(), 6)))
+    reporter.emit(reporter.finish(status))
     return 0
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from hdrh.log import HistogramLogReader
 
-from nimsync_tui.hgrm import format_percentile_distribution
-from nimsync_tui.histogram import new_histogram, summarize
+from nimsync_tui.histogram import new_histogram
+from nimsync_tui.hlog import read_hlog
 
 from ..java_reference import java_percentile_distribution
 
@@ -165,3 +165,75 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_measured(tmp_path: Path) -> Non
     (result,) = json.loads((out / "results.json").read_text())["scenarios"]
     assert result["status"] == "stopped" and result["operations"] > 0
     assert (out / "run.hlog").exists() and not (out / "run.hlog.partial").exists()
+
+
+def test_two_recordings_never_share_a_directory(tmp_path: Path) -> None:
+    out = tmp_path / "shared"
+    first = subprocess.Popen(
+        [*CLI, "--record", out, "--pattern", "spsc-*", "--duration", "2", "--interval", "0.2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert first.stderr is not None
+    first.stderr.readline()  # it is running, and holds the directory
+    second = nimsync("--record", out, "--pattern", "spsc-*", "--iterations", "1000", "--overwrite")
+    assert second.returncode == 2
+    assert second.stderr.count("\n") == 1 and "another nimsync-tui is recording into" in second.stderr
+    first.communicate(timeout=60)
+    assert first.returncode == 0
+    (result,) = json.loads((out / "results.json").read_text())["scenarios"]
+    assert result["duration_s"] >= 1.9
+
+
+def test_a_crashed_recordings_partial_log_is_kept(tmp_path: Path) -> None:
+    out = tmp_path / "crashed"
+    out.mkdir()
+    (out / "run.hlog.partial").write_text("hours of data\n")
+    proc = nimsync("--record", out, "--pattern", "pingpong-*", *SMALL)
+    assert proc.returncode == 2 and "run.hlog.partial" in proc.stderr
+    assert (out / "run.hlog.partial").read_text() == "hours of data\n"
+
+
+def test_a_directory_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    proc = nimsync("--record", "/proc", "--pattern", "pingpong-*", *SMALL)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("nimsync-tui: cannot write in /proc:")
+
+
+def test_overwrite_replaces_the_whole_earlier_recording(tmp_path: Path) -> None:
+    out = tmp_path / "again"
+    assert nimsync("--record", out, "--pattern", "p*", *SMALL).returncode == 0
+    assert (out / "pingpong-latency.hgrm").exists()
+    assert nimsync("--record", out, "--pattern", "spsc-*", *SMALL, "--overwrite").returncode == 0
+    assert sorted(p.name for p in out.glob("*.hgrm")) == ["spsc-throughput.hgrm"]
+
+
+def test_log_lines_and_their_comments_share_one_timeline(
+    recording: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    out, _ = recording
+    reader = read_hlog(out / "run.hlog")
+    starts = [e.start_s for e in reader]
+    comments = [json.loads(c.text) for c in reader.comments if c.text.startswith("{")]
+    commented = [c["start_s"] for c in comments if c["event"] == "interval"]
+    assert starts == [round(s, 3) for s in commented]
+    assert starts == sorted(starts)
+    csv_rows = (out / "intervals.csv").read_text().splitlines()[1:]
+    csv_measured = [float(r.split(",")[2]) for r in csv_rows if ",measure," in r]
+    assert csv_measured == [round(s, 3) for s in commented]
+
+
+def test_ctrl_c_in_warmup_measures_nothing_and_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "warm"
+    proc = subprocess.Popen(
+        [*CLI, "--record", out, "--pattern", "pingpong-*", "--warmup", "1000000000", "--interval", "0.1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    assert proc.stderr is not None
+    while "warmup" not in proc.stderr.readline():
+        pass
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "stopped during warm-up: nothing measured" in stderr
+    assert json.loads((out / "results.json").read_text())["scenarios"] == []
+    assert not list(out.glob("*.hgrm"))

@@ -17,7 +17,7 @@ from nimsync_tui.protocol import IntervalRecord, RunEnded, RunStarted
 
 def continuous(pattern: str) -> RunnerProcess:
     (spec,) = plan_runs(pattern, Overrides(warmup=100), interval_s=0.1, duration_s=3600)
-    return RunnerProcess(spec)
+    return RunnerProcess(spec, keep_lines=True)
 
 
 @pytest.mark.parametrize("pattern", ["spsc-throughput", "mpmc-throughput", "pingpong-latency"])
@@ -69,3 +69,17 @@ def test_the_instrument_does_not_grow_the_load_process() -> None:
     assert len(rss) >= 40
     settled = rss[len(rss) // 6 :]
     assert max(settled) - settled[0] < 3 * 2**20
+
+
+def test_stopped_during_warmup_reports_nothing_measured() -> None:
+    (spec,) = plan_runs("pingpong-latency", Overrides(warmup=10**12), interval_s=0.05)
+    with RunnerProcess(spec) as proc:
+        events = []
+        for event in proc.events():
+            events.append(event)
+            if sum(isinstance(e, IntervalRecord) for e in events) == 2:
+                proc.stop()
+    end = events[-1]
+    assert isinstance(end, RunEnded)
+    assert (end.status, end.phase, end.total_ops, end.measured_s) == ("stopped", "warmup", 0, 0.0)
+    assert all(e.phase == "warmup" for e in events if isinstance(e, IntervalRecord))

@@ -14,7 +14,7 @@ from nimsync_tui.protocol import (
 
 INTERVAL = IntervalRecord(
     tag="spsc-throughput", phase="measure", start_s=1.5, length_s=0.25, ops=1000,
-    total_ops=5000, overflow=2, rss_bytes=30_000_000, cpu_percent=99.5,
+    total_ops=5000, overflow=2, rss_bytes=30_000_000, peak_rss_bytes=31_000_000, cpu_percent=99.5,
     allocated_blocks=12345, gc_collections=(3, 1, 0), histogram="HISTFAAAAB",
 )
 
@@ -24,7 +24,7 @@ def test_every_event_survives_the_pipe() -> None:
     events = [
         RunStarted("spsc-throughput", "per-item time", "item", {"capacity": 8}, 0.25, 42),
         INTERVAL,
-        RunEnded("stopped", 5000, 1.75),
+        RunEnded("stopped", "measure", 5000, 1.75),
         RunFailed("ValueError: boom"),
     ]
     seen = []
