@@ -8,6 +8,14 @@ loops, and an interval task that swaps and encodes the histogram and samples
 RSS/CPU/GC (every 0.25 s, the live UI's rate; ``--record`` uses 1 s).
 
     python benchmarks/instrument_cost.py [--rounds 7] [--items 1000000]
+
+Wall-clock rounds on a shared machine scatter by +-15 %. For a figure that
+does not drift, count instructions of one case at two sizes under callgrind
+and take the difference (start-up cancels out); ``--interval 1e9`` keeps the
+timer-driven reporting out, since valgrind's slowdown would multiply it:
+
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        python benchmarks/instrument_cost.py --case spsc-throughput:on --items 300000 --interval 1e9
 """
 
 from __future__ import annotations
@@ -27,10 +35,7 @@ from nimsync_tui.probe import Probe  # noqa: E402
 from nimsync_tui.resources import ResourceSampler  # noqa: E402
 from scenarios import SCENARIOS, Load  # noqa: E402
 
-INTERVAL_S = 0.25
-
-
-def run_once(name: str, items: int, instrumented: bool) -> float:
+def run_once(name: str, items: int, instrumented: bool, interval_s: float = 0.25) -> float:
     """Items per second of one bounded run of scenario ``name``."""
     scenario = SCENARIOS[name]
     probe = Probe() if instrumented else None
@@ -40,7 +45,7 @@ def run_once(name: str, items: int, instrumented: bool) -> float:
     async def report() -> None:
         assert probe is not None and sampler is not None
         while True:
-            await trio.sleep(INTERVAL_S)
+            await trio.sleep(interval_s)
             probe.take_interval().histogram.encode()
             sampler.sample()
 
@@ -62,14 +67,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--interval", type=float, default=0.25, help="seconds between interval reports")
+    parser.add_argument("--case", metavar="SCENARIO:on|off", help="run this one case once (for callgrind)")
     args = parser.parse_args()
+    if args.case:
+        name, _, state = args.case.partition(":")
+        print(f"{args.case}: {run_once(name, args.items, state == 'on', args.interval) / 1e6:.3f} M items/s")
+        return
     names = ["spsc-throughput", "mpmc-throughput"]
     rates: dict[tuple[str, bool], list[float]] = {(n, on): [] for n in names for on in (False, True)}
     for r in range(args.rounds):
         for name in names:
             # Alternate which goes first so neither always gets the warmer cache.
             for on in ((False, True) if r % 2 == 0 else (True, False)):
-                rates[(name, on)].append(run_once(name, args.items, on))
+                rates[(name, on)].append(run_once(name, args.items, on, args.interval))
     print(f"instrument cost, our channel, {args.items:,} items, median of {args.rounds} rounds")
     print(f"reproduce: python benchmarks/instrument_cost.py --rounds {args.rounds} --items {args.items}\n")
     print(f"{'scenario':<18} {'probe off':>12} {'probe on':>12} {'on/off':>8} {'cost':>7}   per-round on/off")
