@@ -12,10 +12,11 @@ from typing import Any, NamedTuple
 
 import trio
 
-from channels import ChannelMode, EndOfChannel, create_channel
+from channels import ChannelMode, create_channel
 
-END_OF_CHANNEL: tuple[type[BaseException], ...] = (trio.EndOfChannel, EndOfChannel)
-"""What a receive raises once a closed channel is drained, for both implementations."""
+END_OF_CHANNEL = trio.EndOfChannel
+"""What a receive raises once a closed channel is drained, for both implementations
+(``channels.EndOfChannel`` is a subclass)."""
 
 
 class Ends(NamedTuple):
