@@ -26,6 +26,24 @@ def nimsync(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProc
     return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=timeout)
 
 
+def ctrl_c_when(progress_word: str, *args: str | Path) -> tuple[int, str]:
+    """Run the command; at the first progress line naming ``progress_word``,
+    Ctrl-C its whole process group as a terminal would. Returns (status, stderr)."""
+    proc = subprocess.Popen(
+        [*CLI, *map(str, args)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    assert proc.stderr is not None
+    seen = ""
+    for line in proc.stderr:  # ends early if the command dies first
+        seen += line
+        if progress_word in line:
+            os.killpg(proc.pid, signal.SIGINT)
+            break
+    _, rest = proc.communicate(timeout=30)
+    return proc.returncode, seen + rest
+
+
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     out = tmp_path_factory.mktemp("rec") / "first"
@@ -150,17 +168,10 @@ def test_continuous_run_with_duration(tmp_path: Path) -> None:
 
 def test_ctrl_c_stops_cleanly_and_keeps_what_was_measured(tmp_path: Path) -> None:
     out = tmp_path / "interrupted"
-    proc = subprocess.Popen(
-        [*CLI, "--record", out, "--duration", "60", "--interval", "0.2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    returncode, stderr = ctrl_c_when(
+        "measure", "--record", out, "--duration", "60", "--interval", "0.2"
     )
-    assert proc.stderr is not None
-    # Wait for the first measured interval, then Ctrl-C the whole group as a terminal would.
-    while "measure" not in proc.stderr.readline():
-        pass
-    os.killpg(proc.pid, signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 130, stderr
+    assert returncode == 130, stderr
     assert "Traceback" not in stderr
     (result,) = json.loads((out / "results.json").read_text())["scenarios"]
     assert result["status"] == "stopped" and result["operations"] > 0
@@ -224,16 +235,10 @@ def test_log_lines_and_their_comments_share_one_timeline(
 
 def test_ctrl_c_in_warmup_measures_nothing_and_says_so(tmp_path: Path) -> None:
     out = tmp_path / "warm"
-    proc = subprocess.Popen(
-        [*CLI, "--record", out, "--pattern", "pingpong-*", "--warmup", "1000000000", "--interval", "0.1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    returncode, stderr = ctrl_c_when(
+        "warmup", "--record", out, "--pattern", "pingpong-*", "--warmup", "1000000000", "--interval", "0.1"
     )
-    assert proc.stderr is not None
-    while "warmup" not in proc.stderr.readline():
-        pass
-    os.killpg(proc.pid, signal.SIGINT)
-    _, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 130
+    assert returncode == 130
     assert "stopped during warm-up: nothing measured" in stderr
     assert json.loads((out / "results.json").read_text())["scenarios"] == []
     assert not list(out.glob("*.hgrm"))
