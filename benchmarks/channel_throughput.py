@@ -16,14 +16,11 @@ import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import trio
 
 # Runnable as a plain script from a checkout, without installing the package.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from channels import DEFAULT_YIELD_EVERY, ChannelMode, create_channel  # noqa: E402
+from nimsync_tui.channels import DEFAULT_YIELD_EVERY, ChannelMode, create_channel
 
 BATCH = 256
 
@@ -108,11 +105,10 @@ async def trio_mpmc(n: int) -> None:
             async for _ in recv:
                 pass
 
-    async with trio.open_nursery() as nursery:
-        async with send, recv:
-            for _ in range(4):
-                nursery.start_soon(consumer, recv.clone())
-                nursery.start_soon(producer, send.clone())
+    async with trio.open_nursery() as nursery, send, recv:
+        for _ in range(4):
+            nursery.start_soon(consumer, recv.clone())
+            nursery.start_soon(producer, send.clone())
 
 
 async def ours_mpmc(n: int) -> None:
@@ -222,40 +218,48 @@ def main() -> None:
 
     med = {name: statistics.median(v) for name, v in rates.items()}
     rows = [
-        ("SPSC cap 1024, 1p x 1c", "ours spsc", "trio spsc", 12.0,
-         f"yield_every={DEFAULT_YIELD_EVERY}"),
+        ("SPSC cap 1024, 1p x 1c", "ours spsc", "trio spsc", 12.0, f"yield_every={DEFAULT_YIELD_EVERY}"),
         ("SPSC cap 1024, 1p x 1c", "ours spsc y1", "trio spsc", 1.0, "yield_every=1"),
-        ("MPMC cap 2048, 4p x 4c", "ours mpmc", "trio mpmc", 10.0,
-         f"yield_every={DEFAULT_YIELD_EVERY}"),
-        ("send_many/recv_many 256", "ours batch", "trio spsc", 100.0,
-         "vs trio per item"),
+        ("MPMC cap 2048, 4p x 4c", "ours mpmc", "trio mpmc", 10.0, f"yield_every={DEFAULT_YIELD_EVERY}"),
+        ("send_many/recv_many 256", "ours batch", "trio spsc", 100.0, "vs trio per item"),
     ]
     print()
-    print(f"channels benchmark: {n} items, median of {rounds} interleaved rounds, "
-          f"Python {sys.version.split()[0]}, trio {trio.__version__}")
+    print(
+        f"channels benchmark: {n} items, median of {rounds} interleaved rounds, "
+        f"Python {sys.version.split()[0]}, trio {trio.__version__}"
+    )
     print()
-    header = (f"| {'case':<24} | {'variant':<17} | {'ours items/s':>12} | "
-              f"{'trio items/s':>12} | {'ratio':>7} | {'target':>7} | ok  |")
+    header = (
+        f"| {'case':<24} | {'variant':<17} | {'ours items/s':>12} | "
+        f"{'trio items/s':>12} | {'ratio':>7} | {'target':>7} | ok  |"
+    )
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     for label, ours, theirs, target, variant in rows:
         ratio = med[ours] / med[theirs]
-        print(f"| {label:<24} | {variant:<17} | {med[ours]:>12,.0f} | "
-              f"{med[theirs]:>12,.0f} | {ratio:>6.1f}x | {target:>6.1f}x | "
-              f"{'yes' if ratio >= target else 'NO ':<3} |")
+        print(
+            f"| {label:<24} | {variant:<17} | {med[ours]:>12,.0f} | "
+            f"{med[theirs]:>12,.0f} | {ratio:>6.1f}x | {target:>6.1f}x | "
+            f"{'yes' if ratio >= target else 'NO ':<3} |"
+        )
     p50 = statistics.median(p50s)
     floor = statistics.median(floors)
     print()
-    print(f"single-task ping-pong, capacity 1, send+recv pair: p50 {p50:.3f} us "
-          f"(target < 0.6 us: {'yes' if p50 < 0.6 else 'NO'}); "
-          f"includes one perf_counter_ns, whose empty-pair p50 is {floor:.3f} us")
-    print("per-round ratios (ours/trio):", "  ".join(
-        f"{label.split(',')[0]} {variant}: "
-        + ",".join(f"{a / b:.1f}" for a, b in zip(rates[ours], rates[theirs]))
-        for label, ours, theirs, _, variant in rows))
+    print(
+        f"single-task ping-pong, capacity 1, send+recv pair: p50 {p50:.3f} us "
+        f"(target < 0.6 us: {'yes' if p50 < 0.6 else 'NO'}); "
+        f"includes one perf_counter_ns, whose empty-pair p50 is {floor:.3f} us"
+    )
+    print(
+        "per-round ratios (ours/trio):",
+        "  ".join(
+            f"{label.split(',')[0]} {variant}: "
+            + ",".join(f"{a / b:.1f}" for a, b in zip(rates[ours], rates[theirs], strict=True))
+            for label, ours, theirs, _, variant in rows
+        ),
+    )
     print()
-    print("reproduce: python benchmarks/channel_throughput.py "
-          f"--rounds {rounds} --items {n}")
+    print(f"reproduce: python benchmarks/channel_throughput.py --rounds {rounds} --items {n}")
 
 
 if __name__ == "__main__":

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import argparse
 import gc
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 
 # Runnable as a plain script from a checkout, without installing the package.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from nimsync_tui.histogram import new_histogram, record_values, summarize  # noqa: E402
-from nimsync_tui.probe import Probe  # noqa: E402
+from nimsync_tui.core.histogram import new_histogram, record_values, summarize
+from nimsync_tui.core.probe import Probe
 
 COMMAND = "python benchmarks/histogram_speed.py"
 PERCENTILES = (50.0, 90.0, 99.0, 99.9)

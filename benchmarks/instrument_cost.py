@@ -23,17 +23,14 @@ from __future__ import annotations
 import argparse
 import gc
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import trio
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from nimsync_tui.core.probe import Probe
+from nimsync_tui.run.resources import ResourceSampler
+from nimsync_tui.scenarios import SCENARIOS, Load
 
-from nimsync_tui.probe import Probe  # noqa: E402
-from nimsync_tui.resources import ResourceSampler  # noqa: E402
-from scenarios import SCENARIOS, Load  # noqa: E402
 
 def run_once(name: str, items: int, instrumented: bool, interval_s: float = 0.25) -> float:
     """Items per second of one bounded run of scenario ``name``."""
@@ -79,7 +76,7 @@ def main() -> None:
     for r in range(args.rounds):
         for name in names:
             # Alternate which goes first so neither always gets the warmer cache.
-            for on in ((False, True) if r % 2 == 0 else (True, False)):
+            for on in (False, True) if r % 2 == 0 else (True, False):
                 rates[(name, on)].append(run_once(name, args.items, on, args.interval))
     print(f"instrument cost, our channel, {args.items:,} items, median of {args.rounds} rounds")
     print(f"reproduce: python benchmarks/instrument_cost.py --rounds {args.rounds} --items {args.items}\n")
@@ -88,7 +85,7 @@ def main() -> None:
         off, on = rates[(name, False)], rates[(name, True)]
         # Rounds are paired (run back to back), so the median of per-round
         # ratios cancels the machine's drift better than a ratio of medians.
-        ratios = [a / b for a, b in zip(on, off)]
+        ratios = [a / b for a, b in zip(on, off, strict=True)]
         ratio = statistics.median(ratios)
         print(
             f"{name:<18} {statistics.median(off) / 1e6:>9.3f} M/s {statistics.median(on) / 1e6:>9.3f} M/s "
@@ -96,6 +93,7 @@ def main() -> None:
         )
     sample = SCENARIOS["spsc-throughput"].defaults.sample_every
     print(f"\nmedians of the rounds; cost = 1 - median(on/off); one item (spsc) or batch (mpmc) in {sample} timed")
+
 
 if __name__ == "__main__":
     main()

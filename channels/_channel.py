@@ -167,11 +167,8 @@ class _RecvWaiter:
 class _NoPublicConstructor(type):
     # Like trio._util.NoPublicConstructor: the constructor's arguments are
     # validated by create_channel(), so calling the class directly is an error.
-    def __call__(cls, *args: object, **kwargs: object) -> NoReturn:
-        raise TypeError(
-            f"{cls.__module__}.{cls.__qualname__} has no public constructor; "
-            "use channels.create_channel()"
-        )
+    def __call__(cls, *_args: object, **_kwargs: object) -> NoReturn:
+        raise TypeError(f"{cls.__module__}.{cls.__qualname__} has no public constructor; use channels.create_channel()")
 
     def _create(cls, *args: Any, **kwargs: Any) -> Any:
         return super().__call__(*args, **kwargs)
@@ -363,9 +360,7 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         self._sent_base += 1
 
     @enable_ki_protection
-    async def send_many(
-        self, items: Iterable[T], progress: SendProgress | None = None
-    ) -> None:
+    async def send_many(self, items: Iterable[T], progress: SendProgress | None = None) -> None:
         """Send every item of ``items`` in order, waiting for room as needed.
 
         Puts as many items as fit at once, without yielding between them, then
@@ -385,9 +380,7 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         """
         # Slicing is what makes batches cheap; a list copy of a generator is
         # still far cheaper than per-item handling.
-        batch: list[T] | tuple[T, ...] = (
-            items if isinstance(items, (list, tuple)) else list(items)
-        )
+        batch: list[T] | tuple[T, ...] = items if isinstance(items, (list, tuple)) else list(items)
         if progress is not None:
             progress.sent = 0
         if not self._send_budget:
@@ -458,10 +451,7 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
     async def _park_sender(self, waiter: _SendWaiter[T]) -> None:
         senders = self._send_waiters
         if senders and self._single_sender:
-            raise trio.BusyResourceError(
-                f"another task is already waiting to send on this "
-                f"{self._mode.name} channel"
-            )
+            raise trio.BusyResourceError(f"another task is already waiting to send on this {self._mode.name} channel")
         senders.append(waiter)
 
         def abort_fn(_: object) -> Abort:
@@ -632,8 +622,7 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         receivers = self._recv_waiters
         if receivers and self._single_receiver:
             raise trio.BusyResourceError(
-                f"another task is already waiting to receive on this "
-                f"{self._mode.name} channel"
+                f"another task is already waiting to receive on this {self._mode.name} channel"
             )
         waiter = _RecvWaiter(current_task(), max_items)
         receivers.append(waiter)

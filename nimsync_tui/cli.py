@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from scenarios import IMPLEMENTATIONS, SCENARIOS
+from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS
 
 from . import __version__
-from .config import DEFAULT_INTERVAL_S, Overrides, plan_runs
 from .errors import NimsyncError, RunnerError
-from .record import OutputDir, Recorder
-from .results import ScenarioResult
+from .run.config import DEFAULT_INTERVAL_S, Overrides, plan_runs
+from .run.record import OutputDir, Recorder
+from .suite.results import ScenarioResult
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -39,31 +39,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
-    p.add_argument("--record", metavar="DIR", type=Path,
-                   help="run headless and write run.hlog, results.json, intervals.csv "
-                   "and <scenario>.hgrm into DIR")
-    p.add_argument("--pattern", metavar="GLOB", default="*",
-                   help="run the scenarios whose name matches GLOB (default: all)")
+    p.add_argument(
+        "--record",
+        metavar="DIR",
+        type=Path,
+        help="run headless and write run.hlog, results.json, intervals.csv and <scenario>.hgrm into DIR",
+    )
+    p.add_argument(
+        "--pattern", metavar="GLOB", default="*", help="run the scenarios whose name matches GLOB (default: all)"
+    )
     length = p.add_mutually_exclusive_group()
-    length.add_argument("--duration", metavar="S", type=float,
-                        help="measure each scenario continuously for S seconds")
-    length.add_argument("--iterations", metavar="N", type=int,
-                        help="measure N operations per scenario (default: the suite's count)")
-    p.add_argument("--interval", metavar="S", type=float, default=DEFAULT_INTERVAL_S,
-                   help=f"seconds per histogram interval (default {DEFAULT_INTERVAL_S})")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace the files of an earlier recording in DIR")
+    length.add_argument("--duration", metavar="S", type=float, help="measure each scenario continuously for S seconds")
+    length.add_argument(
+        "--iterations", metavar="N", type=int, help="measure N operations per scenario (default: the suite's count)"
+    )
+    p.add_argument(
+        "--interval",
+        metavar="S",
+        type=float,
+        default=DEFAULT_INTERVAL_S,
+        help=f"seconds per histogram interval (default {DEFAULT_INTERVAL_S})",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier recording in DIR")
     load = p.add_argument_group("load parameters (each applies to the scenarios that have it)")
-    load.add_argument("--impl", choices=IMPLEMENTATIONS,
-                      help="nimsync: this project's channels; trio: trio.open_memory_channel")
+    load.add_argument(
+        "--impl", choices=IMPLEMENTATIONS, help="nimsync: this project's channels; trio: trio.open_memory_channel"
+    )
     load.add_argument("--capacity", metavar="N", type=int, help="channel capacity (0: rendezvous)")
     load.add_argument("--producers", metavar="N", type=int, help="producer tasks")
     load.add_argument("--consumers", metavar="N", type=int, help="consumer tasks")
     load.add_argument("--warmup", metavar="N", type=int, help="warm-up operations, not measured")
-    load.add_argument("--yield-every", metavar="N", type=int,
-                      help="our channel checkpoints every N operations (1: Trio's convention)")
-    load.add_argument("--sample-every", metavar="N", type=int,
-                      help="throughput scenarios time one item or batch in N")
+    load.add_argument(
+        "--yield-every", metavar="N", type=int, help="our channel checkpoints every N operations (1: Trio's convention)"
+    )
+    load.add_argument("--sample-every", metavar="N", type=int, help="throughput scenarios time one item or batch in N")
     return p
 
 
@@ -84,17 +93,21 @@ def main(argv: list[str] | None = None) -> int:
         specs = plan_runs(
             args.pattern,
             Overrides(
-                impl=args.impl, capacity=args.capacity, producers=args.producers,
-                consumers=args.consumers, iterations=args.iterations, warmup=args.warmup,
-                yield_every=args.yield_every, sample_every=args.sample_every,
+                impl=args.impl,
+                capacity=args.capacity,
+                producers=args.producers,
+                consumers=args.consumers,
+                iterations=args.iterations,
+                warmup=args.warmup,
+                yield_every=args.yield_every,
+                sample_every=args.sample_every,
             ),
             interval_s=args.interval,
             duration_s=args.duration,
         )
         if args.record is None:
             raise NimsyncError(
-                "the interactive monitor is not part of this release yet; "
-                "record headless with --record DIR"
+                "the interactive monitor is not part of this release yet; record headless with --record DIR"
             )
         progress = _Progress(sys.stderr)
         with OutputDir(args.record, specs, overwrite=args.overwrite) as out:

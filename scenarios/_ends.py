@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 import trio
 
-from channels import ChannelMode, create_channel
+from nimsync_tui.channels import ChannelMode, create_channel
 
 END_OF_CHANNEL = trio.EndOfChannel
 """What a receive raises once a closed channel is drained, for both implementations

@@ -52,7 +52,7 @@ class Load:
     interval; both run in one Trio thread, so a plain integer is race-free.
     """
 
-    __slots__ = ("probe", "ops")
+    __slots__ = ("ops", "probe")
 
     def __init__(self, probe: Probe | None) -> None:
         self.probe = probe

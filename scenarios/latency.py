@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from time import perf_counter_ns
 
-from channels import ChannelMode
+from nimsync_tui.channels import ChannelMode
 
 from ._ends import open_ends
 from ._scenario import Load, Params, Scenario

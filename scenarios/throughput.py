@@ -12,7 +12,7 @@ from time import perf_counter_ns
 
 import trio
 
-from channels import ChannelMode
+from nimsync_tui.channels import ChannelMode
 
 from ._ends import END_OF_CHANNEL, open_ends
 from ._scenario import Load, Params, Scenario
@@ -103,7 +103,7 @@ async def _receive(recv: Callable[[], Awaitable[object]], n: int) -> int:
     """
     received = 0
     try:
-        for received in range(n):
+        for received in range(n):  # noqa: B007 (after the loop it says how many arrived)
             await recv()
     except END_OF_CHANNEL:
         return received

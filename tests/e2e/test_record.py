@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from hdrh.log import HistogramLogReader
 
-from nimsync_tui.histogram import new_histogram
-from nimsync_tui.hlog import read_hlog
+from nimsync_tui.core.histogram import new_histogram
+from nimsync_tui.core.hlog import read_hlog
 
 from ..java_reference import java_percentile_distribution
 
@@ -31,7 +31,10 @@ def ctrl_c_when(progress_word: str, *args: str | Path) -> tuple[int, str]:
     Ctrl-C its whole process group as a terminal would. Returns (status, stderr)."""
     proc = subprocess.Popen(
         [*CLI, *map(str, args)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     assert proc.stderr is not None
     seen = ""
@@ -55,8 +58,14 @@ def test_record_writes_every_file(recording: tuple[Path, subprocess.CompletedPro
     assert proc.returncode == 0, proc.stderr
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
-        ["run.hlog", "results.json", "intervals.csv",
-         "spsc-throughput.hgrm", "mpmc-throughput.hgrm", "pingpong-latency.hgrm"]
+        [
+            "run.hlog",
+            "results.json",
+            "intervals.csv",
+            "spsc-throughput.hgrm",
+            "mpmc-throughput.hgrm",
+            "pingpong-latency.hgrm",
+        ]
     )
     # A progress line per interval on stderr, the summary on stdout.
     assert "spsc-throughput" in proc.stderr and "M ops/s" in proc.stderr
@@ -146,7 +155,9 @@ def test_list_version_and_help() -> None:
     listing = nimsync("--list")
     assert listing.returncode == 0
     assert [ln.split()[0] for ln in listing.stdout.splitlines()] == [
-        "spsc-throughput", "mpmc-throughput", "pingpong-latency"
+        "spsc-throughput",
+        "mpmc-throughput",
+        "pingpong-latency",
     ]
     script = Path(sys.executable).with_name("nimsync-tui")
     version = subprocess.run([script, "--version"], capture_output=True, text=True, check=True)
@@ -168,9 +179,7 @@ def test_continuous_run_with_duration(tmp_path: Path) -> None:
 
 def test_ctrl_c_stops_cleanly_and_keeps_what_was_measured(tmp_path: Path) -> None:
     out = tmp_path / "interrupted"
-    returncode, stderr = ctrl_c_when(
-        "measure", "--record", out, "--duration", "60", "--interval", "0.2"
-    )
+    returncode, stderr = ctrl_c_when("measure", "--record", out, "--duration", "60", "--interval", "0.2")
     assert returncode == 130, stderr
     assert "Traceback" not in stderr
     (result,) = json.loads((out / "results.json").read_text())["scenarios"]
@@ -182,7 +191,9 @@ def test_two_recordings_never_share_a_directory(tmp_path: Path) -> None:
     out = tmp_path / "shared"
     first = subprocess.Popen(
         [*CLI, "--record", out, "--pattern", "spsc-*", "--duration", "2", "--interval", "0.2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert first.stderr is not None
     first.stderr.readline()  # it is running, and holds the directory

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from nimsync_tui.config import Overrides, plan_runs
+from nimsync_tui.core.hlog import read_hlog
+from nimsync_tui.core.protocol import IntervalRecord, RunEnded, RunStarted
 from nimsync_tui.errors import RunnerError
-from nimsync_tui.hlog import read_hlog
-from nimsync_tui.process import STOP_GRACE_S, RunnerProcess
-from nimsync_tui.protocol import IntervalRecord, RunEnded, RunStarted
+from nimsync_tui.run.config import Overrides, plan_runs
+from nimsync_tui.run.process import STOP_GRACE_S, RunnerProcess
 
 
 def continuous(pattern: str) -> RunnerProcess:
@@ -45,11 +45,13 @@ def test_closing_stdin_stops_a_continuous_load_cleanly(pattern: str) -> None:
 
 
 def test_a_killed_load_is_reported_not_hung_on() -> None:
-    with continuous("spsc-throughput") as proc:
-        with pytest.raises(RunnerError, match="load process was killed by signal 9"):
-            for event in proc.events():
-                if isinstance(event, IntervalRecord):
-                    os.kill(proc.pid, signal.SIGKILL)
+    def kill_at_first_interval(proc: RunnerProcess) -> None:
+        for event in proc.events():
+            if isinstance(event, IntervalRecord):
+                os.kill(proc.pid, signal.SIGKILL)
+
+    with continuous("spsc-throughput") as proc, pytest.raises(RunnerError, match="load process was killed by signal 9"):
+        kill_at_first_interval(proc)
 
 
 def test_leaving_the_context_never_leaves_a_load_behind() -> None:

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from trio.testing import wait_all_tasks_blocked
 
-from channels import (
+from nimsync_tui.channels import (
     ChannelClosed,
     ChannelMode,
     EndOfChannel,
@@ -73,9 +73,7 @@ class World:
         return [(producer, seq) for seq in range(first, first + count)]
 
 
-async def run_program(
-    mode: ChannelMode, capacity: int, yield_every: int, program: list[tuple[str, int]]
-) -> None:
+async def run_program(mode: ChannelMode, capacity: int, yield_every: int, program: list[tuple[str, int]]) -> None:
     chan = create_channel(capacity, mode, yield_every=yield_every)
     world = World(mode, capacity)
 
@@ -95,8 +93,10 @@ async def run_program(
             assert progress.sent == 0
             event("send: busy")
         if op.scope.cancelled_caught:
-            event(f"send{'_many' if many else ''}: cancelled"
-                  + (" after part went through" if 0 < progress.sent < len(items) else ""))
+            event(
+                f"send{'_many' if many else ''}: cancelled"
+                + (" after part went through" if 0 < progress.sent < len(items) else "")
+            )
         world.sent.extend(items[: progress.sent])
         op.done = True
 
@@ -192,8 +192,7 @@ def check_settled(chan: Any, world: World) -> None:
 
 
 def check_final(chan: Any, world: World) -> None:
-    in_order = [item for _, _, items in sorted(world.received, key=lambda r: r[:2])
-                for item in items]
+    in_order = [item for _, _, items in sorted(world.received, key=lambda r: r[:2]) for item in items]
     assert len(in_order) == len(set(in_order)), "an item was received twice"
     assert sorted(in_order) == sorted(world.sent), "lost, or received but never sent"
     last = [-1] * PRODUCERS

@@ -15,7 +15,7 @@ import trio
 import trio.testing
 from trio.testing import assert_checkpoints, assert_no_checkpoints, wait_all_tasks_blocked
 
-from channels import (
+from nimsync_tui.channels import (
     DEFAULT_YIELD_EVERY,
     Channel,
     ChannelClosed,
@@ -42,7 +42,7 @@ class Op:
         with self.scope:
             try:
                 self.result = await fn(*args)
-            except BaseException as exc:  # noqa: BLE001 - the test inspects it
+            except BaseException as exc:
                 if isinstance(exc, trio.Cancelled):
                     self.error = exc
                     self.done = True
@@ -544,7 +544,7 @@ async def test_parked_operations_do_not_poll(autojump_clock: trio.testing.MockCl
     chan = create_channel(0)
     async with trio.open_nursery() as nursery:
         op = await start(nursery, chan.recv)
-        (receiver,) = [t for t in nursery.child_tasks]
+        (receiver,) = list(nursery.child_tasks)
         trio.lowlevel.add_instrument(CountSteps())
         await trio.sleep(3600)  # an hour of (mock) time parked
         assert steps.get(receiver, 0) == 0

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 
 import pytest
 import trio
 
-from nimsync_tui.config import Overrides, RunSpec, plan_runs
-from nimsync_tui.hlog import read_hlog
-from nimsync_tui.histogram import decode_histogram
-from nimsync_tui.protocol import IntervalRecord, RunEnded, RunFailed, RunStarted, StreamParser
-from nimsync_tui.runner import run
-from scenarios import SCENARIOS, Scenario
+from nimsync_tui.core.histogram import decode_histogram
+from nimsync_tui.core.hlog import read_hlog
+from nimsync_tui.core.protocol import IntervalRecord, RunEnded, RunFailed, RunStarted, StreamParser
+from nimsync_tui.run.config import Overrides, RunSpec, plan_runs
+from nimsync_tui.run.runner import run
+from nimsync_tui.scenarios import SCENARIOS, Scenario
 
 
 def run_spec(spec: RunSpec) -> tuple[int, str]:
@@ -48,7 +49,7 @@ def test_a_bounded_run_reports_warmup_then_measure_then_end(name: str) -> None:
     assert measured[-1].total_ops == 5000
     # Within a phase, intervals follow each other without gaps or overlaps;
     # the instrument's own phase change lies between the phases, in neither.
-    for a, b in zip(intervals, intervals[1:]):
+    for a, b in itertools.pairwise(intervals):
         if a.phase == b.phase:
             assert b.start_s == pytest.approx(a.start_s + a.length_s, abs=2e-6)
         else:

@@ -7,7 +7,7 @@ import math
 import pytest
 import trio
 
-from scenarios import IMPLEMENTATIONS, SCENARIOS, Load, Params
+from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Load, Params
 
 
 class KeepingProbe:

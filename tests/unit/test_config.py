@@ -2,9 +2,9 @@
 
 import pytest
 
-from nimsync_tui.config import Overrides, RunSpec, plan_runs, select_scenarios
 from nimsync_tui.errors import ConfigError
-from scenarios import SCENARIOS
+from nimsync_tui.run.config import Overrides, RunSpec, plan_runs, select_scenarios
+from nimsync_tui.scenarios import SCENARIOS
 
 
 def test_defaults_are_the_suites() -> None:

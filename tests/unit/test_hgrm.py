@@ -12,9 +12,9 @@ from hdrh.histogram import HdrHistogram
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nimsync_tui.hgrm import format_percentile_distribution, log_processor_preamble, percentile_rows
-from nimsync_tui.histogram import add, new_histogram, record_values
-from nimsync_tui.hlog import HlogWriter, read_hlog
+from nimsync_tui.core.hgrm import format_percentile_distribution, log_processor_preamble, percentile_rows
+from nimsync_tui.core.histogram import add, new_histogram, record_values
+from nimsync_tui.core.hlog import HlogWriter, read_hlog
 from tests.java_reference import java_percentile_distribution
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -116,7 +116,7 @@ def test_java_reads_our_log_and_prints_our_distribution(tmp_path: Path) -> None:
         hist = new_histogram()
         record_values(hist, rng.lognormal(8 + 2 * (i % 2), 1.2, 5000 + 777 * i).astype(np.int64))
         record_values(hist, np.array([0, 1, 2**41]))  # the edges: zero, one, the last bucket
-        writer.write_comment('{"event": "interval", "ops": %d, "note": "a, b"}' % i)
+        writer.write_comment(f'{{"event": "interval", "ops": {i}, "note": "a, b"}}')
         writer.write_interval(tag, i * 0.25, 0.25, hist)
         add(merged[tag], hist)
     path = tmp_path / "ours.hlog"

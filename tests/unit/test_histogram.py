@@ -12,8 +12,7 @@ from hdrh.histogram import HdrHistogram
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nimsync_tui.errors import HistogramFormatError
-from nimsync_tui.histogram import (
+from nimsync_tui.core.histogram import (
     HIGHEST_TRACKABLE_NS,
     LatencySummary,
     add,
@@ -28,6 +27,7 @@ from nimsync_tui.histogram import (
     summarize,
     value_at_percentiles,
 )
+from nimsync_tui.errors import HistogramFormatError
 
 TOP = 2**42 - 1  # the library rounds 1 h up to a whole bucket: the last recordable value
 

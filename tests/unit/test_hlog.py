@@ -11,9 +11,8 @@ import pytest
 from hdrh.histogram import HdrHistogram
 from hdrh.log import HistogramLogReader, HistogramLogWriter
 
-from nimsync_tui.errors import HistogramFormatError
-from nimsync_tui.histogram import counts_view, new_histogram, record_values
-from nimsync_tui.hlog import (
+from nimsync_tui.core.histogram import counts_view, new_histogram, record_values
+from nimsync_tui.core.hlog import (
     HlogComment,
     HlogReader,
     HlogWriter,
@@ -22,6 +21,7 @@ from nimsync_tui.hlog import (
     read_hlog,
     validate_tag,
 )
+from nimsync_tui.errors import HistogramFormatError
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 JAVA_LOG = FIXTURES / "java-reference.hlog"
@@ -165,7 +165,7 @@ def test_reads_format_1_2_written_by_hdrhistogram_py() -> None:
 def test_corrupt_lines_name_their_line(line: str, message: str) -> None:
     good = write_log([("a", 0.0, 1.0, histogram_of(1))]).splitlines()
     with pytest.raises(HistogramFormatError, match=rf"run\.hlog, line 6: .*{message}"):
-        list(HlogReader(good + [line], "run.hlog"))
+        list(HlogReader([*good, line], "run.hlog"))
 
 
 def test_truncated_payload_is_a_format_error() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nimsync_tui.histogram import counts_view, new_histogram
-from nimsync_tui.probe import Probe
+from nimsync_tui.core.histogram import counts_view, new_histogram
+from nimsync_tui.core.probe import Probe
 
 
 def reference(values: list[int]) -> list[int]:
@@ -73,5 +73,5 @@ def test_many_values_across_many_flushes() -> None:
 
 
 def test_buffer_size_must_be_positive() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least 1"):
         Probe(0)

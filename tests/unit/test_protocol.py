@@ -2,8 +2,7 @@
 
 import pytest
 
-from nimsync_tui.errors import RunnerError
-from nimsync_tui.protocol import (
+from nimsync_tui.core.protocol import (
     IntervalRecord,
     RunEnded,
     RunFailed,
@@ -11,11 +10,22 @@ from nimsync_tui.protocol import (
     StreamParser,
     event_json,
 )
+from nimsync_tui.errors import RunnerError
 
 INTERVAL = IntervalRecord(
-    tag="spsc-throughput", phase="measure", start_s=1.5, length_s=0.25, ops=1000,
-    total_ops=5000, overflow=2, rss_bytes=30_000_000, peak_rss_bytes=31_000_000, cpu_percent=99.5,
-    allocated_blocks=12345, gc_collections=(3, 1, 0), histogram="HISTFAAAAB",
+    tag="spsc-throughput",
+    phase="measure",
+    start_s=1.5,
+    length_s=0.25,
+    ops=1000,
+    total_ops=5000,
+    overflow=2,
+    rss_bytes=30_000_000,
+    peak_rss_bytes=31_000_000,
+    cpu_percent=99.5,
+    allocated_blocks=12345,
+    gc_collections=(3, 1, 0),
+    histogram="HISTFAAAAB",
 )
 
 

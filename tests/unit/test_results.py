@@ -2,18 +2,27 @@
 
 import pytest
 
-from nimsync_tui.histogram import new_histogram
-from nimsync_tui.protocol import IntervalRecord, RunStarted
-from nimsync_tui.results import scenario_result
+from nimsync_tui.core.histogram import new_histogram
+from nimsync_tui.core.protocol import IntervalRecord, RunStarted
+from nimsync_tui.suite.results import scenario_result
 
 STARTED = RunStarted("spsc-throughput", "per-item time", "item", {"capacity": 8}, 1.0, 1)
 
 
 def interval(ops: int, length_s: float, peak: int = 50_000_000, cpu: float = 100.0) -> IntervalRecord:
     return IntervalRecord(
-        tag="spsc-throughput", phase="measure", start_s=0.0, length_s=length_s, ops=ops,
-        total_ops=ops, overflow=1, rss_bytes=40_000_000, peak_rss_bytes=peak, cpu_percent=cpu,
-        allocated_blocks=1, gc_collections=(0, 0, 0),
+        tag="spsc-throughput",
+        phase="measure",
+        start_s=0.0,
+        length_s=length_s,
+        ops=ops,
+        total_ops=ops,
+        overflow=1,
+        rss_bytes=40_000_000,
+        peak_rss_bytes=peak,
+        cpu_percent=cpu,
+        allocated_blocks=1,
+        gc_collections=(0, 0, 0),
     )
 
 

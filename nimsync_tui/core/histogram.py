@@ -23,7 +23,7 @@ import numpy as np
 from hdrh.codec import HdrCookieException, HdrHistogramSettingsException, HdrLengthException
 from hdrh.histogram import HdrHistogram
 
-from .errors import HistogramFormatError
+from ..errors import HistogramFormatError
 
 __all__ = [
     "HIGHEST_TRACKABLE_NS",

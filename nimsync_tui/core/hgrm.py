@@ -31,8 +31,7 @@ def log_processor_preamble(start_time_s: float, range_start_s: float = 0.0) -> l
     return [
         f"#[Overall percentile distribution between {format_java_fixed(range_start_s, 3)} "
         "and <Infinite> seconds (relative to StartTime)]",
-        f"#[StartTime: {format_java_fixed(start_time_s, 3)} (seconds since epoch), "
-        f"{format_java_date(start_time_s)}]",
+        f"#[StartTime: {format_java_fixed(start_time_s, 3)} (seconds since epoch), {format_java_date(start_time_s)}]",
     ]
 
 

@@ -22,24 +22,24 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TextIO
 
 from hdrh.histogram import HdrHistogram
 
-from scenarios import SCENARIOS
+from nimsync_tui.scenarios import SCENARIOS
 
+from ..core.files import write_atomically
+from ..core.hgrm import format_percentile_distribution
+from ..core.histogram import LatencySummary, add, decode_histogram, new_histogram, summarize
+from ..core.hlog import HlogWriter
+from ..core.protocol import IntervalRecord, RunEnded, RunStarted, event_json
+from ..errors import ConfigError, OutputExistsError, RunnerError
+from ..suite.results import ScenarioResult, intervals_csv, results_json, scenario_result
 from .config import RunSpec
-from .errors import ConfigError, OutputExistsError, RunnerError
-from .files import write_atomically
-from .hgrm import format_percentile_distribution
-from .histogram import LatencySummary, add, decode_histogram, new_histogram, summarize
-from .hlog import HlogWriter
 from .process import RunnerProcess
-from .protocol import IntervalRecord, RunEnded, RunStarted, event_json
-from .results import ScenarioResult, intervals_csv, results_json, scenario_result
 
 HGRM_UNIT_RATIO = 1000.0
 """``.hgrm`` files are in microseconds; histograms are recorded in nanoseconds."""
@@ -131,7 +131,7 @@ class Recorder:
         self._specs = specs
         self._progress = progress
         self._overwrite = overwrite
-        self._started_at = datetime.now(timezone.utc)
+        self._started_at = datetime.now(UTC)
         # The log is streamed as intervals arrive, so a crash hours in still
         # leaves the data, and renamed into place at the end.
         self._hlog = HlogWriter(out.log)
@@ -170,7 +170,7 @@ class Recorder:
         on undisturbed; a second Ctrl-C raises KeyboardInterrupt as usual.
         """
 
-        def stop(signum: int, frame: FrameType | None) -> None:
+        def stop(_signum: int, _frame: FrameType | None) -> None:
             self.interrupted = True
             signal.signal(signal.SIGINT, signal.default_int_handler)
             if self._running is not None:

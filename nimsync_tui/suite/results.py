@@ -9,16 +9,16 @@ import os
 import platform
 import statistics
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Any
 
 import psutil
 from hdrh.histogram import HdrHistogram
 
-from . import __version__
-from .histogram import LatencySummary, summarize
-from .protocol import IntervalRecord, RunStarted
+from .. import __version__
+from ..core.histogram import LatencySummary, summarize
+from ..core.protocol import IntervalRecord, RunStarted
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +130,7 @@ def results_json(results: list[ScenarioResult], *, started_at: datetime) -> str:
     """The text of ``results.json``."""
     document = {
         "tool": "nimsync-tui",
-        "recorded_at": started_at.astimezone(timezone.utc).isoformat(timespec="seconds"),
+        "recorded_at": started_at.astimezone(UTC).isoformat(timespec="seconds"),
         "environment": environment(),
         "scenarios": [asdict(r) for r in results],
     }
@@ -138,8 +138,19 @@ def results_json(results: list[ScenarioResult], *, started_at: datetime) -> str:
 
 
 INTERVAL_COLUMNS = (
-    "scenario", "phase", "start_s", "length_s", "ops", "ops_per_s",
-    "p50_ns", "p99_ns", "max_ns", "overflow", "rss_bytes", "cpu_percent", "allocated_blocks",
+    "scenario",
+    "phase",
+    "start_s",
+    "length_s",
+    "ops",
+    "ops_per_s",
+    "p50_ns",
+    "p99_ns",
+    "max_ns",
+    "overflow",
+    "rss_bytes",
+    "cpu_percent",
+    "allocated_blocks",
 )
 
 
@@ -149,9 +160,21 @@ def intervals_csv(rows: list[tuple[IntervalRecord, LatencySummary]]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(INTERVAL_COLUMNS)
     for rec, lat in rows:
-        writer.writerow([
-            rec.tag, rec.phase, f"{rec.start_s:.3f}", f"{rec.length_s:.3f}", rec.ops,
-            f"{rec.ops_per_s:.1f}", lat.p50, lat.p99, lat.max, rec.overflow,
-            rec.rss_bytes, f"{rec.cpu_percent:.1f}", rec.allocated_blocks,
-        ])
+        writer.writerow(
+            [
+                rec.tag,
+                rec.phase,
+                f"{rec.start_s:.3f}",
+                f"{rec.length_s:.3f}",
+                rec.ops,
+                f"{rec.ops_per_s:.1f}",
+                lat.p50,
+                lat.p99,
+                lat.max,
+                rec.overflow,
+                rec.rss_bytes,
+                f"{rec.cpu_percent:.1f}",
+                rec.allocated_blocks,
+            ]
+        )
     return buf.getvalue()

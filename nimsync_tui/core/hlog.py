@@ -21,7 +21,7 @@ from typing import TextIO
 
 from hdrh.histogram import HdrHistogram
 
-from .errors import HistogramFormatError
+from ..errors import HistogramFormatError
 from .histogram import decode_histogram, max_value
 
 __all__ = [

@@ -1,12 +1,12 @@
 """The load process: one scenario under ``trio.run``, reporting on stdout.
 
-Started by the CLI as ``python -m nimsync_tui.runner SPEC_JSON``. The load
+Started by the CLI as ``python -m nimsync_tui.run.runner SPEC_JSON``. The load
 gets a process of its own so that neither the UI's frames nor its event
 loop sit between two channel operations (DESIGN.md measured the cost), and so
 that a crashing load cannot take the monitor down with it.
 
 Protocol: stdout is an HdrHistogram interval log with one JSON event per
-``#`` comment (see :mod:`nimsync_tui.protocol`). Closing the runner's stdin
+``#`` comment (see :mod:`nimsync_tui.core.protocol`). Closing the runner's stdin
 asks it to stop: it cancels the load, reports the last partial interval and
 an ``ended`` event, and exits 0. A failing scenario ends with a ``failed``
 event and exit status 1.
@@ -23,13 +23,13 @@ from typing import TextIO
 
 import trio
 
-from scenarios import SCENARIOS, Load, Scenario
+from nimsync_tui.scenarios import SCENARIOS, Load, Scenario
 
+from ..core.hlog import HlogWriter
+from ..core.probe import Probe
+from ..core.protocol import Event, IntervalRecord, RunEnded, RunFailed, RunStarted, event_json
+from ..errors import NimsyncError
 from .config import RunSpec
-from .errors import NimsyncError
-from .hlog import HlogWriter
-from .probe import Probe
-from .protocol import Event, IntervalRecord, RunEnded, RunFailed, RunStarted, event_json
 from .resources import ResourceSampler
 
 
@@ -117,9 +117,7 @@ class _Reporter:
         if self.phase != "measure":
             return RunEnded(status=status, phase=self.phase, total_ops=0, measured_s=0.0)
         end, total = self._stopped
-        return RunEnded(
-            status=status, phase=self.phase, total_ops=total, measured_s=round(end - self._phase_start, 6)
-        )
+        return RunEnded(status=status, phase=self.phase, total_ops=total, measured_s=round(end - self._phase_start, 6))
 
 
 async def _report_every(interval_s: float, reporter: _Reporter) -> None:
@@ -198,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the runner process."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m nimsync_tui.runner SPEC_JSON", file=sys.stderr)
+        print("usage: python -m nimsync_tui.run.runner SPEC_JSON", file=sys.stderr)
         return 2
     # Ctrl-C in the terminal reaches the whole process group; the parent
     # decides when the load stops, through our stdin.

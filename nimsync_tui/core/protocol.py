@@ -14,9 +14,9 @@ import dataclasses
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
-from .errors import RunnerError
+from ..errors import RunnerError
 
 _HISTOGRAM_LINE = re.compile(
     r"Tag=(?P<tag>[^,]*),(?P<start>[\d.]+),(?P<length>[\d.]+),(?P<max>[\d.]+),(?P<payload>\S+)$"
@@ -104,10 +104,8 @@ class RunFailed:
     message: str
 
 
-Event = Union[RunStarted, IntervalRecord, RunEnded, RunFailed]
-_EVENT_TYPES: dict[str, type[Event]] = {
-    t.kind: t for t in (RunStarted, IntervalRecord, RunEnded, RunFailed)
-}
+Event = RunStarted | IntervalRecord | RunEnded | RunFailed
+_EVENT_TYPES: dict[str, type[Event]] = {t.kind: t for t in (RunStarted, IntervalRecord, RunEnded, RunFailed)}
 
 
 def event_json(event: Event) -> str:

@@ -6,15 +6,16 @@ neither ever runs the load in its own process.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from types import TracebackType
 
+from ..core.protocol import Event, RunEnded, RunFailed, StreamParser
+from ..errors import RunnerError
 from .config import RunSpec
-from .errors import RunnerError
-from .protocol import Event, RunEnded, RunFailed, StreamParser
 
 STOP_GRACE_S = 5.0
 """How long a runner may take to flush and exit after its stdin closes."""
@@ -35,10 +36,12 @@ class RunnerProcess:
         self._keep_lines = keep_lines
         # stderr goes to a file, not a pipe nobody drains: a chatty child must
         # never block on it. Its tail explains a crash that left no event.
-        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
+        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")  # noqa: SIM115 (closed in close())
         self._parser = StreamParser()
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "nimsync_tui.runner", spec.to_json()],
+            # -P: the load imports the installed nimsync_tui, never a same-named
+            # folder in whatever directory the user started us from.
+            [sys.executable, "-P", "-m", "nimsync_tui.run.runner", spec.to_json()],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
@@ -82,10 +85,8 @@ class RunnerProcess:
     def stop(self) -> None:
         """Ask the child to stop; it still reports its last interval and end."""
         if self._proc.stdin is not None and not self._proc.stdin.closed:
-            try:
+            with contextlib.suppress(BrokenPipeError):
                 self._proc.stdin.close()
-            except BrokenPipeError:
-                pass
 
     def close(self) -> None:
         """Stop the child, kill it if it does not exit in time, and release its files."""

@@ -11,9 +11,9 @@ import fnmatch
 import json
 from dataclasses import dataclass
 
-from scenarios import IMPLEMENTATIONS, SCENARIOS, Params, Scenario
+from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Params, Scenario
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 DEFAULT_INTERVAL_S = 1.0
 """Interval between histogram records in ``--record`` mode."""
@@ -108,9 +108,7 @@ def plan_runs(
         params = dataclasses.replace(scenario.defaults, **changes)
         _check_params(params)
         if params.capacity < scenario.min_capacity:
-            raise ConfigError(
-                f"{scenario.name} needs --capacity >= {scenario.min_capacity}, got {params.capacity}"
-            )
+            raise ConfigError(f"{scenario.name} needs --capacity >= {scenario.min_capacity}, got {params.capacity}")
         specs.append(RunSpec(scenario.name, params, interval_s, duration_s))
     return specs
 
