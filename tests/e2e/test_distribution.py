@@ -1,5 +1,6 @@
 """What `pip install` puts on a user's machine."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
