@@ -10,6 +10,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_wheel_claims_only_our_own_import_name_and_ships_every_module(tmp_path: Path) -> None:
+    # A copy, so that no build/ left in the work tree can stand in for the real build.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".*", "build", "*.egg-info", "__pycache__", "runs"))
     subprocess.run(
         [
             sys.executable,
@@ -21,7 +24,7 @@ def test_the_wheel_claims_only_our_own_import_name_and_ships_every_module(tmp_pa
             "-q",
             "-w",
             str(tmp_path),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         capture_output=True,
