@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -10,23 +11,16 @@ from typing import NoReturn, TextIO
 from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS
 
 from . import __version__
-from .errors import NimsyncError, RunnerError
-from .run.config import DEFAULT_INTERVAL_S, Overrides, plan_runs
+from .errors import ConfigError, ExitStatus, NimsyncError
+from .run.config import DEFAULT_INTERVAL_S, Overrides, RunSpec, plan_runs
 from .run.record import OutputDir, Recorder
 from .suite.results import ScenarioResult
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-"""A load failed while running."""
-EXIT_USAGE = 2
-"""Bad options or input; nothing was run."""
-EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, not argparse's usage block: the user needs the reason.
-        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see --help)\n")
+        self.exit(ExitStatus.USAGE, f"{self.prog}: {message} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,12 +77,31 @@ def list_scenarios(out: TextIO) -> None:
         print(f"{name:<{width}}  {scenario.summary}", file=out)
 
 
+_SUITE_SPELLING = re.compile(r"(--[a-z][a-z0-9-]*):(.*)", re.DOTALL)
+
+
+def normalize_suite_spellings(argv: list[str]) -> list[str]:
+    """Accept the suite's ``--name:value`` spelling (``--pattern:"Throughput"``) as ``--name=value``."""
+    out: list[str] = []
+    for arg in argv:
+        if arg == "--":
+            return out + argv[len(out) :]
+        match = _SUITE_SPELLING.fullmatch(arg)
+        out.append(f"{match[1]}={match[2]}" if match else arg)
+    return out
+
+
+def is_headless(args: argparse.Namespace, stdout_is_tty: bool) -> bool:
+    """The contract of DESIGN.md: the app opens only on a terminal, with no headless option."""
+    return args.record is not None or not stdout_is_tty
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(normalize_suite_spellings(sys.argv[1:] if argv is None else argv))
     if args.list:
         list_scenarios(sys.stdout)
-        return EXIT_OK
+        return ExitStatus.OK
     try:
         specs = plan_runs(
             args.pattern,
@@ -105,30 +118,36 @@ def main(argv: list[str] | None = None) -> int:
             interval_s=args.interval,
             duration_s=args.duration,
         )
-        if args.record is None:
-            raise NimsyncError(
-                "the interactive monitor is not part of this release yet; record headless with --record DIR"
-            )
-        progress = _Progress(sys.stderr)
+        if not is_headless(args, sys.stdout.isatty()):
+            return _run_app(args, specs)
+        return _run_headless(args, specs)
+    except KeyboardInterrupt:
+        print("nimsync-tui: interrupted before the recording was finished", file=sys.stderr)
+        return ExitStatus.SIGINT
+    except NimsyncError as exc:
+        print(f"nimsync-tui: {exc}", file=sys.stderr)
+        return exc.exit_status
+
+
+def _run_app(_args: argparse.Namespace, _specs: list[RunSpec]) -> int:
+    raise ConfigError("the interactive monitor is not part of this release yet; record headless with --record DIR")
+
+
+def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
+    if args.record is None:
+        raise ConfigError("a headless run needs --record DIR")
+    progress = _Progress(sys.stderr)
+    try:
         with OutputDir(args.record, specs, overwrite=args.overwrite) as out:
             recorder = Recorder(out, specs, progress, overwrite=args.overwrite)
             results = recorder.run()
     except OSError as exc:  # the disk filled up or a file vanished mid-run
         print(f"nimsync-tui: cannot write {exc.filename or args.record}: {exc.strerror}", file=sys.stderr)
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        print("nimsync-tui: interrupted before the recording was finished", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except RunnerError as exc:
-        print(f"nimsync-tui: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except NimsyncError as exc:
-        print(f"nimsync-tui: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitStatus.FAILED
     progress.done()
     print_summary(results, sys.stdout)
     print(f"recorded in {args.record}")
-    return EXIT_INTERRUPTED if recorder.interrupted else EXIT_OK
+    return ExitStatus.SIGINT if recorder.interrupted else ExitStatus.OK
 
 
 def print_summary(results: list[ScenarioResult], out: TextIO) -> None:

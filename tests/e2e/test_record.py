@@ -132,7 +132,7 @@ def test_an_existing_recording_is_never_overwritten(
         (["--record", "x", "--iterations", "ten"], "invalid int value: 'ten'"),
         (["--record", "x", "--duration", "1", "--iterations", "5"], "not allowed with argument"),
         (["--bogus"], "unrecognized arguments: --bogus"),
-        ([], "record headless with --record DIR"),
+        ([], "a headless run needs --record DIR"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str, tmp_path: Path) -> None:
