@@ -36,6 +36,7 @@ from ..core.hgrm import format_percentile_distribution
 from ..core.histogram import LatencySummary, add, decode_histogram, new_histogram, summarize
 from ..core.hlog import HlogWriter
 from ..core.protocol import IntervalRecord, RunEnded, RunStarted, event_json
+from ..core.recording import LOG_NAME, PARTIAL_LOG_NAME
 from ..errors import ConfigError, OutputExistsError, RunnerError
 from ..suite.results import ScenarioResult, intervals_csv, results_json, scenario_result
 from .config import RunSpec
@@ -43,9 +44,6 @@ from .process import RunnerProcess
 
 HGRM_UNIT_RATIO = 1000.0
 """``.hgrm`` files are in microseconds; histograms are recorded in nanoseconds."""
-LOG_NAME = "run.hlog"
-PARTIAL_LOG_NAME = "run.hlog.partial"
-"""Where the log grows until the recording finishes (kept if it never does)."""
 
 
 class OutputDir:

@@ -1,7 +1,10 @@
 """Turning command-line options into checked run specs."""
 
+from pathlib import Path
+
 import pytest
 
+from nimsync_tui.core.recording import find_log
 from nimsync_tui.errors import ConfigError
 from nimsync_tui.run.config import Overrides, RunSpec, plan_runs, select_scenarios
 from nimsync_tui.scenarios import SCENARIOS
@@ -74,3 +77,15 @@ def test_spec_crosses_to_the_runner_unchanged() -> None:
 def test_malformed_spec_is_a_config_error(text: str) -> None:
     with pytest.raises(ConfigError):
         RunSpec.from_json(text)
+
+
+def test_find_log_prefers_the_finished_log_and_falls_back_to_the_partial(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="holds no recording"):
+        find_log(tmp_path)
+    (tmp_path / "run.hlog.partial").write_text("")
+    assert find_log(tmp_path).name == "run.hlog.partial"
+    (tmp_path / "run.hlog").write_text("")
+    assert find_log(tmp_path).name == "run.hlog"
+    assert find_log(tmp_path / "run.hlog") == tmp_path / "run.hlog"
+    with pytest.raises(ConfigError, match="no such file"):
+        find_log(tmp_path / "missing.hlog")

@@ -1,0 +1,28 @@
+"""Where a recording's log is: the one path rule that ``--replay`` and ``--compare`` share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ConfigError
+
+LOG_NAME = "run.hlog"
+"""The finished log of a recording directory."""
+PARTIAL_LOG_NAME = "run.hlog.partial"
+"""Where the log grows while recording; kept when a recording never finished."""
+
+
+def find_log(path: Path) -> Path:
+    """The interval log that ``path`` names: a log file, or a recording directory's log.
+
+    A directory's finished ``run.hlog`` is preferred; an interrupted recording's
+    ``run.hlog.partial`` is the fallback. Raises :class:`ConfigError` when there is neither.
+    """
+    if path.is_dir():
+        for name in (LOG_NAME, PARTIAL_LOG_NAME):
+            if (path / name).is_file():
+                return path / name
+        raise ConfigError(f"{path} holds no recording (no {LOG_NAME} or {PARTIAL_LOG_NAME})")
+    if path.is_file():
+        return path
+    raise ConfigError(f"{path}: no such file or directory")
