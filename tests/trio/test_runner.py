@@ -11,7 +11,7 @@ import trio
 
 from nimsync_tui.core.histogram import decode_histogram
 from nimsync_tui.core.hlog import read_hlog
-from nimsync_tui.core.protocol import IntervalRecord, RunEnded, RunFailed, RunStarted, StreamParser
+from nimsync_tui.core.protocol import IntervalRecord, RunEnded, RunFailed, RunStarted, StepEnded, StreamParser
 from nimsync_tui.run.config import Overrides, RunSpec, plan_runs
 from nimsync_tui.run.runner import run
 from nimsync_tui.scenarios import SCENARIOS, Scenario
@@ -33,32 +33,59 @@ def small_spec(pattern: str, **overrides: object) -> RunSpec:
     return spec
 
 
+# Operations one run of 5,000 iterations measures, and the histogram values it records.
+OPERATIONS = {
+    "channel-memory": 3 * 5000,  # three data channels of 5,000 items each
+    "worker-scaling": (1 + 2 + 4 + 8 + 16) * 5000,  # 5,000 items per producer at each step
+    "capacity-scaling": 5 * 5000,  # five capacities
+}
+SAMPLES = {
+    "spsc-throughput": -(-5000 // 64),
+    "pingpong-latency": 5000,
+    "async-op-latency": 5000,
+    "channel-memory": 3 * 5000,
+    "memory-leak": 5000,
+    "latency-distribution": 5000,
+    "throughput-stability": 5,
+    "capacity-scaling": 5 * -(-5000 // 64),
+}
+
+
 @pytest.mark.parametrize("name", list(SCENARIOS))
-def test_a_bounded_run_reports_warmup_then_measure_then_end(name: str) -> None:
-    status, text = run_spec(small_spec(name))
+def test_a_bounded_run_reports_warmup_then_steps_then_end(name: str) -> None:
+    spec = small_spec(name)
+    status, text = run_spec(spec)
     assert status == 0
     events = events_of(text)
     assert isinstance(events[0], RunStarted) and events[0].scenario == name
+    assert events[0].title == SCENARIOS[name].title and events[0].category == SCENARIOS[name].category
     assert isinstance(events[-1], RunEnded) and events[-1].status == "completed"
     intervals = [e for e in events if isinstance(e, IntervalRecord)]
     phases = [i.phase for i in intervals]
     assert phases[0] == "warmup" and phases[-1] == "measure"
     assert phases == sorted(phases, key=["warmup", "measure"].index)
+    steps = [e for e in events if isinstance(e, StepEnded)]
+    planned = SCENARIOS[name].plan_steps(spec.params)
+    expected_tags = [name] if planned is None else [s.tag(name) for s in planned]
+    assert [s.tag for s in steps] == expected_tags
     measured = [i for i in intervals if i.phase == "measure"]
-    assert sum(i.ops for i in measured) == events[-1].total_ops == 5000
-    assert measured[-1].total_ops == 5000
-    # Within a phase, intervals follow each other without gaps or overlaps;
-    # the instrument's own phase change lies between the phases, in neither.
-    for a, b in itertools.pairwise(intervals):
-        if a.phase == b.phase:
+    assert [i.tag for i in measured] == sorted((i.tag for i in measured), key=expected_tags.index)
+    for step in steps:
+        mine = [i for i in measured if i.tag == step.tag]
+        assert sum(i.ops for i in mine) == step.total_ops == mine[-1].total_ops
+        assert step.measured_s == pytest.approx(sum(i.length_s for i in mine), abs=1e-5)
+        # Within a step, intervals follow each other without gaps or overlaps;
+        # the instrument's own phase and step changes lie between them, in neither.
+        for a, b in itertools.pairwise(mine):
             assert b.start_s == pytest.approx(a.start_s + a.length_s, abs=2e-6)
-        else:
-            assert b.start_s >= a.start_s + a.length_s
-    assert events[-1].measured_s == pytest.approx(sum(i.length_s for i in measured), abs=1e-5)
+    for a, b in itertools.pairwise(intervals):
+        assert b.start_s >= a.start_s + a.length_s - 2e-6
+    end = events[-1]
+    assert end.total_ops == sum(s.total_ops for s in steps) == OPERATIONS.get(name, 5000)
+    assert end.measured_s == pytest.approx(sum(s.measured_s for s in steps), abs=1e-5)
     counts = sum(decode_histogram(i.histogram).get_total_count() for i in measured)
-    expected = {"pingpong-latency": 5000, "spsc-throughput": -(-5000 // 64)}
-    if name in expected:
-        assert counts == expected[name]
+    if name in SAMPLES:
+        assert counts == SAMPLES[name]
     else:
         assert counts > 0
 
