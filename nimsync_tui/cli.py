@@ -158,8 +158,6 @@ def main(argv: list[str] | None = None) -> int:
                 artifacts_dir=_artifacts_dir(args),
             ),
         )
-        if (busy := busy_machine()) is not None:
-            print(f"nimsync-tui: warning: {busy}", file=sys.stderr)
         if not is_headless(args, sys.stdout.isatty()):
             return _run_app(args, specs)
         return _run_headless(args, specs)
@@ -189,6 +187,8 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
     progress = _Progress(sys.stderr)
     try:
         with OutputDir(args.record, specs, overwrite=args.overwrite) as out:
+            if (busy := busy_machine()) is not None:
+                print(f"nimsync-tui: warning: {busy}", file=sys.stderr)
             recorder = Recorder(out, specs, progress, overwrite=args.overwrite)
             results = recorder.run()
     except OSError as exc:  # the disk filled up or a file vanished mid-run

@@ -33,8 +33,14 @@ class _Item:
         self.value = value
 
 
-_ITEM_KINDS: tuple[tuple[str, Any], ...] = (("int", int), ("str", str), ("object", _Item))
-_CREATION_CAPACITIES = (10, 1_000, 100_000)
+# Metric names made once at import, before tracing: a name built during the
+# measurement would be counted as the next figure's heap.
+_ITEM_KINDS: tuple[tuple[str, Any], ...] = (
+    ("per_item_bytes_int", int),
+    ("per_item_bytes_str", str),
+    ("per_item_bytes_object", _Item),
+)
+_CREATION: tuple[tuple[int, str], ...] = tuple((c, f"creation_bytes_capacity_{c}") for c in (10, 1_000, 100_000))
 
 
 async def _channel_memory(load: Load, params: Params, count: int | None) -> None:
@@ -46,13 +52,13 @@ async def _channel_memory(load: Load, params: Params, count: int | None) -> None
     metrics = load.metrics
     opened: list[Ends] = []
     initial = _collected_heap()
-    for cap in _CREATION_CAPACITIES:
+    for cap, name in _CREATION:
         before = heap_bytes()
         opened.append(open_ends(params.impl, cap, ChannelMode.SPSC, params.yield_every))
-        metrics[f"creation_bytes_capacity_{cap}"] = heap_bytes() - before
+        metrics[name] = heap_bytes() - before
     after_creation = heap_bytes()
     metrics["creation_overhead_bytes"] = after_creation - initial
-    for kind, make in _ITEM_KINDS:
+    for name, make in _ITEM_KINDS:
         ends = open_ends(params.impl, capacity, ChannelMode.SPSC, params.yield_every)
         opened.append(ends)
         before = heap_bytes()
@@ -64,7 +70,7 @@ async def _channel_memory(load: Load, params: Params, count: int | None) -> None
             if record is not None:
                 record(perf_counter_ns() - started)
             load.ops += 1
-        metrics[f"per_item_bytes_{kind}"] = (heap_bytes() - before) / items if items else None
+        metrics[name] = (heap_bytes() - before) / items if items else None
     metrics["data_overhead_bytes"] = heap_bytes() - after_creation
     for ends in opened:
         ends.close()
