@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, replace
@@ -53,11 +54,14 @@ async def _worker_processes(load: Load, params: Params, count: int | None) -> No
     spec = json.dumps({"params": asdict(replace(params, producers=1, consumers=1)), "count": count})
     command = [sys.executable, "-P", "-m", "nimsync_tui.scenarios._worker", spec]
     procs = [
-        await trio.lowlevel.open_process(command, stdin=-1, stdout=-1)  # -1: subprocess.PIPE
+        await trio.lowlevel.open_process(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         for _ in range(params.producers)
     ]
     try:
-        streams = [_Lines(p.stdout) for p in procs]  # type: ignore[arg-type]
+        streams = []
+        for p in procs:
+            assert p.stdout is not None  # opened with a pipe
+            streams.append(_Lines(p.stdout))
         for s in streams:
             if await s.line() != "ready":
                 raise RuntimeError("a worker process did not start")

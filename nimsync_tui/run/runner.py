@@ -148,11 +148,13 @@ class _Reporter:
 class _Driver:
     """Runs a scenario's warm-up and steps, and sums them up into the ``step`` and ``ended`` events."""
 
-    def __init__(self, scenario: Scenario, spec: RunSpec, load: Load, probe: Probe, reporter: _Reporter) -> None:
+    def __init__(
+        self, scenario: Scenario, spec: RunSpec, load: Load, probes: tuple[Probe, Probe | None], reporter: _Reporter
+    ) -> None:
         self._scenario = scenario
         self._spec = spec
         self._load = load
-        self._probe = probe
+        self._probe, self._corrected = probes
         self._reporter = reporter
         self._outcomes: list[StepOutcome] = []
         self._totals: list[tuple[int, float]] = []
@@ -205,8 +207,8 @@ class _Driver:
         self._load.metrics = {}
         self._load.notes = []
         streams = [(tag, self._probe)]
-        if self._load.corrected is not None:
-            streams.append((tag + CORRECTED_SUFFIX, self._load.corrected))  # type: ignore[arg-type]
+        if self._corrected is not None:
+            streams.append((tag + CORRECTED_SUFFIX, self._corrected))
         self._reporter.begin_step(streams)
         self._current = (tag, step)
 
@@ -288,7 +290,8 @@ async def run(spec: RunSpec, out: TextIO, *, watch_stdin: bool = True) -> int:
     overhead = measure_self_overhead()
     busy = busy_machine()
     probe = Probe()
-    load = Load(probe, Probe() if spec.params.rate is not None else None)
+    corrected = Probe() if spec.params.rate is not None else None
+    load = Load(probe, corrected)
     heap = HeapTracer() if options.profile or scenario.traces_memory else None
     cpu_profile = CpuProfile() if options.trace else None
     with ResourceSampler() as sampler:
@@ -308,7 +311,7 @@ async def run(spec: RunSpec, out: TextIO, *, watch_stdin: bool = True) -> int:
                 notes=[busy] if busy else [],
             )
         )
-        driver = _Driver(scenario, spec, load, probe, reporter)
+        driver = _Driver(scenario, spec, load, (probe, corrected), reporter)
         try:
             async with trio.open_nursery() as nursery:
                 if watch_stdin:
