@@ -24,6 +24,7 @@ from nimsync_tui.core.protocol import (
     StepEnded,
     StreamParser,
 )
+from nimsync_tui.run import runner as runner_module
 from nimsync_tui.run.config import Overrides, RunOptions, RunSpec, plan_runs
 from nimsync_tui.run.runner import run
 from nimsync_tui.scenarios import SCENARIOS, Scenario
@@ -229,3 +230,13 @@ def test_pin_cpu_pins_the_load_and_records_it() -> None:
         os.sched_setaffinity(0, before)
     started = events_of(text)[0]
     assert status == 0 and isinstance(started, RunStarted) and started.affinity == [cpu]
+
+
+def test_a_busy_machine_at_start_is_noted_in_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner_module, "busy_machine", lambda: "machine busy at start: load average 3.00")
+    _, text = run_spec(small_spec("pingpong-latency"))
+    started = events_of(text)[0]
+    assert isinstance(started, RunStarted) and started.notes == ["machine busy at start: load average 3.00"]
+    monkeypatch.setattr(runner_module, "busy_machine", lambda: None)
+    _, text = run_spec(small_spec("pingpong-latency"))
+    assert events_of(text)[0].notes == []  # type: ignore[attr-defined]
