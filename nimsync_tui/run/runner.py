@@ -285,10 +285,11 @@ async def run(spec: RunSpec, out: TextIO, *, watch_stdin: bool = True) -> int:
     """
     scenario = SCENARIOS[spec.scenario]
     options = spec.options
+    # Judged on the cores the machine gives us, before pinning narrows them to one.
+    busy = busy_machine()
     cpus = pin_to(options.pin_cpu) if options.pin_cpu is not None else affinity()
     # Measured before the load starts, on the core the load will use.
     overhead = measure_self_overhead()
-    busy = busy_machine()
     probe = Probe()
     corrected = Probe() if spec.params.rate is not None else None
     load = Load(probe, corrected)

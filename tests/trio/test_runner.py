@@ -219,7 +219,8 @@ def test_profile_logs_the_heap_and_trace_writes_a_cpu_profile(tmp_path: Path) ->
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs CPU affinity")
-def test_pin_cpu_pins_the_load_and_records_it() -> None:
+def test_pin_cpu_pins_the_load_and_records_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "getloadavg", lambda: (100.0, 100.0, 100.0))
     cpu = max(os.sched_getaffinity(0))
     before = os.sched_getaffinity(0)
     try:
@@ -230,6 +231,9 @@ def test_pin_cpu_pins_the_load_and_records_it() -> None:
         os.sched_setaffinity(0, before)
     started = events_of(text)[0]
     assert status == 0 and isinstance(started, RunStarted) and started.affinity == [cpu]
+    # Whether the machine was busy is judged on all its cores, not the one the load was pinned to.
+    (note,) = started.notes
+    assert f"load average 100.00 above the {len(before) - 1} core(s)" in note
 
 
 def test_a_busy_machine_at_start_is_noted_in_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
