@@ -204,6 +204,19 @@ class TestScalabilityBenchmarks:
         assert rec.rows["worker-scaling"]["metrics"]["parallel"] == 1.0
         check_log_matches_rows(rec)
 
+    def test_worker_scaling_efficiency_in_parallel_for_a_time(self, tmp_path: Path) -> None:
+        rec = record(
+            tmp_path, "worker-scaling", "--duration", "2.5", "--warmup", "500", "--parallel", "--workers", "2"
+        )
+        steps = step_rows(rec, "worker-scaling")
+        assert [s["name"] for s in steps] == ["worker-scaling.workers-1", "worker-scaling.workers-2"]
+        for s in steps:
+            # Stopped when the step's time was up, the workers still report what they did;
+            # the time counts their start-up, their duration only their load.
+            assert s["operations"] > 0 and s["latency_ns"]["count"] > 0
+            assert 0 < s["duration_s"] <= 2.6 and s["parameters"]["iterations"] is None
+        check_log_matches_rows(rec)
+
     def test_channel_capacity_scaling(self, tmp_path: Path) -> None:
         rec = record(tmp_path, "capacity-scaling", "--iterations", "3000", "--warmup", "500")
         steps = step_rows(rec, "capacity-scaling")
