@@ -205,9 +205,7 @@ class TestScalabilityBenchmarks:
         check_log_matches_rows(rec)
 
     def test_worker_scaling_efficiency_in_parallel_for_a_time(self, tmp_path: Path) -> None:
-        rec = record(
-            tmp_path, "worker-scaling", "--duration", "2.5", "--warmup", "500", "--parallel", "--workers", "2"
-        )
+        rec = record(tmp_path, "worker-scaling", "--duration", "2.5", "--warmup", "500", "--parallel", "--workers", "2")
         steps = step_rows(rec, "worker-scaling")
         assert [s["name"] for s in steps] == ["worker-scaling.workers-1", "worker-scaling.workers-2"]
         for s in steps:
