@@ -10,20 +10,19 @@ of the library's per-value and per-bucket methods.
 
 from __future__ import annotations
 
-import binascii
 import math
 import sys
 import weakref
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from hdrh.codec import HdrCookieException, HdrHistogramSettingsException, HdrLengthException
 from hdrh.histogram import HdrHistogram
 
 from ..errors import HistogramFormatError
+from .counts import CountsHistogram
+from .encoding import decode_base64
 
 __all__ = [
     "HIGHEST_TRACKABLE_NS",
@@ -40,6 +39,7 @@ __all__ = [
     "record_values",
     "reset",
     "summarize",
+    "to_hdrhistogram",
     "value_at_percentiles",
 ]
 
@@ -71,30 +71,31 @@ def _without_cycle(hist: HdrHistogram) -> HdrHistogram:
     return hist
 
 
-# Everything HdrHistogram.decode lets escape on malformed input.
-_DECODE_ERRORS = (
-    binascii.Error,
-    zlib.error,
-    ValueError,
-    TypeError,
-    HdrCookieException,
-    HdrLengthException,
-    HdrHistogramSettingsException,
-)
-
-
 def decode_histogram(encoded: str | bytes) -> HdrHistogram:
-    """Decode a base64 compressed histogram (an hlog payload, ``encode()``'s output).
+    """Decode a base64 encoded histogram (an hlog payload, ``encode()``'s output) of format V0, V1 or V2.
 
-    Raises :class:`HistogramFormatError` naming the problem instead of the
-    library's assortment of base64, zlib and cookie exceptions.
+    Decoded with numpy by :mod:`.encoding`, which also reads the V0/V1 encodings
+    of 2015-era logs that HdrHistogram_py calls corrupt; raises
+    :class:`HistogramFormatError` naming the problem.
     """
-    if not encoded:
-        raise HistogramFormatError("empty encoded histogram")
-    try:
-        return _without_cycle(HdrHistogram.decode(encoded.strip()))
-    except _DECODE_ERRORS as error:
-        raise HistogramFormatError(f"corrupt encoded histogram ({type(error).__name__}: {error})") from None
+    return to_hdrhistogram(decode_base64(encoded))
+
+
+def to_hdrhistogram(source: CountsHistogram) -> HdrHistogram:
+    """The same histogram as an HdrHistogram_py object (which needs 1 to 5 significant digits)."""
+    layout = source.layout
+    if layout.significant_figures == 0:
+        raise HistogramFormatError("a histogram of 0 significant digits cannot be held by HdrHistogram_py")
+    hist = _without_cycle(
+        HdrHistogram(layout.lowest_discernible_value, layout.highest_trackable_value, layout.significant_figures)
+    )
+    counts_view(hist)[: source.counts.size] = source.counts
+    nonzero = np.flatnonzero(source.counts)
+    if nonzero.size:
+        hist.total_count = source.total_count
+        hist.min_value = int(layout.lowest_values(nonzero[:1])[0])
+        hist.max_value = layout.highest_value(int(nonzero[-1]))
+    return hist
 
 
 def counts_view(hist: HdrHistogram) -> np.ndarray:
@@ -103,7 +104,8 @@ def counts_view(hist: HdrHistogram) -> np.ndarray:
     Writing through the view changes the histogram; callers that do must keep
     ``total_count``, ``min_value`` and ``max_value`` in step.
     """
-    return np.frombuffer(hist.counts, dtype=_INT64, count=hist.counts_len)
+    # A CountsHistogram may leave trailing zeros off: the buffer's length is the array's.
+    return np.frombuffer(hist.counts, dtype=_INT64)
 
 
 @dataclass(frozen=True, slots=True)
