@@ -14,6 +14,7 @@ from . import __version__
 from .errors import ConfigError, ExitStatus, NimsyncError
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunSpec, plan_runs
 from .run.record import OutputDir, Recorder
+from .run.replay import VALUE_UNITS, replay_log, write_replay
 from .suite.results import ScenarioResult
 
 
@@ -55,6 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"seconds per histogram interval (default {DEFAULT_INTERVAL_S})",
     )
     p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier recording in DIR")
+    p.add_argument(
+        "--replay",
+        metavar="PATH",
+        type=Path,
+        help="replay a recording directory or any .hlog (V0, V1 or V2 histograms); "
+        "with --record DIR, write its recording files (run.hlog, <tag>.hgrm, results.json, intervals.csv) into DIR",
+    )
+    p.add_argument(
+        "--value-unit",
+        choices=tuple(VALUE_UNITS),
+        default="ns",
+        help="unit of the values in a replayed log, which does not say (default: ns)",
+    )
     load = p.add_argument_group("load parameters (each applies to the scenarios that have it)")
     load.add_argument(
         "--impl", choices=IMPLEMENTATIONS, help="nimsync: this project's channels; trio: trio.open_memory_channel"
@@ -103,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         list_scenarios(sys.stdout)
         return ExitStatus.OK
     try:
+        if args.replay is not None and is_headless(args, sys.stdout.isatty()):
+            return _replay_headless(args)
         specs = plan_runs(
             args.pattern,
             Overrides(
@@ -138,7 +154,7 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
         raise ConfigError("a headless run needs --record DIR")
     progress = _Progress(sys.stderr)
     try:
-        with OutputDir(args.record, specs, overwrite=args.overwrite) as out:
+        with OutputDir(args.record, [s.scenario for s in specs], overwrite=args.overwrite) as out:
             recorder = Recorder(out, specs, progress, overwrite=args.overwrite)
             results = recorder.run()
     except OSError as exc:  # the disk filled up or a file vanished mid-run
@@ -148,6 +164,20 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
     print_summary(results, sys.stdout)
     print(f"recorded in {args.record}")
     return ExitStatus.SIGINT if recorder.interrupted else ExitStatus.OK
+
+
+def _replay_headless(args: argparse.Namespace) -> int:
+    replay = replay_log(args.replay, args.value_unit)
+    if args.record is not None:
+        try:
+            write_replay(replay, args.record, overwrite=args.overwrite)
+        except OSError as exc:
+            print(f"nimsync-tui: cannot write {exc.filename or args.record}: {exc.strerror}", file=sys.stderr)
+            return ExitStatus.FAILED
+    print_summary(replay.results, sys.stdout)
+    if args.record is not None:
+        print(f"recorded in {args.record}")
+    return ExitStatus.OK
 
 
 def print_summary(results: list[ScenarioResult], out: TextIO) -> None:

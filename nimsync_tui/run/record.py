@@ -20,7 +20,7 @@ import fcntl
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,7 +53,7 @@ class OutputDir:
     ends however it ends) keeps two recordings from writing one directory.
     """
 
-    def __init__(self, path: Path, specs: list[RunSpec], *, overwrite: bool) -> None:
+    def __init__(self, path: Path, scenarios: Iterable[str], *, overwrite: bool) -> None:
         if path.exists() and not path.is_dir():
             raise ConfigError(f"{path} exists and is not a directory")
         try:
@@ -64,7 +64,7 @@ class OutputDir:
         self.path = path
         """The directory."""
         try:
-            self._lock_and_check(specs, overwrite)
+            self._lock_and_check(scenarios, overwrite)
             log = (path / PARTIAL_LOG_NAME).open("w", encoding="utf-8", newline="\n")
         except OSError as exc:
             os.close(self._fd)
@@ -75,7 +75,7 @@ class OutputDir:
         self.log: TextIO = log
         """The partial log, open for writing."""
 
-    def _lock_and_check(self, specs: list[RunSpec], overwrite: bool) -> None:
+    def _lock_and_check(self, scenarios: Iterable[str], overwrite: bool) -> None:
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -83,7 +83,7 @@ class OutputDir:
                 f"another nimsync-tui is recording into {self.path}; wait for it or choose another directory"
             ) from None
         names = [LOG_NAME, PARTIAL_LOG_NAME, "results.json", "intervals.csv"]
-        names += [f"{s.scenario}.hgrm" for s in specs]
+        names += [f"{scenario}.hgrm" for scenario in scenarios]
         taken = [n for n in names if (self.path / n).exists()]
         if taken and not overwrite:
             raise OutputExistsError(
