@@ -69,10 +69,16 @@ def replay_log(path: Path, value_unit: str = "ns") -> Replay:
         raise HistogramFormatError(f"cannot read histogram log {log}: {error}") from None
     lines = text.splitlines()
     reader = HlogReader(lines, str(log))
-    entries = _read_entries(reader, text, lines)
+    try:
+        entries = list(reader)
+        decoded = decode_entries(entries)
+    except HistogramFormatError as error:
+        # A recorder killed mid-write leaves its last line without a line end.
+        if lines and not text.endswith("\n") and f"line {len(lines)}:" in str(error):
+            raise HistogramFormatError(f"{error} (the log ends in the middle of this line: cut short?)") from None
+        raise
     if not entries:
         raise HistogramFormatError(f"{log} holds no interval histograms (an empty or header-only log)")
-    decoded = decode_entries(entries)
     distributions = _distributions(reader, entries, decoded, ns_per_unit)
     if any(comment.text.startswith('{"event":"started"') for comment in reader.comments):
         results, rows = _recorded_runs(log, lines, entries, decoded, ns_per_unit)
@@ -90,16 +96,6 @@ def write_replay(replay: Replay, directory: Path, *, overwrite: bool) -> None:
         out.write("results.json", results_json(replay.results, started_at=datetime.now(UTC)))
         out.log.write(replay.log_text)
         out.finish_log()
-
-
-def _read_entries(reader: HlogReader, text: str, lines: list[str]) -> list[HlogEntry]:
-    try:
-        return list(reader)
-    except HistogramFormatError as error:
-        # A recorder killed mid-write leaves its last line without a line end.
-        if lines and not text.endswith("\n") and f"line {len(lines)}:" in str(error):
-            raise HistogramFormatError(f"{error} (the log ends in the middle of this line: cut short?)") from None
-        raise
 
 
 def _file_name(tag: str | None) -> str:
