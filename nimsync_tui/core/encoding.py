@@ -244,7 +244,9 @@ def _varint_batch(plains: Sequence[_Plain]) -> list[SparseCounts | HistogramForm
     odd = (sizes > 0) & (last_byte >= 0x80)
     owner = np.searchsorted(ends, continuation)
     if continuation.size:
-        multi, first_byte = np.unique(owner, return_index=True)
+        # Continuation bytes come in order, so each varint's are one run of equal owners.
+        first_byte = np.flatnonzero(np.diff(owner, prepend=-1))
+        multi = owner[first_byte]
         multi_start = continuation[first_byte]
         multi_length = ends[np.minimum(multi, ends.size - 1)] - multi_start + 1
         long_varint = multi_start[(multi >= ends.size) | (multi_length > 8)]
@@ -257,10 +259,10 @@ def _varint_batch(plains: Sequence[_Plain]) -> list[SparseCounts | HistogramForm
     # Most varints are one byte: a table gives those; the few longer ones are computed apart.
     zigzag = _ONE_BYTE_ZIGZAG[raw[ends]]
     if continuation.size:
-        values = raw[ends[multi]].astype(np.int64) << (7 * (multi_length - 1))
-        shift = 7 * (continuation - multi_start[np.searchsorted(multi, owner)])
+        shift = 7 * (continuation - np.repeat(multi_start, np.diff(first_byte, append=continuation.size)))
+        low_bits = np.add.reduceat((raw[continuation] & 0x7F).astype(np.int64) << shift, first_byte)
         # Only a 9-byte varint reaches bit 63, and those went one by one: int64 holds every value.
-        np.add.at(values, np.searchsorted(multi, owner), (raw[continuation] & 0x7F).astype(np.int64) << shift)
+        values = (raw[ends[multi]].astype(np.int64) << (7 * (multi_length - 1))) | low_bits
         zigzag[multi] = (values >> 1) ^ -(values & 1)
     advance = np.maximum(-zigzag, 1)
     tokens = np.diff(np.searchsorted(ends, offsets))

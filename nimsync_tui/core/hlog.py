@@ -24,7 +24,7 @@ from hdrh.histogram import HdrHistogram
 from ..errors import HistogramFormatError
 from .counts import CountsHistogram, SparseCounts
 from .encoding import EncodedHistogramError, decode_base64, decode_many
-from .histogram import max_value, to_hdrhistogram
+from .histogram import decode_histogram, max_value
 
 __all__ = [
     "DEFAULT_MAX_VALUE_UNIT_RATIO",
@@ -158,7 +158,10 @@ class HlogEntry:
 
         Raises :class:`HistogramFormatError` naming the line if it cannot be decoded.
         """
-        return to_hdrhistogram(self.counts())
+        try:
+            return decode_histogram(self.encoded)
+        except HistogramFormatError as error:
+            raise HistogramFormatError(f"{self.source}, line {self.line}: {error}") from None
 
     def counts(self) -> CountsHistogram:
         """The decoded interval histogram as numpy counts (any layout and precision)."""

@@ -6,6 +6,7 @@ import base64
 
 import numpy as np
 import pytest
+from hdrh.codec import HdrCookieException
 from hdrh.histogram import HdrHistogram
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -168,3 +169,15 @@ def test_merge_grows_the_layout_to_the_largest_value() -> None:
     assert merged.layout.bucket_count == small.layout.buckets_to_cover(large.layout.highest_value(400))
     assert merged.layout.bucket_count > small.layout.bucket_count
     assert merged.counts[1] == 1 and merged.counts[400] == 3 and merged.total_count == 4
+
+
+@pytest.mark.parametrize("version", [0, 1])
+def test_old_encodings_become_library_histograms_too(version: int) -> None:
+    """The library's decoder calls V0/V1 corrupt; ``decode_histogram`` reads them through ours."""
+    counts = [0, 3, 0, 0, 7, 1]
+    line = encode_line(counts, version=version, digits=2, highest=10**6)
+    with pytest.raises(HdrCookieException):
+        HdrHistogram.decode(line)
+    hist = decode_histogram(line)
+    assert counts_view(hist)[:6].tolist() == counts and hist.total_count == 11
+    assert (hist.get_min_value(), hist.get_max_value()) == (1, 5)
