@@ -23,7 +23,7 @@ from ..core.counts import CountsHistogram, SparseCounts, merge
 from ..core.hgrm import format_percentile_distribution, log_processor_preamble
 from ..core.histogram import LatencySummary, summarize
 from ..core.hlog import HlogEntry, HlogReader, decode_entries
-from ..core.protocol import IntervalRecord, RunEnded, RunStarted, StreamParser
+from ..core.protocol import IntervalRecord, RunEnded, RunFailed, RunStarted, StreamParser
 from ..core.recording import find_log
 from ..errors import HistogramFormatError, RunnerError
 from ..suite.results import ScenarioResult, intervals_csv, results_json, scenario_result
@@ -183,12 +183,17 @@ def _recorded_runs(
                 )
             )
 
+    def finish_unended() -> None:
+        # A partial log, or a load killed mid-run: report what the scenario measured.
+        finish("interrupted", sum(r.length_s for r in records), records[-1].total_ops if records else 0)
+
     for number, line in enumerate(lines, 1):
         try:
             event = parser.feed(line)
         except RunnerError as error:
             raise HistogramFormatError(f"{log}, line {number}: {error}") from None
         if isinstance(event, RunStarted):
+            finish_unended()
             started, records, parts = event, [], []
         elif isinstance(event, IntervalRecord) and started is not None:
             counts = counts_of[event.histogram]
@@ -199,8 +204,10 @@ def _recorded_runs(
         elif isinstance(event, RunEnded):
             finish(event.status, event.measured_s, event.total_ops)
             started = None
-    # A partial log: the last scenario never ended. Report what it measured.
-    finish("interrupted", sum(r.length_s for r in records), records[-1].total_ops if records else 0)
+        elif isinstance(event, RunFailed):
+            finish("failed", sum(r.length_s for r in records), records[-1].total_ops if records else 0)
+            started = None
+    finish_unended()
     return results, rows
 
 
