@@ -5,9 +5,8 @@ Results are checked equal before they are timed.
 
     python benchmarks/replay_speed.py [--intervals 10000] [--repeat 3]
 
-Per interval: the library's ``HdrHistogram.decode``; ours one at a time
-(``decode_base64``, and ``HlogEntry.histogram``, which builds a library
-histogram); ours in batches (``decode_many``). For a generated log of
+Per interval: the library's ``HdrHistogram.decode`` against ours one at a time
+(``decode_base64``) and in batches (``decode_many``). For a generated log of
 ``--intervals`` intervals, two tags: the library's way (its
 ``HistogramLogReader``, one ``add`` per interval), ours (``read_hlog`` then
 ``decode_entries`` and ``merge`` per tag), and what a replay needs before
@@ -39,15 +38,16 @@ COMMAND = "python benchmarks/replay_speed.py"
 TAGS = ("pingpong-latency", "spsc-throughput")
 
 
-def median_of(repeat: int, run: Callable[[], object]) -> float:
-    """Median wall time of ``repeat`` calls, in seconds."""
-    times = []
+def paired_medians(repeat: int, library: Callable[[], object], ours: Callable[[], object]) -> tuple[float, float]:
+    """Median wall times (s) of ``repeat`` calls of each, taken in turns so that both see the same load."""
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for run, kept in ((library, times[0]), (ours, times[1])):
+            gc.collect()
+            start = time.perf_counter()
+            run()
+            kept.append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def interval_histograms(n: int, samples: int) -> list[HdrHistogram]:
@@ -111,11 +111,10 @@ def main() -> None:
         assert ours.tolist() == counts_view(HdrHistogram.decode(text))[: ours.size].tolist()
 
     per = len(sample)
-    lib_one = median_of(repeat, lambda: [HdrHistogram.decode(t) for t in sample]) / per * 1e6
-    ours_one = median_of(repeat, lambda: [decode_base64(t) for t in sample]) / per * 1e6
-    entries = list(read_hlog([f"0.000,1.000,0.1,{t.decode()}" for t in sample]))
-    ours_lib = median_of(repeat, lambda: [e.histogram for e in entries]) / per * 1e6
-    ours_batch = median_of(repeat, lambda: decode_many(sample)) / per * 1e6
+    lib_one, ours_one = paired_medians(
+        repeat, lambda: [HdrHistogram.decode(t) for t in sample], lambda: [decode_base64(t) for t in sample]
+    )
+    _, ours_batch = paired_medians(repeat, lambda: None, lambda: decode_many(sample))
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "long.hlog"
@@ -126,17 +125,16 @@ def main() -> None:
             expected = counts_view(lib_merged[tag])
             assert ours_merged[tag].tolist() == expected[: ours_merged[tag].size].tolist()
         size_mb = path.stat().st_size / 1e6
-        lib_log = median_of(repeat, lambda: library_merge(path))
-        ours_log = median_of(repeat, lambda: our_merge(path))
-        frame = median_of(repeat, lambda: first_frame(path))
+        lib_log, ours_log = paired_medians(repeat, lambda: library_merge(path), lambda: our_merge(path))
+        _, frame = paired_medians(repeat, lambda: None, lambda: first_frame(path))
 
     print(f"replay benchmark, {n:,} intervals of {args.samples:,} lognormal values, median of {repeat}; reproduce:")
     print(f"    {COMMAND} --intervals {n} --samples {args.samples} --repeat {repeat}")
     print()
     print(f"{'':44} {'HdrHistogram_py':>16} {'nimsync_tui':>12} {'ratio':>8}")
-    print(f"{'decode one interval, µs':44} {lib_one:16.1f} {ours_one:12.1f} {lib_one / ours_one:7.2f}x")
-    print(f"{'decode one into a library histogram, µs':44} {lib_one:16.1f} {ours_lib:12.1f} {lib_one / ours_lib:7.2f}x")
-    print(f"{'decode in batches, µs per interval':44} {lib_one:16.1f} {ours_batch:12.1f} {lib_one / ours_batch:7.2f}x")
+    lib_us, ours_us, batch_us = (t / per * 1e6 for t in (lib_one, ours_one, ours_batch))
+    print(f"{'decode one interval, µs':44} {lib_us:16.1f} {ours_us:12.1f} {lib_us / ours_us:7.2f}x")
+    print(f"{'decode in batches, µs per interval':44} {'':16} {batch_us:12.1f} {lib_us / batch_us:7.2f}x")
     print(
         f"{f'read + merge a {n:,}-interval log ({size_mb:.0f} MB), s':44} "
         f"{lib_log:16.2f} {ours_log:12.2f} {lib_log / ours_log:7.2f}x"

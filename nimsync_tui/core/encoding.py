@@ -1,24 +1,20 @@
 """Decoding every histogram encoding the Java reference (HdrHistogram 2.1.11) decodes, with numpy.
 
-An encoded histogram starts with a 32-bit big-endian cookie. Its low bits name
-the format (the bits under ``0xf0`` hold a word size), ``+1`` its compressed
-wrapper, which is the cookie, the deflated length, then a zlib stream holding
-the plain form:
+An encoded histogram starts with a 32-bit big-endian cookie. With the bits
+under ``0xf0`` masked off it names the format; the compressed form's cookie is
+the plain one's plus 1, followed by the deflated length and a zlib stream of the
+plain form. All numbers are big-endian.
 
-=========  ============  ===========  ====================================================
-format     plain         compressed   header (big-endian) and counts
-=========  ============  ===========  ====================================================
-V0 (1.x)   ``0x1c849308``  ``0x1c849309``  cookie, digits i32, lowest i64, highest i64,
-                                         total i64 (32 bytes); then one count per index,
-                                         ``word size`` bytes each, to the end
-V1 (2.0)   ``0x1c849301``  ``0x1c849302``  cookie, payload length i32, normalizing offset i32,
-                                         digits i32, lowest i64, highest i64, ratio f64
-                                         (40 bytes); then ``payload length`` bytes of counts,
-                                         ``word size`` bytes each
-V2 (2.1)   ``0x1c849303``  ``0x1c849304``  the V1 header; counts as ZigZag LEB128 varints
-                                         (at most 9 bytes, the 9th holding 8 bits), a
-                                         negative number -n standing for n zero counts
-=========  ============  ===========  ====================================================
+- V0 (HdrHistogram 1.x), cookie ``0x1c849308`` (compressed ``0x1c849309``): cookie,
+  digits i32, lowest i64, highest i64, total count i64 (32 bytes); then one count
+  per index, ``word size`` bytes each, to the end.
+- V1 (2.0 to 2.1.6), cookie ``0x1c849301`` (compressed ``0x1c849302``): cookie,
+  payload length i32, normalizing offset i32, digits i32, lowest i64, highest i64,
+  integer-to-double ratio f64 (40 bytes); then ``payload length`` bytes of counts,
+  ``word size`` bytes each.
+- V2 (2.1.7 on, late 2015), cookie ``0x1c849303`` (compressed ``0x1c849304``; Java sets ``0x10``):
+  V1's header; counts as ZigZag LEB128 varints of at most 9 bytes (the 9th keeps
+  all 8 bits), a negative number -n standing for n zero counts.
 
 The V0/V1 word size is ``(cookie & 0xe0) >> 4``: 2, 4 or 8 bytes. Counts are in
 index order whatever the normalizing offset (Java writes them through its
