@@ -79,6 +79,7 @@ def replay_log(path: Path, value_unit: str = "ns") -> Replay:
         raise
     if not entries:
         raise HistogramFormatError(f"{log} holds no interval histograms (an empty or header-only log)")
+    _check_names(entries)
     distributions = _distributions(reader, entries, decoded, ns_per_unit)
     if any(comment.text.startswith('{"event":"started"') for comment in reader.comments):
         results, rows = _recorded_runs(log, lines, entries, decoded, ns_per_unit)
@@ -104,6 +105,17 @@ def _file_name(tag: str | None) -> str:
     if "/" in tag or tag in (".", "..") or "\0" in tag:
         raise HistogramFormatError(f"histogram tag {tag!r} cannot name a .hgrm file")
     return tag
+
+
+def _check_names(entries: list[HlogEntry]) -> None:
+    """Every tag names its own file; the untagged lines' name must not be a tag too."""
+    tags = {entry.tag for entry in entries}
+    for tag in tags:
+        _file_name(tag)
+    if None in tags and UNTAGGED in tags:
+        raise HistogramFormatError(
+            f"the log has untagged lines and lines tagged {UNTAGGED!r}: both would be {UNTAGGED}.hgrm"
+        )
 
 
 def _distributions(

@@ -153,6 +153,21 @@ def test_bad_logs_are_one_format_error(tmp_path: Path, text: str, message: str) 
         replay_log(log)
 
 
+@pytest.mark.parametrize(
+    ("tags", "message"),
+    [
+        (["a/b"], "tag 'a/b' cannot name a .hgrm file"),
+        ([".."], "tag '..' cannot name a .hgrm file"),
+        ([None, "untagged"], "both would be untagged.hgrm"),
+    ],
+)
+def test_tags_that_cannot_name_files(tmp_path: Path, tags: list[str | None], message: str) -> None:
+    log = tmp_path / "tags.hlog"
+    log.write_text(HEADER + "".join(interval_line(t, 0.0, latencies(1), version=2, digits=3) for t in tags))
+    with pytest.raises(HistogramFormatError, match=message):
+        replay_log(log)
+
+
 def test_a_line_cut_in_the_middle_says_so(tmp_path: Path) -> None:
     good = interval_line("a", 0.0, latencies(1), version=2, digits=3)
     log = tmp_path / "cut.hlog"
