@@ -147,3 +147,12 @@ def test_replay_refuses_to_overwrite_a_recording(recording: Path, tmp_path: Path
     proc = nimsync("--replay", recording, "--record", target)
     assert proc.returncode == 2 and "already holds a recording" in proc.stderr
     assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+
+
+def test_without_record_it_prints_the_summary_and_writes_nothing(tmp_path: Path) -> None:
+    log = tmp_path / "java.hlog"
+    shutil.copy(FIXTURES / "java-reference.hlog", log)
+    proc = subprocess.run([*CLI, "--replay", log], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "pingpong-latency" in proc.stdout and "60,000 recorded values" in proc.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["java.hlog"]
