@@ -69,6 +69,7 @@ def test_the_valid_log_reads() -> None:
     entries = list(read_hlog(VALID_LOG.splitlines()))
     assert [e.tag for e in entries] == ["a", None, "b"]
     assert all(e.counts().total_count == sum(_COUNTS) for e in entries)
+    assert [e.histogram.total_count for e in entries] == [sum(_COUNTS)] * 3  # V2, V1 and V0 alike
 
 
 @FUZZ
