@@ -38,16 +38,26 @@ COMMAND = "python benchmarks/replay_speed.py"
 TAGS = ("pingpong-latency", "spsc-throughput")
 
 
-def paired_medians(repeat: int, library: Callable[[], object], ours: Callable[[], object]) -> tuple[float, float]:
-    """Median wall times (s) of ``repeat`` calls of each, taken in turns so that both see the same load."""
-    times: tuple[list[float], list[float]] = ([], [])
+def medians_in_turns(repeat: int, *runs: Callable[[], object]) -> list[tuple[float, float]]:
+    """Median (wall, CPU) seconds of ``repeat`` calls of each run, taken in turns so that all see the same load.
+
+    CPU is this process's time: on a shared machine it moves far less with the others' load than wall time does.
+    """
+    times: list[list[tuple[float, float]]] = [[] for _ in runs]
     for _ in range(repeat):
-        for run, kept in ((library, times[0]), (ours, times[1])):
+        for run, kept in zip(runs, times, strict=True):
             gc.collect()
-            start = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             run()
-            kept.append(time.perf_counter() - start)
-    return statistics.median(times[0]), statistics.median(times[1])
+            kept.append((time.perf_counter() - wall, time.process_time() - cpu))
+    return [(statistics.median(w for w, _ in t), statistics.median(c for _, c in t)) for t in times]
+
+
+def row(label: str, library: tuple[float, float] | None, ours: tuple[float, float], scale: float) -> str:
+    """A table row: wall and CPU of each side (times ``scale``), and the CPU ratio."""
+    lib = f"{library[0] * scale:9.2f} {library[1] * scale:9.2f}" if library else f"{'':9} {'':9}"
+    ratio = f"{library[1] / ours[1]:7.2f}x" if library else ""
+    return f"{label:44} {lib}  {ours[0] * scale:9.2f} {ours[1] * scale:9.2f}  {ratio}"
 
 
 def interval_histograms(n: int, samples: int) -> list[HdrHistogram]:
@@ -111,10 +121,12 @@ def main() -> None:
         assert ours.tolist() == counts_view(HdrHistogram.decode(text))[: ours.size].tolist()
 
     per = len(sample)
-    lib_one, ours_one = paired_medians(
-        repeat, lambda: [HdrHistogram.decode(t) for t in sample], lambda: [decode_base64(t) for t in sample]
+    lib_one, ours_one, ours_batch = medians_in_turns(
+        repeat,
+        lambda: [HdrHistogram.decode(t) for t in sample],
+        lambda: [decode_base64(t) for t in sample],
+        lambda: decode_many(sample),
     )
-    _, ours_batch = paired_medians(repeat, lambda: None, lambda: decode_many(sample))
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "long.hlog"
@@ -125,21 +137,19 @@ def main() -> None:
             expected = counts_view(lib_merged[tag])
             assert ours_merged[tag].tolist() == expected[: ours_merged[tag].size].tolist()
         size_mb = path.stat().st_size / 1e6
-        lib_log, ours_log = paired_medians(repeat, lambda: library_merge(path), lambda: our_merge(path))
-        _, frame = paired_medians(repeat, lambda: None, lambda: first_frame(path))
+        lib_log, ours_log, frame = medians_in_turns(
+            repeat, lambda: library_merge(path), lambda: our_merge(path), lambda: first_frame(path)
+        )
 
     print(f"replay benchmark, {n:,} intervals of {args.samples:,} lognormal values, median of {repeat}; reproduce:")
     print(f"    {COMMAND} --intervals {n} --samples {args.samples} --repeat {repeat}")
     print()
-    print(f"{'':44} {'HdrHistogram_py':>16} {'nimsync_tui':>12} {'ratio':>8}")
-    lib_us, ours_us, batch_us = (t / per * 1e6 for t in (lib_one, ours_one, ours_batch))
-    print(f"{'decode one interval, µs':44} {lib_us:16.1f} {ours_us:12.1f} {lib_us / ours_us:7.2f}x")
-    print(f"{'decode in batches, µs per interval':44} {'':16} {batch_us:12.1f} {lib_us / batch_us:7.2f}x")
-    print(
-        f"{f'read + merge a {n:,}-interval log ({size_mb:.0f} MB), s':44} "
-        f"{lib_log:16.2f} {ours_log:12.2f} {lib_log / ours_log:7.2f}x"
-    )
-    print(f"{'open it: read + first interval decoded, s':44} {'':16} {frame:12.2f}")
+    print(f"{'':44} {'HdrHistogram_py':>19}  {'nimsync_tui':>19}  {'ratio':>8}")
+    print(f"{'':44} {'wall':>9} {'CPU':>9}  {'wall':>9} {'CPU':>9}  {'(CPU)':>8}")
+    print(row("decode one interval, µs", lib_one, ours_one, 1e6 / per))
+    print(row("decode in batches, µs per interval", lib_one, ours_batch, 1e6 / per))
+    print(row(f"read + merge a {n:,}-interval log ({size_mb:.0f} MB), s", lib_log, ours_log, 1.0))
+    print(row("open it: read + first interval decoded, s", None, frame, 1.0))
 
 
 if __name__ == "__main__":
