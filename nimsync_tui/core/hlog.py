@@ -49,6 +49,8 @@ _TAG_FORBIDDEN = re.compile(r"[, \r\n]")
 _START_TIME = re.compile(r"#\[StartTime: *([-\d.eE+]+)")
 _BASE_TIME = re.compile(r"#\[BaseTime: *([-\d.eE+]+)")
 _VERSION = re.compile(r"#\[Histogram log format version ([^\]]*)\]")
+_LATEST_TIME_S = 253_402_300_800.0
+"""Year 10000 in seconds since the epoch: later (or NaN) is no time a log can mean."""
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -243,9 +245,12 @@ class HlogReader(Iterator[HlogEntry]):
 
     def _seconds(self, number: int, text: str) -> float:
         try:
-            return float(text)
+            seconds = float(text)
         except ValueError:
             raise self._error(number, f"unreadable time {text!r}") from None
+        if not abs(seconds) < _LATEST_TIME_S:
+            raise self._error(number, f"time {text!r} is not a date")
+        return seconds
 
     def _interval(self, number: int, line: str) -> HlogEntry:
         tag = None
@@ -260,6 +265,8 @@ class HlogReader(Iterator[HlogEntry]):
             start_s, length_s, max_s = (float(f) for f in fields[:3])
         except ValueError:
             raise self._error(number, f"unreadable number in {','.join(fields[:3])!r}") from None
+        if not all(abs(x) < _LATEST_TIME_S for x in (start_s, length_s)) or math.isnan(max_s):
+            raise self._error(number, f"start or length out of range in {','.join(fields[:3])!r}")
         if not fields[3].strip():
             raise self._error(number, "empty encoded histogram")
         return HlogEntry(tag, start_s, length_s, max_s, fields[3], number, self._source)

@@ -52,6 +52,8 @@ class Replay:
     """One result per scenario run (our recordings) or per tag (other logs)."""
     rows: list[tuple[IntervalRecord, LatencySummary]]
     """One ``intervals.csv`` row per interval."""
+    started_at: datetime
+    """When the log says it started (its StartTime), else when it was replayed."""
 
 
 def replay_log(path: Path, value_unit: str = "ns") -> Replay:
@@ -85,7 +87,8 @@ def replay_log(path: Path, value_unit: str = "ns") -> Replay:
         results, rows = _recorded_runs(log, lines, entries, decoded, ns_per_unit)
     else:
         results, rows = _tag_runs(log, entries, decoded, ns_per_unit, value_unit)
-    return Replay(text, distributions, results, rows)
+    started_at = datetime.now(UTC) if reader.start_time_s is None else datetime.fromtimestamp(reader.start_time_s, UTC)
+    return Replay(text, distributions, results, rows, started_at)
 
 
 def write_replay(replay: Replay, directory: Path, *, overwrite: bool) -> None:
@@ -94,7 +97,7 @@ def write_replay(replay: Replay, directory: Path, *, overwrite: bool) -> None:
         for name, text in replay.distributions.items():
             out.write(f"{name}.hgrm", text)
         out.write("intervals.csv", intervals_csv(replay.rows))
-        out.write("results.json", results_json(replay.results, started_at=datetime.now(UTC)))
+        out.write("results.json", results_json(replay.results, started_at=replay.started_at))
         out.log.write(replay.log_text)
         out.finish_log()
 

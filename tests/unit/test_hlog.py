@@ -158,6 +158,9 @@ def test_reads_format_1_2_written_by_hdrhistogram_py() -> None:
         ("Tag=a,0.000,1.000,HISTFAAAA", "found 3 fields"),
         ("0.000,1.000,0.1,HIST,extra", "found 5 fields"),
         ("0.000,one,0.1,HISTFAAAA", "unreadable number"),
+        ("nan,1.000,0.1,HISTFAAAA", "out of range"),
+        ("1e300,1.000,0.1,HISTFAAAA", "out of range"),
+        ("#[StartTime: 1e300 (seconds since epoch)]", "not a date"),
         ("0.000,1.000,0.1,", "empty encoded histogram"),
     ],
 )
