@@ -211,7 +211,9 @@ def _recorded_runs(
             finish_unended()
             started, records, parts = event, [], []
         elif isinstance(event, IntervalRecord) and started is not None:
-            counts = counts_of[event.histogram]
+            counts = counts_of.get(event.histogram)
+            if counts is None:  # the parser and the reader read the line differently
+                raise HistogramFormatError(f"{log}, line {number}: interval event without its histogram line")
             record = dataclasses.replace(event, histogram="")
             records.append(record)
             parts.append(counts)
