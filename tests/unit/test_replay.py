@@ -115,6 +115,11 @@ def test_value_unit_says_what_the_values_are(tmp_path: Path, unit: str, ratio: f
     assert (scaled.p99, scaled.max, scaled.mean) == (ns.p99 * factor, ns.max * factor, ns.mean * factor)
 
 
+@pytest.mark.java
+def test_java_fixture_replays_to_what_the_java_processor_prints_now(tmp_path: Path) -> None:
+    assert_java_agrees(FIXTURES / "java-reference.hlog", tmp_path, ["pingpong-latency", "spsc-throughput"])
+
+
 def test_java_fixture_replays_to_the_reference_distributions(tmp_path: Path) -> None:
     replay = replay_log(FIXTURES / "java-reference.hlog")
     for tag in ("pingpong-latency", "spsc-throughput"):
