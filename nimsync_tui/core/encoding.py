@@ -255,9 +255,10 @@ def _varint_batch(plains: Sequence[_Plain]) -> list[SparseCounts | HistogramForm
         return [_varints_one_by_one(plain) if odd[k] else next(regular) for k, plain in enumerate(plains)]
 
     # Most varints are one byte: a table gives those; the few longer ones are computed apart.
-    last_bytes = raw[ends]
-    zigzag = _ONE_BYTE_ZIGZAG[last_bytes]
-    advance = _ONE_BYTE_ADVANCE[last_bytes]
+    # take() rather than fancy indexing: numpy's fast path, about twice as quick here.
+    last_bytes = raw.take(ends)
+    zigzag = _ONE_BYTE_ZIGZAG.take(last_bytes)
+    advance = _ONE_BYTE_ADVANCE.take(last_bytes)
     if continuation.size:
         shift = 7 * (continuation - np.repeat(multi_start, np.diff(first_byte, append=continuation.size)))
         low_bits = np.add.reduceat((raw[continuation] & 0x7F).astype(np.int64) << shift, first_byte)
@@ -285,7 +286,8 @@ def _varint_batch(plains: Sequence[_Plain]) -> list[SparseCounts | HistogramForm
         counted_per_payload[has] = np.add.reduceat(counted, first[has])
     bounds = np.zeros(len(plains) + 1, dtype=np.int64)
     np.cumsum(counted_per_payload, out=bounds[1:])
-    all_indexes, all_counts = index[counted], zigzag[counted]
+    kept = np.flatnonzero(counted)
+    all_indexes, all_counts = index.take(kept), zigzag.take(kept)
     # Slicing views one by one: np.split costs ten times as much per piece.
     token_indexes = [all_indexes[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
     token_counts = [all_counts[a:b] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
