@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 import sys
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS
+from nimsync_tui.scenarios import IMPLEMENTATIONS, Scenario
 
 from . import __version__
 from .errors import ConfigError, ExitStatus, NimsyncError
-from .run.config import DEFAULT_INTERVAL_S, Overrides, RunSpec, plan_runs
+from .monitor.curves import VALUE_UNITS_NS
+from .run.config import DEFAULT_INTERVAL_S, Overrides, RunOptions, RunSpec, plan_runs, select_scenarios
 from .run.record import OutputDir, Recorder
-from .run.replay import VALUE_UNITS, replay_log, write_replay
+from .run.replay import replay_log, write_replay
+from .run.resources import busy_machine
 from .suite.results import ScenarioResult
+
+LIVE_INTERVAL_S = 0.25
+"""The app's interval: four redraws' worth of new data a second."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,7 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run headless and write run.hlog, results.json, intervals.csv and <scenario>.hgrm into DIR",
     )
     p.add_argument(
-        "--pattern", metavar="GLOB", default="*", help="run the scenarios whose name matches GLOB (default: all)"
+        "--pattern",
+        metavar="TEXT",
+        default="*",
+        help="run the scenarios whose name, category or suite title matches TEXT, case-insensitively, "
+        "as a glob or a substring (--pattern Throughput, --pattern:'Scalability'; default: all)",
     )
     length = p.add_mutually_exclusive_group()
     length.add_argument("--duration", metavar="S", type=float, help="measure each scenario continuously for S seconds")
@@ -52,23 +62,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--interval",
         metavar="S",
         type=float,
-        default=DEFAULT_INTERVAL_S,
-        help=f"seconds per histogram interval (default {DEFAULT_INTERVAL_S})",
+        help=f"seconds per histogram interval (default {DEFAULT_INTERVAL_S}; {LIVE_INTERVAL_S} in the app)",
     )
-    p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier recording in DIR")
     p.add_argument(
         "--replay",
         metavar="PATH",
         type=Path,
-        help="replay a recording directory or any .hlog (V0, V1 or V2 histograms); "
-        "with --record DIR, write its recording files (run.hlog, <tag>.hgrm, results.json, intervals.csv) into DIR",
+        help="open a recording directory or any .hlog (V0, V1 or V2 histograms) in the app: step, play at the "
+        "recorded pace, whole run; with --record DIR, write its recording files into DIR instead",
     )
     p.add_argument(
         "--value-unit",
-        choices=tuple(VALUE_UNITS),
-        default="ns",
-        help="unit of the values in a replayed log, which does not say (default: ns)",
+        choices=tuple(VALUE_UNITS_NS),
+        help="the unit a log from another tool recorded its values in (default ns; our logs are always ns)",
     )
+    p.add_argument(
+        "--compare",
+        metavar="FILE",
+        type=Path,
+        help="a recording directory or .hlog whose percentile curve the app draws as the baseline",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier recording in DIR")
     load = p.add_argument_group("load parameters (each applies to the scenarios that have it)")
     load.add_argument(
         "--impl", choices=IMPLEMENTATIONS, help="nimsync: this project's channels; trio: trio.open_memory_channel"
@@ -81,14 +95,40 @@ def build_parser() -> argparse.ArgumentParser:
         "--yield-every", metavar="N", type=int, help="our channel checkpoints every N operations (1: Trio's convention)"
     )
     load.add_argument("--sample-every", metavar="N", type=int, help="throughput scenarios time one item or batch in N")
+    load.add_argument(
+        "--rate",
+        metavar="OPS",
+        type=float,
+        help="latency scenarios: open loop, OPS operations a second on a fixed schedule; logs the service time "
+        "and <scenario>.corrected, timed from each operation's intended start",
+    )
+    load.add_argument(
+        "--parallel",
+        action="store_true",
+        default=None,
+        help="worker-scaling: each worker is a process with its own Trio loop and channel",
+    )
+    load.add_argument("--workers", metavar="N", type=int, help="worker-scaling: the largest worker count")
+    run = p.add_argument_group("the load process")
+    run.add_argument("--pin-cpu", metavar="N", type=int, help="pin the load process to CPU N (recorded in the results)")
+    run.add_argument(
+        "--profile",
+        action="store_true",
+        help="trace the Python heap: top allocation sites per interval into the log, <scenario>.profile.txt beside it",
+    )
+    run.add_argument(
+        "--trace", action="store_true", help="cProfile the load: <scenario>.pstats and <scenario>.trace.txt"
+    )
     return p
 
 
-def list_scenarios(out: TextIO) -> None:
-    """Print one line per scenario."""
-    width = max(len(name) for name in SCENARIOS)
-    for name, scenario in SCENARIOS.items():
-        print(f"{name:<{width}}  {scenario.summary}", file=out)
+def list_scenarios(scenarios: list[Scenario], out: TextIO) -> None:
+    """Print ``scenarios`` as a table: name, category, the suite's title, what it runs."""
+    rows = [("scenario", "category", "suite test", "load")]
+    rows += [(s.name, s.category, s.title, s.summary) for s in scenarios]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths, strict=False)) + "  " + row[3], file=out)
 
 
 _SUITE_SPELLING = re.compile(r"(--[a-z][a-z0-9-]*):(.*)", re.DOTALL)
@@ -113,12 +153,13 @@ def is_headless(args: argparse.Namespace, stdout_is_tty: bool) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     args = build_parser().parse_args(normalize_suite_spellings(sys.argv[1:] if argv is None else argv))
-    if args.list:
-        list_scenarios(sys.stdout)
-        return ExitStatus.OK
     try:
-        if args.replay is not None and is_headless(args, sys.stdout.isatty()):
-            return _replay_headless(args)
+        if args.list:
+            list_scenarios(select_scenarios(args.pattern), sys.stdout)
+            return ExitStatus.OK
+        headless = is_headless(args, sys.stdout.isatty())
+        if args.replay is not None:
+            return _replay_headless(args) if headless else _run_app(args, [])
         specs = plan_runs(
             args.pattern,
             Overrides(
@@ -130,11 +171,20 @@ def main(argv: list[str] | None = None) -> int:
                 warmup=args.warmup,
                 yield_every=args.yield_every,
                 sample_every=args.sample_every,
+                rate=args.rate,
+                parallel=args.parallel,
+                workers=args.workers,
             ),
-            interval_s=args.interval,
+            interval_s=args.interval or (DEFAULT_INTERVAL_S if headless else LIVE_INTERVAL_S),
             duration_s=args.duration,
+            options=RunOptions(
+                pin_cpu=args.pin_cpu,
+                profile=args.profile,
+                trace=args.trace,
+                artifacts_dir=_artifacts_dir(args),
+            ),
         )
-        if not is_headless(args, sys.stdout.isatty()):
+        if not headless:
             return _run_app(args, specs)
         return _run_headless(args, specs)
     except KeyboardInterrupt:
@@ -145,8 +195,36 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_status
 
 
-def _run_app(_args: argparse.Namespace, _specs: list[RunSpec]) -> int:
-    raise ConfigError("the interactive monitor is not part of this release yet; record headless with --record DIR")
+def _artifacts_dir(args: argparse.Namespace) -> str | None:
+    """Where ``--profile`` and ``--trace`` write: into the recording, or beside ``--output``."""
+    if args.record is not None:
+        return str(args.record)
+    output = getattr(args, "output", None)
+    return str(Path(output).parent) if output is not None else None
+
+
+def _run_app(args: argparse.Namespace, specs: list[RunSpec]) -> int:
+    """Open the live monitor over ``specs``, or over the log of ``--replay``."""
+    # Imported here: headless modes never load Textual.
+    from .monitor.baseline import Baseline  # noqa: PLC0415
+    from .monitor.replay import ReplaySource  # noqa: PLC0415
+    from .monitor.session import LiveSession  # noqa: PLC0415
+    from .tui import MonitorApp  # noqa: PLC0415
+
+    ns_per_unit = VALUE_UNITS_NS[args.value_unit or "ns"]
+    source: LiveSession | ReplaySource
+    if args.replay is not None:
+        source = ReplaySource(args.replay, value_unit=args.value_unit or "ns")
+    else:
+        if args.duration is None and args.iterations is None:
+            # Live, a scenario runs until the user stops it, not for the suite's count.
+            specs = [dataclasses.replace(s, params=dataclasses.replace(s.params, iterations=None)) for s in specs]
+        baseline = Baseline.load(args.compare, ns_per_unit) if args.compare is not None else None
+        source = LiveSession(specs, baseline=baseline)
+    app = MonitorApp(source)
+    status = app.run()
+    # None: the app ended on an error of its own, which Textual has printed.
+    return status if status is not None else app.return_code or ExitStatus.FAILED
 
 
 def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
@@ -155,6 +233,8 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
     progress = _Progress(sys.stderr)
     try:
         with OutputDir(args.record, [s.scenario for s in specs], overwrite=args.overwrite) as out:
+            if (busy := busy_machine()) is not None:
+                print(f"nimsync-tui: warning: {busy}", file=sys.stderr)
             recorder = Recorder(out, specs, progress, overwrite=args.overwrite)
             results = recorder.run()
     except OSError as exc:  # the disk filled up or a file vanished mid-run
@@ -167,7 +247,7 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
 
 
 def _replay_headless(args: argparse.Namespace) -> int:
-    replay = replay_log(args.replay, args.value_unit)
+    replay = replay_log(args.replay, args.value_unit or "ns")
     if args.record is not None:
         try:
             write_replay(replay, args.record, overwrite=args.overwrite)

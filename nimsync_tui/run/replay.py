@@ -19,20 +19,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hdrh.histogram import HdrHistogram
+
 from ..core.counts import CountsHistogram, SparseCounts, merge
 from ..core.hgrm import format_percentile_distribution, log_processor_preamble
-from ..core.histogram import LatencySummary, summarize
+from ..core.histogram import LatencySummary, decode_histogram, summarize
 from ..core.hlog import HlogEntry, HlogReader, decode_entries
-from ..core.protocol import IntervalRecord, RunEnded, RunFailed, RunStarted, StreamParser
+from ..core.protocol import IntervalRecord, RunEnded, RunStarted, StreamParser
 from ..core.recording import find_log
-from ..errors import HistogramFormatError, RunnerError
-from ..suite.results import ScenarioResult, intervals_csv, results_json, scenario_result
-from .record import HGRM_UNIT_RATIO, OutputDir
+from ..errors import ConfigError, HistogramFormatError, RunnerError
+from ..monitor.curves import VALUE_UNITS_NS
+from ..suite.results import ScenarioResult, scenario_result
+from .collect import ScenarioCollector
+from .record import HGRM_UNIT_RATIO, OutputDir, write_recording_files
 
-__all__ = ["VALUE_UNITS", "Replay", "replay_log", "write_replay"]
-
-VALUE_UNITS = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
-"""Nanoseconds per unit of a log's values (``--value-unit``); a log does not say its unit."""
+__all__ = ["Replay", "replay_log", "write_replay"]
 
 UNTAGGED = "untagged"
 """The name the untagged lines of a log go by (``untagged.hgrm``)."""
@@ -46,14 +47,24 @@ class Replay:
 
     log_text: str
     """The log itself, written as ``run.hlog``."""
-    distributions: dict[str, str]
-    """``.hgrm`` text per tag name."""
+    histograms: dict[str, CountsHistogram | HdrHistogram]
+    """Per tag name, its intervals merged as ``HistogramLogProcessor`` merges them."""
+    hgrm_header: list[str]
+    """The lines ``HistogramLogProcessor`` puts before each distribution."""
+    hgrm_unit_ratio: float
+    """Value units per µs: what the ``.hgrm`` values are divided by."""
     results: list[ScenarioResult]
     """One result per scenario run (our recordings) or per tag (other logs)."""
     rows: list[tuple[IntervalRecord, LatencySummary]]
     """One ``intervals.csv`` row per interval."""
     started_at: datetime
     """When the log says it started (its StartTime), else when it was replayed."""
+
+    def distribution(self, name: str) -> str:
+        """The ``<name>.hgrm`` text: what ``HistogramLogProcessor -tag <name>`` prints, in µs."""
+        return format_percentile_distribution(
+            self.histograms[name], self.hgrm_unit_ratio, header_lines=self.hgrm_header
+        )
 
 
 def replay_log(path: Path, value_unit: str = "ns") -> Replay:
@@ -63,7 +74,8 @@ def replay_log(path: Path, value_unit: str = "ns") -> Replay:
     :class:`HistogramFormatError` for a log that cannot be read: empty, cut
     short, or holding a line or histogram that is not one.
     """
-    ns_per_unit = VALUE_UNITS[value_unit]
+    # A log does not say its unit; every unit of --value-unit is a whole number of ns.
+    ns_per_unit = int(VALUE_UNITS_NS[value_unit])
     log = find_log(path)
     try:
         text = log.read_text(encoding="utf-8")
@@ -82,24 +94,33 @@ def replay_log(path: Path, value_unit: str = "ns") -> Replay:
     if not entries:
         raise HistogramFormatError(f"{log} holds no interval histograms (an empty or header-only log)")
     _check_names(entries)
-    distributions = _distributions(reader, entries, decoded, ns_per_unit)
+    histograms, header = _merged_by_tag(reader, entries, decoded)
     if any(comment.text.startswith('{"event":"started"') for comment in reader.comments):
-        results, rows = _recorded_runs(log, lines, entries, decoded, ns_per_unit)
+        if ns_per_unit != 1:
+            raise ConfigError(f"{log} is a nimsync-tui recording, in ns; --value-unit is for other tools' logs")
+        results, rows, summaries = _recorded_runs(log, lines)
+        # A stepped scenario's summary row has no lines of its own: the recorder's merge is its .hgrm.
+        histograms.update({name: h for name, h in summaries.items() if name not in histograms})
     else:
         results, rows = _tag_runs(log, entries, decoded, ns_per_unit, value_unit)
     started_at = datetime.now(UTC) if reader.start_time_s is None else datetime.fromtimestamp(reader.start_time_s, UTC)
-    return Replay(text, distributions, results, rows, started_at)
+    return Replay(text, histograms, header, HGRM_UNIT_RATIO / ns_per_unit, results, rows, started_at)
 
 
 def write_replay(replay: Replay, directory: Path, *, overwrite: bool) -> None:
-    """Write a recording's files into ``directory``; the log goes last, as the recorder's does."""
-    with OutputDir(directory, replay.distributions, overwrite=overwrite) as out:
-        for name, text in replay.distributions.items():
-            out.write(f"{name}.hgrm", text)
-        out.write("intervals.csv", intervals_csv(replay.rows))
-        out.write("results.json", results_json(replay.results, started_at=replay.started_at))
+    """Write a recording's files into ``directory`` with the recorder's own writer; the log goes last."""
+    with OutputDir(directory, replay.histograms, overwrite=overwrite) as out:
         out.log.write(replay.log_text)
-        out.finish_log()
+        write_recording_files(
+            out,
+            dict(replay.histograms),
+            replay.rows,
+            replay.results,
+            started_at=replay.started_at,
+            overwrite=overwrite,
+            hgrm_unit_ratio=replay.hgrm_unit_ratio,
+            hgrm_header=replay.hgrm_header,
+        )
 
 
 def _file_name(tag: str | None) -> str:
@@ -121,10 +142,10 @@ def _check_names(entries: list[HlogEntry]) -> None:
         )
 
 
-def _distributions(
-    reader: HlogReader, entries: list[HlogEntry], decoded: list[SparseCounts], ns_per_unit: int
-) -> dict[str, str]:
-    """Each tag's ``.hgrm`` as ``HistogramLogProcessor -tag T -outputValueUnitRatio`` prints it, in µs."""
+def _merged_by_tag(
+    reader: HlogReader, entries: list[HlogEntry], decoded: list[SparseCounts]
+) -> tuple[dict[str, CountsHistogram | HdrHistogram], list[str]]:
+    """Each tag's intervals merged as ``HistogramLogProcessor -tag T`` merges them, and its header lines."""
     # The reference reader's clock: without a StartTime line the first interval's start is the
     # start; without a BaseTime line, timestamps more than a year before the start are relative.
     first = entries[0].start_s
@@ -139,12 +160,7 @@ def _distributions(
             by_tag.setdefault(entry.tag, []).append(counts)
     preamble = log_processor_preamble(start)
     header = preamble if start != 0.0 else preamble[:1]
-    return {
-        _file_name(tag): format_percentile_distribution(
-            merge(parts[0].layout, parts), HGRM_UNIT_RATIO / ns_per_unit, header_lines=header
-        )
-        for tag, parts in by_tag.items()
-    }
+    return {_file_name(tag): merge(parts[0].layout, parts) for tag, parts in by_tag.items()}, header
 
 
 def _in_ns(summary: LatencySummary, ns_per_unit: int) -> LatencySummary:
@@ -179,28 +195,30 @@ def _result(
 
 
 def _recorded_runs(
-    log: Path, lines: list[str], entries: list[HlogEntry], decoded: list[SparseCounts], ns_per_unit: int
-) -> tuple[list[ScenarioResult], list[tuple[IntervalRecord, LatencySummary]]]:
-    """Our recording: the runner's events, logged as comments, give back what the recorder measured."""
-    counts_of = {entry.encoded: counts for entry, counts in zip(entries, decoded, strict=True)}
+    log: Path, lines: list[str]
+) -> tuple[list[ScenarioResult], list[tuple[IntervalRecord, LatencySummary]], dict[str, HdrHistogram]]:
+    """Our recording: the runner's events, logged as comments, go through the recorder's own collector.
+
+    Returns the results, the interval rows, and the histograms of result rows no log
+    line is tagged with (a stepped scenario's summary over its steps).
+    """
     parser = StreamParser()
     results: list[ScenarioResult] = []
     rows: list[tuple[IntervalRecord, LatencySummary]] = []
-    started: RunStarted | None = None
-    records: list[IntervalRecord] = []
-    parts: list[SparseCounts] = []
+    summaries: dict[str, HdrHistogram] = {}
+    collector: ScenarioCollector | None = None
+    last: IntervalRecord | None = None
+    measured_s = 0.0
 
-    def finish(status: str, duration_s: float, operations: int) -> None:
-        if started is not None and parts:
-            results.append(
-                _result(
-                    started, records, parts, ns_per_unit, status=status, duration_s=duration_s, operations=operations
-                )
-            )
-
-    def finish_unended() -> None:
-        # A partial log, or a load killed mid-run: report what the scenario measured.
-        finish("interrupted", sum(r.length_s for r in records), records[-1].total_ops if records else 0)
+    def finish(ended: RunEnded | None) -> None:
+        if collector is None:
+            return
+        if ended is None and last is not None:
+            # A partial log, or a load killed mid-run: what it measured still counts.
+            collector.feed(RunEnded("interrupted", "measure", last.total_ops, measured_s))
+        for row in collector.rows():
+            results.append(row.result)
+            summaries[row.result.name] = row.histogram
 
     for number, line in enumerate(lines, 1):
         try:
@@ -208,24 +226,25 @@ def _recorded_runs(
         except RunnerError as error:
             raise HistogramFormatError(f"{log}, line {number}: {error}") from None
         if isinstance(event, RunStarted):
-            finish_unended()
-            started, records, parts = event, [], []
-        elif isinstance(event, IntervalRecord) and started is not None:
-            counts = counts_of.get(event.histogram)
-            if counts is None:  # the parser and the reader read the line differently
-                raise HistogramFormatError(f"{log}, line {number}: interval event without its histogram line")
-            record = dataclasses.replace(event, histogram="")
-            records.append(record)
-            parts.append(counts)
-            rows.append((record, _in_ns(summarize(counts.dense()), ns_per_unit)))
+            finish(None)
+            collector, last, measured_s = ScenarioCollector(), None, 0.0
+        if event is None or collector is None:
+            continue
+        collector.feed(event)
+        if isinstance(event, IntervalRecord):
+            try:
+                histogram = decode_histogram(event.histogram)
+            except HistogramFormatError as error:
+                raise HistogramFormatError(f"{log}, line {number - 1}: {error}") from None
+            last = dataclasses.replace(event, histogram="")
+            measured_s += last.length_s if last.phase == "measure" else 0.0
+            collector.add_interval(last, histogram)
+            rows.append((last, summarize(histogram)))
         elif isinstance(event, RunEnded):
-            finish(event.status, event.measured_s, event.total_ops)
-            started = None
-        elif isinstance(event, RunFailed):
-            finish("failed", sum(r.length_s for r in records), records[-1].total_ops if records else 0)
-            started = None
-    finish_unended()
-    return results, rows
+            finish(event)
+            collector = None
+    finish(None)
+    return results, rows, summaries
 
 
 def _tag_runs(

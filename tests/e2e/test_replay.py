@@ -73,9 +73,9 @@ def test_a_partial_log_replays(recording: Path, tmp_path: Path) -> None:
     interrupted = tmp_path / "interrupted"
     interrupted.mkdir()
     lines = (recording / "run.hlog").read_text().splitlines(keepends=True)
-    # Cut after the last interval's event, before the last scenario's end event.
-    last_end = max(i for i, line in enumerate(lines) if line.startswith('#{"event":"ended"'))
-    (interrupted / "run.hlog.partial").write_text("".join(lines[:last_end]))
+    # Cut after the last interval's event, before the last scenario's step and end events.
+    cut = max(i for i, line in enumerate(lines) if line.startswith('#{"event":"interval"')) + 1
+    (interrupted / "run.hlog.partial").write_text("".join(lines[:cut]))
     proc = nimsync("--replay", interrupted, "--record", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
     statuses = [s["status"] for s in json.loads((tmp_path / "out" / "results.json").read_text())["scenarios"]]
@@ -156,3 +156,9 @@ def test_without_record_it_prints_the_summary_and_writes_nothing(tmp_path: Path)
     assert proc.returncode == 0, proc.stderr
     assert "pingpong-latency" in proc.stdout and "60,000 recorded values" in proc.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["java.hlog"]
+
+
+def test_our_recordings_are_in_ns(recording: Path, tmp_path: Path) -> None:
+    proc = nimsync("--replay", recording, "--record", tmp_path / "out", "--value-unit", "us")
+    assert proc.returncode == 2 and "is a nimsync-tui recording, in ns" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and not (tmp_path / "out").exists()

@@ -39,7 +39,7 @@ def assert_java_agrees(log: Path, tmp_path: Path, tags: list[str | None], unit: 
     replay = replay_log(log, unit)
     for tag in tags:
         name = tag or "untagged"
-        assert replay.distributions[name] == java_percentile_distribution(log, tag, tmp_path, ratio), name
+        assert replay.distribution(name) == java_percentile_distribution(log, tag, tmp_path, ratio), name
 
 
 @pytest.mark.java
@@ -82,7 +82,7 @@ def test_auto_resizing_and_mixed_layouts_merge_as_java_merges(tmp_path: Path) ->
     log.write_text("".join(lines))
     assert_java_agrees(log, tmp_path, ["grow"])
     # The merged layout grew to the largest value: Java's Buckets line says so, and so do we.
-    assert "#[Buckets =" in replay_log(log).distributions["grow"]
+    assert "#[Buckets =" in replay_log(log).distribution("grow")
 
 
 @pytest.mark.java
@@ -94,7 +94,7 @@ def test_log_without_start_time_and_early_intervals(tmp_path: Path) -> None:
     log = tmp_path / "relative.hlog"
     log.write_text("".join(lines))
     assert_java_agrees(log, tmp_path, [None])
-    distribution = replay_log(log).distributions["untagged"]
+    distribution = replay_log(log).distribution("untagged")
     assert "#[StartTime: 2.500 (seconds since epoch)" in distribution
     assert "Total count    =        10000]" in distribution  # the interval at 1.0 s is left out
 
@@ -123,7 +123,7 @@ def test_java_fixture_replays_to_what_the_java_processor_prints_now(tmp_path: Pa
 def test_java_fixture_replays_to_the_reference_distributions(tmp_path: Path) -> None:
     replay = replay_log(FIXTURES / "java-reference.hlog")
     for tag in ("pingpong-latency", "spsc-throughput"):
-        assert replay.distributions[tag] == (FIXTURES / f"java-reference.{tag}.us.hgrm").read_text()
+        assert replay.distribution(tag) == (FIXTURES / f"java-reference.{tag}.us.hgrm").read_text()
     write_replay(replay, tmp_path / "out", overwrite=False)
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == [
