@@ -16,6 +16,7 @@ from .errors import ConfigError, ExitStatus, NimsyncError
 from .monitor.curves import VALUE_UNITS_NS
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunOptions, RunSpec, plan_runs, select_scenarios
 from .run.record import OutputDir, Recorder
+from .run.replay import replay_log, write_replay
 from .run.resources import busy_machine
 from .suite.results import ScenarioResult
 
@@ -67,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--replay",
         metavar="PATH",
         type=Path,
-        help="open a recording directory or any .hlog in the app: step, play at the recorded pace, whole run",
+        help="open a recording directory or any .hlog (V0, V1 or V2 histograms) in the app: step, play at the "
+        "recorded pace, whole run; with --record DIR, write its recording files into DIR instead",
     )
     p.add_argument(
         "--value-unit",
@@ -156,8 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             list_scenarios(select_scenarios(args.pattern), sys.stdout)
             return ExitStatus.OK
         headless = is_headless(args, sys.stdout.isatty())
-        if args.replay is not None and not headless:
-            return _run_app(args, [])
+        if args.replay is not None:
+            return _replay_headless(args) if headless else _run_app(args, [])
         specs = plan_runs(
             args.pattern,
             Overrides(
@@ -230,7 +232,7 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
         raise ConfigError("a headless run needs --record DIR")
     progress = _Progress(sys.stderr)
     try:
-        with OutputDir(args.record, specs, overwrite=args.overwrite) as out:
+        with OutputDir(args.record, [s.scenario for s in specs], overwrite=args.overwrite) as out:
             if (busy := busy_machine()) is not None:
                 print(f"nimsync-tui: warning: {busy}", file=sys.stderr)
             recorder = Recorder(out, specs, progress, overwrite=args.overwrite)
@@ -242,6 +244,20 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
     print_summary(results, sys.stdout)
     print(f"recorded in {args.record}")
     return ExitStatus.SIGINT if recorder.interrupted else ExitStatus.OK
+
+
+def _replay_headless(args: argparse.Namespace) -> int:
+    replay = replay_log(args.replay, args.value_unit or "ns")
+    if args.record is not None:
+        try:
+            write_replay(replay, args.record, overwrite=args.overwrite)
+        except OSError as exc:
+            print(f"nimsync-tui: cannot write {exc.filename or args.record}: {exc.strerror}", file=sys.stderr)
+            return ExitStatus.FAILED
+    print_summary(replay.results, sys.stdout)
+    if args.record is not None:
+        print(f"recorded in {args.record}")
+    return ExitStatus.OK
 
 
 def print_summary(results: list[ScenarioResult], out: TextIO) -> None:
