@@ -56,7 +56,7 @@ class _Track:
             self.state.interval(record, vitals=vitals)
         self.shown = shown
         self.state.phase = "replay"
-        self.state.version += 1
+        self.state.touch()
 
 
 class ReplaySource:
