@@ -19,7 +19,7 @@ from nimsync_tui.monitor.session import LiveSession
 from nimsync_tui.tui import MonitorApp
 from nimsync_tui.tui.dialogs import DirectoryDialog, HelpScreen, ParamsDialog
 
-from .conftest import MEASURED_IN_STREAM, STREAM
+from .conftest import MEASURED_IN_STREAM, STREAM, live_specs
 
 pytestmark = pytest.mark.asyncio
 SIZE = (120, 40)
@@ -144,7 +144,7 @@ async def test_e_exports_a_recording_the_reference_reader_opens(make_session, tm
         assert isinstance(app.screen, DirectoryDialog)
         app.screen.query_one(Input).value = str(target)
         await pilot.press("enter")
-        await until(pilot, lambda: (target / "run.hlog").exists(), "the export")
+        await until(pilot, (target / "run.hlog").exists, "the export")
     assert sorted(p.name for p in target.iterdir()) == [
         "intervals.csv", "results.json", "run.hlog", "spsc-throughput.hgrm",
     ]  # fmt: skip
@@ -199,8 +199,8 @@ async def test_enter_on_the_list_starts_the_highlighted_scenario(make_session) -
         await pilot.press("down", "enter")
         await until(pilot, lambda: factory.specs[-1].scenario == "mpmc-throughput", "mpmc-throughput started")
         assert app.snapshot.selected == "mpmc-throughput"
-        await until(pilot, lambda: ("spsc-throughput", "stopped") in [(r.name, r.state) for r in app.snapshot.scenarios],
-                    "the first scenario stopped")  # fmt: skip
+        rows = lambda: [(r.name, r.state) for r in app.snapshot.scenarios]  # noqa: E731
+        await until(pilot, lambda: ("spsc-throughput", "stopped") in rows(), "the first scenario stopped")
 
 
 @pytest.mark.parametrize("key", ["q", "ctrl+c"])
@@ -284,8 +284,6 @@ async def test_replay_of_a_foreign_log_shows_latency_without_throughput() -> Non
 
 
 async def test_the_real_runner_for_a_few_seconds() -> None:
-    from .conftest import live_specs
-
     session = LiveSession(live_specs())
     app = MonitorApp(session)
     async with app.run_test(size=SIZE) as pilot:

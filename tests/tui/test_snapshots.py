@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.pilot import Pilot
 
+from nimsync_tui.monitor.session import LiveSession
 from nimsync_tui.tui import MonitorApp
 
 from .conftest import MEASURED_IN_STREAM, Factory, live_specs
@@ -12,8 +13,6 @@ from .test_app import until
 
 
 def _app(endings: list[str]) -> MonitorApp:
-    from nimsync_tui.monitor.session import LiveSession
-
     return MonitorApp(LiveSession(live_specs(), source_factory=Factory(endings)))
 
 
