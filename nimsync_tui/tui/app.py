@@ -51,7 +51,12 @@ class MonitorApp(App[int]):
     #throughput { width: 1fr; }
     #memory { width: 1fr; }
     #steps { width: 30; }
+    .-narrow #scenarios { width: 22; }
+    .-narrow #table { width: 22; }
+    .-narrow #steps { width: 22; }
     """
+    NARROW_BELOW = 100
+    """Terminal columns under which the side panels shrink to leave the plots room."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "pause", "Pause"),
         Binding("r", "restart", "Restart"),
@@ -120,6 +125,9 @@ class MonitorApp(App[int]):
         self.redraw(force=True)
         self.query_one("#scenarios").focus()
 
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.width < self.NARROW_BELOW, "-narrow")
+
     def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -158,7 +166,7 @@ class MonitorApp(App[int]):
         highlighted = options.highlighted
         options.clear_options()
         options.add_options(
-            Option(f"{_STATE_MARKS.get(row.state, '?')} {row.name:<18}{row.verdict}", id=row.name)
+            Option(f"{_STATE_MARKS.get(row.state, '?')} {row.name} {row.verdict}".rstrip(), id=row.name)
             for row in snapshot.scenarios
         )
         if snapshot.scenarios:

@@ -18,6 +18,8 @@ from nimsync_tui.monitor.replay import ReplaySource
 from nimsync_tui.monitor.session import LiveSession
 from nimsync_tui.tui import MonitorApp
 from nimsync_tui.tui.dialogs import DirectoryDialog, HelpScreen, ParamsDialog
+from nimsync_tui.tui.figures import throughput_figure
+from nimsync_tui.tui.widgets import plot_lines
 
 from .conftest import MEASURED_IN_STREAM, STREAM, live_specs
 
@@ -279,7 +281,8 @@ async def test_replay_of_a_foreign_log_shows_latency_without_throughput() -> Non
         await until(pilot, lambda: bool(app.snapshot.runs), "the log loaded")
         assert app.snapshot.value_unit == "us"
         assert app.snapshot.runs[0].throughput.empty
-        assert "no throughput in this log" in str(app.query_one("#throughput").render())
+        lines = plot_lines(throughput_figure(app.snapshot), 60, 10)
+        assert "no throughput in this log" in "".join(seg.text for line in lines for seg in line)
         assert [r.name for r in app.snapshot.scenarios] == ["pingpong-latency", "spsc-throughput"]
 
 

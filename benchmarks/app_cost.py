@@ -1,0 +1,129 @@
+"""What the live app costs, printed from one run.
+
+1. The load's throughput with the app attached (Textual app drawing a 120x40
+   screen at its default redraw rate, headless driver) against the same load
+   read headless (the same session, no app), interleaved, medians of rounds.
+   Target: ratio at least 0.95.
+2. The app process's CPU use while attached (100 % = one core; the load runs
+   in its own process and is not counted). Target: under 15 %.
+3. Replay of a 10,000-interval log: time to the first frame and to the whole
+   log loaded. Target: first frame under 2 s.
+
+Run: python benchmarks/app_cost.py [--seconds 6] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+from nimsync_tui.core.histogram import new_histogram, record_values
+from nimsync_tui.core.hlog import HlogWriter
+from nimsync_tui.monitor.replay import ReplaySource
+from nimsync_tui.monitor.session import LiveSession
+from nimsync_tui.run.config import Overrides, RunSpec, plan_runs
+from nimsync_tui.tui import DEFAULT_FPS, MonitorApp
+
+SIZE = (120, 40)
+
+
+def _spec() -> RunSpec:
+    (spec,) = plan_runs("spsc-throughput", Overrides(), interval_s=0.25)
+    return dataclasses.replace(spec, params=dataclasses.replace(spec.params, iterations=None))
+
+
+def _throughput(session: LiveSession) -> float:
+    return session.runs[0].mean_ops_s()
+
+
+async def headless_round(seconds: float) -> float:
+    session = LiveSession([_spec()])
+    task = asyncio.create_task(session.drive())
+    await asyncio.sleep(seconds)
+    session.stop()
+    await task
+    return _throughput(session)
+
+
+async def app_round(seconds: float) -> tuple[float, float]:
+    session = LiveSession([_spec()])
+    app = MonitorApp(session)
+    me = psutil.Process()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(1.0)  # past start-up and the first frames
+        cpu0, wall0 = sum(me.cpu_times()[:2]), time.monotonic()
+        await pilot.pause(seconds - 1.0)
+        cpu = (sum(me.cpu_times()[:2]) - cpu0) / (time.monotonic() - wall0) * 100
+        await pilot.press("q")
+        await pilot.pause(0.5)
+    return _throughput(session), cpu
+
+
+def write_long_log(path: Path, intervals: int) -> None:
+    rng = np.random.default_rng(1)
+    with path.open("w") as f:
+        writer = HlogWriter(f)
+        writer.write_header(time.time())
+        for i in range(intervals):
+            hist = new_histogram()
+            record_values(hist, rng.lognormal(10, 0.5, 2000).astype(np.int64))
+            writer.write_interval("spsc-throughput", i * 1.0, 1.0, hist)
+
+
+async def replay_times(log: Path) -> tuple[float, float]:
+    started = time.perf_counter()
+    source = ReplaySource(log)
+    app = MonitorApp(source)
+    async with app.run_test(size=SIZE) as pilot:
+        while not app.snapshot.runs:
+            await pilot.pause(0.01)
+        first = time.perf_counter() - started
+        while not source.loaded:
+            await pilot.pause(0.05)
+        whole = time.perf_counter() - started
+        await pilot.press("q")
+    return first, whole
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--seconds", type=float, default=6.0, help="seconds per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    ratios, cpus, headless, attached = [], [], [], []
+    for _ in range(args.rounds):
+        h = await headless_round(args.seconds)
+        a, cpu = await app_round(args.seconds)
+        headless.append(h)
+        attached.append(a)
+        ratios.append(a / h)
+        cpus.append(cpu)
+    print(
+        f"spsc-throughput, {args.rounds} interleaved rounds of {args.seconds:g} s, app at {DEFAULT_FPS:g} fps, 120x40"
+    )
+    print(f"  headless      {statistics.median(headless) / 1e6:7.3f} M ops/s (median)")
+    print(f"  app attached  {statistics.median(attached) / 1e6:7.3f} M ops/s (median)")
+    print(f"  ratio         {statistics.median(ratios):7.3f} (per round: {', '.join(f'{r:.3f}' for r in ratios)})"
+          "  target >= 0.95")  # fmt: skip
+    print(f"  app CPU       {statistics.median(cpus):7.1f} % of a core (per round: "
+          f"{', '.join(f'{c:.1f}' for c in cpus)})  target < 15")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "long.hlog"
+        write_long_log(log, 10_000)
+        size_mb = log.stat().st_size / 1e6
+        first, whole = await replay_times(log)
+    print(f"replay of a 10,000-interval log ({size_mb:.1f} MB)")
+    print(f"  first frame   {first:7.3f} s  target < 2")
+    print(f"  whole log     {whole:7.3f} s")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
