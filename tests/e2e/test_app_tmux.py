@@ -33,6 +33,8 @@ class Terminal:
         self.status_file = cwd / ".exit-status"
         script = f"cd {cwd} && {command}; echo $? > {self.status_file}"
         subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "120", "-y", "40", script], check=True)
+        # A tmux server started elsewhere may size new windows its own way.
+        subprocess.run(["tmux", "resize-window", "-t", self.name, "-x", "120", "-y", "40"], check=True)
 
     def screen(self) -> str:
         out = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
@@ -120,7 +122,9 @@ def test_replay_of_a_recorded_directory(terminal, tmp_path: Path) -> None:
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     term = terminal(f"{COMMAND} --replay {recording}")
-    screen = term.wait_for(lambda s: "replay  interval" in s and "p99" in s, "the replayed run")
+    screen = term.wait_for(
+        lambda s: "replay  interval" in s and "(loading)" not in s and "interval 0/0" not in s, "the replayed run"
+    )
     assert "pingpong-latency" in screen
     total = screen.split("replay  interval ", 1)[1].split()[0].split("/")[1]
     term.keys("Home")
@@ -129,3 +133,20 @@ def test_replay_of_a_recorded_directory(terminal, tmp_path: Path) -> None:
     term.wait_for(lambda s: f"interval 2/{total}" in s, "the second interval")
     term.keys("q")
     assert term.exit_status() == 0
+
+
+@pytest.mark.parametrize("how", ["ctrl+c", "SIGTERM"])
+def test_ctrl_c_and_sigterm_quit_as_q_does(terminal, tmp_path: Path, how: str) -> None:
+    term = terminal(str(COMMAND))
+    term.wait_for(lambda s: "phase measuring" in s, "live numbers")
+    (runner,) = runners_in(tmp_path)
+    if how == "ctrl+c":
+        term.keys("C-c")
+        expected = 0
+    else:
+        (app,) = [p for p in runner.parents() if p.cmdline()[1:2] == [str(COMMAND)]]
+        app.terminate()
+        expected = 143
+    assert term.exit_status() == expected
+    assert not runner.is_running() or runner.status() == psutil.STATUS_ZOMBIE
+    assert runners_in(tmp_path) == []
