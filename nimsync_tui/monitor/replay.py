@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from hdrh.histogram import HdrHistogram
+
 from ..core.hlog import HlogEntry, HlogReader, read_hlog
 from ..core.protocol import IntervalRecord, RunStarted
 from ..core.recording import find_log
@@ -45,6 +47,14 @@ class _Track:
             self.state.start(self.started)
         self.shown = 0
         self.show(shown)
+
+    def append(self, record: IntervalRecord, vitals: bool, hist: HdrHistogram) -> None:
+        """One more interval; shown at once (with its histogram already decoded) when following."""
+        self.intervals.append((record, vitals))
+        if self.follow and self.shown == len(self.intervals) - 1:
+            self.state.interval(record, hist, vitals=vitals)
+            self.shown += 1
+            self.state.phase = "replay"
 
     def show(self, shown: int) -> None:
         """Show the first ``shown`` intervals: forward adds, backward rebuilds."""
@@ -153,9 +163,7 @@ class ReplaySource:
             record = IntervalRecord(**{**_record_fields(vitals), "histogram": payload, "phase": "measure"})
         else:
             record = _bare_record(name, entry, payload)
-        track.intervals.append((record, vitals is not None))
-        if track.follow:
-            track.show(len(track.intervals))
+        track.append(record, vitals is not None, entry.histogram)
 
     # -- moving -----------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from nimsync_tui.scenarios import SCENARIOS
 
 from ..core.protocol import Event, IntervalRecord, RunEnded, RunStarted
-from ..errors import ConfigError, RunnerError
+from ..errors import ConfigError, NimsyncError
 from ..run.config import RunSpec
 from .baseline import Baseline
 from .export import export_run
@@ -207,7 +207,7 @@ class LiveSession:
                         state.interval(event, base_time_s=source.base_time_s)
                     elif isinstance(event, RunEnded):
                         state.end(event)
-        except RunnerError as exc:
+        except NimsyncError as exc:  # it died, failed, or wrote what cannot be read
             state.fail(str(exc))
             return False
         except asyncio.CancelledError:

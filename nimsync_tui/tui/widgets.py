@@ -130,7 +130,8 @@ def header_text(snapshot: Snapshot) -> Text:
     phase_style = {"failed": "bold red", "measuring": "green", "done": "bold green"}.get(run.phase, "yellow")
     text.append("  phase ")
     text.append(run.phase, style=phase_style)
-    text.append(f"  elapsed {units.seconds(run.elapsed_s)}  interval {run.interval_s:g}s")
+    interval = f"{run.interval_s:g}s" if run.interval_s else "-"
+    text.append(f"  elapsed {units.seconds(run.elapsed_s)}  interval {interval}")
     failed = [r for r in snapshot.runs if r.message]
     if failed:
         text.append(f"  {failed[0].message}", style="bold red")
