@@ -125,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         return ExitStatus.OK
     try:
         headless = is_headless(args, sys.stdout.isatty())
-        if args.replay is not None and not headless:
+        if args.replay is not None:
+            if headless:
+                # Until headless replay lands, refuse rather than record a live run instead.
+                raise ConfigError("--replay opens the app: run it on a terminal, without --record")
             return _run_app(args, [])
         specs = plan_runs(
             args.pattern,

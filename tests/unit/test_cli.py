@@ -2,7 +2,7 @@
 
 import pytest
 
-from nimsync_tui.cli import build_parser, is_headless, normalize_suite_spellings
+from nimsync_tui.cli import build_parser, is_headless, main, normalize_suite_spellings
 
 
 @pytest.mark.parametrize(
@@ -24,3 +24,9 @@ def test_the_app_opens_only_on_a_terminal_without_a_headless_option() -> None:
     assert not is_headless(parse([]), stdout_is_tty=True)
     assert is_headless(parse([]), stdout_is_tty=False)
     assert is_headless(parse(["--record", "d"]), stdout_is_tty=True)
+
+
+def test_replay_off_a_terminal_is_refused_not_recorded_live(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["--replay", str(tmp_path), "--record", str(tmp_path / "out")]) == 2
+    assert "--replay opens the app" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
