@@ -45,14 +45,18 @@ async def test_stop_ends_the_load_with_its_last_interval() -> None:
     assert source.pid is not None and _gone(source.pid)
 
 
+async def _read_killing_at_the_first_interval(source: RunnerSource) -> None:
+    async with contextlib.aclosing(source.events()) as events:
+        async for event in events:
+            if isinstance(event, IntervalRecord):
+                assert source.pid is not None
+                os.kill(source.pid, signal.SIGKILL)
+
+
 async def test_a_killed_runner_is_an_error_naming_the_signal() -> None:
     source = RunnerSource(_continuous())
     with pytest.raises(RunnerError, match="killed by signal 9"):
-        async with contextlib.aclosing(source.events()) as events:
-            async for event in events:
-                if isinstance(event, IntervalRecord):
-                    assert source.pid is not None
-                    os.kill(source.pid, signal.SIGKILL)
+        await _read_killing_at_the_first_interval(source)
 
 
 async def test_leaving_early_stops_and_if_need_be_kills_the_runner() -> None:
