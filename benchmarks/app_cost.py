@@ -9,7 +9,7 @@
 3. Replay of a 10,000-interval log: time to the first frame and to the whole
    log loaded. Target: first frame under 2 s.
 
-Run: python benchmarks/app_cost.py [--seconds 6] [--rounds 3]
+Run: python benchmarks/app_cost.py [--seconds 5] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import os
 import statistics
 import tempfile
 import time
@@ -40,11 +41,14 @@ def _spec() -> RunSpec:
     return dataclasses.replace(spec, params=dataclasses.replace(spec.params, iterations=None))
 
 
-def _throughput(session: LiveSession) -> float:
-    return session.runs[0].mean_ops_s()
+def _throughput(session: LiveSession) -> tuple[float, float]:
+    """Mean ops/s of the measured intervals, and the load process's mean CPU use over them."""
+    run = session.runs[0]
+    cpu = statistics.fmean(r.cpu_percent for r in run.measured) if run.measured else 0.0
+    return run.mean_ops_s(), cpu
 
 
-async def headless_round(seconds: float) -> float:
+async def headless_round(seconds: float) -> tuple[float, float]:
     session = LiveSession([_spec()])
     task = asyncio.create_task(session.drive())
     await asyncio.sleep(seconds)
@@ -53,7 +57,7 @@ async def headless_round(seconds: float) -> float:
     return _throughput(session)
 
 
-async def app_round(seconds: float) -> tuple[float, float]:
+async def app_round(seconds: float) -> tuple[tuple[float, float], float]:
     session = LiveSession([_spec()])
     app = MonitorApp(session)
     me = psutil.Process()
@@ -95,26 +99,35 @@ async def replay_times(log: Path) -> tuple[float, float]:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--seconds", type=float, default=6.0, help="seconds per round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per round")
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    ratios, cpus, headless, attached = [], [], [], []
+    ratios, cpus, headless, attached, load_cpu = [], [], [], [], []
     for _ in range(args.rounds):
-        h = await headless_round(args.seconds)
-        a, cpu = await app_round(args.seconds)
+        (h, h_cpu) = await headless_round(args.seconds)
+        (a, a_cpu), cpu = await app_round(args.seconds)
         headless.append(h)
         attached.append(a)
         ratios.append(a / h)
         cpus.append(cpu)
-    print(
-        f"spsc-throughput, {args.rounds} interleaved rounds of {args.seconds:g} s, app at {DEFAULT_FPS:g} fps, 120x40"
-    )
+        load_cpu.append((h_cpu, a_cpu))
+    per_round = ", ".join(f"{r:.3f}" for r in ratios)
+    print(f"spsc-throughput, {args.rounds} interleaved rounds of {args.seconds:g} s, app at {DEFAULT_FPS:g} fps 120x40")
     print(f"  headless      {statistics.median(headless) / 1e6:7.3f} M ops/s (median)")
     print(f"  app attached  {statistics.median(attached) / 1e6:7.3f} M ops/s (median)")
-    print(f"  ratio         {statistics.median(ratios):7.3f} (per round: {', '.join(f'{r:.3f}' for r in ratios)})"
-          "  target >= 0.95")  # fmt: skip
+    print(f"  ratio         {statistics.median(ratios):7.3f} (per round: {per_round})  target >= 0.95")
     print(f"  app CPU       {statistics.median(cpus):7.1f} % of a core (per round: "
           f"{', '.join(f'{c:.1f}' for c in cpus)})  target < 15")  # fmt: skip
+    # A load process that got less than a whole core was squeezed by the rest of the machine.
+    print("  load CPU      " + ", ".join(f"{h:.0f}/{a:.0f}" for h, a in load_cpu) + " % (headless/attached per round)")
+    # Throughput per CPU-second of the load: what the load does with the CPU it gets. Equal in
+    # both modes means the app only competes for CPU (harmless with a core to spare), never
+    # slows the load by other means (a stalled pipe, shared caches).
+    per_cpu = [
+        (a / max(ac, 1e-9)) / (h / max(hc, 1e-9)) for a, h, (hc, ac) in zip(attached, headless, load_cpu, strict=True)
+    ]
+    print(f"  per load CPU  {statistics.median(per_cpu):7.3f} (attached/headless ops per CPU-second of the load)")
+    print(f"  machine       load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "long.hlog"
         write_long_log(log, 10_000)
