@@ -27,6 +27,7 @@ from .widgets import BraillePlot, HeaderBar, LatencyTableView, StepChart
 
 DEFAULT_FPS = 10.0
 """Redraws a second at most (DESIGN.md: 10 fps of braille over numpy costs under a tenth of a core)."""
+_FIRST_REPLAY_BATCH = 16
 _REPLAY_BATCH = 256
 _PLAY_TICK_S = 0.05
 _LIVE_ONLY = {"restart", "switch_impl", "change_params", "compare", "export", "save_baseline", "pause"}
@@ -184,7 +185,12 @@ class MonitorApp(App[int]):
     async def _load_replay(self) -> None:
         assert isinstance(self.source, ReplaySource)
         try:
-            while not self.source.load(_REPLAY_BATCH):
+            # A small first batch puts the first frame up at once; larger ones then load the rest.
+            batch = _FIRST_REPLAY_BATCH
+            while not self.source.load(batch):
+                if batch == _FIRST_REPLAY_BATCH:
+                    self.redraw(force=True)
+                batch = _REPLAY_BATCH
                 await asyncio.sleep(0)
         except NimsyncError as exc:
             self.notify(str(exc), title="replay stopped", severity="error", timeout=10)
