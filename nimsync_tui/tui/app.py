@@ -48,12 +48,11 @@ class MonitorApp(App[int]):
     #scenarios { width: 26; border: round $primary-background-lighten-2; }
     #scenarios:focus { border: round $accent; }
     #latency { width: 1fr; }
-    #table { width: 32; }
+    #table { width: auto; min-width: 22; }
     #throughput { width: 1fr; }
     #memory { width: 1fr; }
     #steps { width: 30; }
     .-narrow #scenarios { width: 22; }
-    .-narrow #table { width: 22; }
     .-narrow #steps { width: 22; }
     """
     NARROW_BELOW = 100

@@ -117,7 +117,10 @@ def header_text(snapshot: Snapshot) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("nimsync-tui ", style="bold")
     text.append(f"{snapshot.selected or '-'}", style="bold #5fd7ff")
-    text.append(f"  {' vs '.join(r.label for r in snapshot.runs)}")
+    if len(snapshot.runs) > 1:
+        text.append(f"  {' vs '.join(short_label(r.label) for r in snapshot.runs)} in turns")
+    elif snapshot.runs:
+        text.append(f"  {snapshot.runs[0].label}")
     text.append("\n")
     if snapshot.mode == "replay":
         shown, total = snapshot.position
@@ -143,9 +146,13 @@ class LatencyTableView(Static):
 
     DEFAULT_CSS = "LatencyTableView { border: round $primary-background-lighten-2; padding: 0 1; }"
 
+    _columns = 1
+
     def show(self, snapshot: Snapshot) -> None:
-        """Write the snapshot's table."""
-        self.update(table_text(snapshot), layout=False)
+        """Write the snapshot's table; its width changes only with the number of runs."""
+        columns = max(len(snapshot.runs), 1)
+        self.update(table_text(snapshot), layout=columns != self._columns)
+        self._columns = columns
 
 
 def table_text(snapshot: Snapshot) -> Text:

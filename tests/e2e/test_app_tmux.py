@@ -31,10 +31,16 @@ class Terminal:
     def __init__(self, command: str, cwd: Path) -> None:
         self.name = f"nimsync-{uuid.uuid4().hex[:8]}"
         self.status_file = cwd / ".exit-status"
-        script = f"cd {cwd} && {command}; echo $? > {self.status_file}"
+        # The server's environment is whatever its first client had: COLUMNS and LINES there
+        # would override the pane's real size, which no user's terminal does.
+        script = f"unset COLUMNS LINES; cd {cwd} && {command}; echo $? > {self.status_file}"
         subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "120", "-y", "40", script], check=True)
-        # A tmux server started elsewhere may size new windows its own way.
-        subprocess.run(["tmux", "resize-window", "-t", self.name, "-x", "120", "-y", "40"], check=True)
+        size = subprocess.run(
+            ["tmux", "display", "-p", "-t", self.name, "#{window_width}x#{window_height}"],
+            capture_output=True,
+            text=True,
+        )
+        assert size.stdout.strip() == "120x40", f"tmux made a {size.stdout.strip()} window"
 
     def screen(self) -> str:
         out = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True)
@@ -92,7 +98,8 @@ def runners_in(cwd: Path) -> list[psutil.Process]:
 @pytest.mark.java
 def test_a_new_user_watches_switches_exports_and_quits(terminal, tmp_path: Path) -> None:
     term = terminal(str(COMMAND))
-    term.wait_for(lambda s: "phase measuring" in s and "p99.99" in s and "µs" in s, "live numbers")
+    screen = term.wait_for(lambda s: "phase measuring" in s and "p99.99" in s and "µs" in s, "live numbers")
+    assert max(len(line) for line in screen.splitlines()) == 120, f"the app fills the 120-column terminal:\n{screen}"
     assert runners_in(tmp_path), "the load runs in a process of its own"
     term.keys("Down", "Enter")
     term.wait_for(lambda s: "nimsync-tui mpmc-throughput" in s and "phase measuring" in s, "the second scenario")
