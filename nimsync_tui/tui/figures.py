@@ -87,10 +87,12 @@ def throughput_figure(snapshot: Snapshot) -> Figure:
         colour = RUN_COLOURS[index % len(RUN_COLOURS)]
         traces.append(Trace(x.unit(run.throughput.t_s), y.unit(run.throughput.values), colour))
         s = run.throughput
-        stats = f"mean {units.count(s.mean)}/s sd {units.count(s.stddev)} cv {s.cv:.1%}"
+        # Compared runs share the legend line: the stddev is left to the CV there.
+        sd = f" sd {units.count(s.stddev)}" if len(runs) == 1 else ""
+        stats = f"mean {units.count(s.mean)}/s{sd} cv {s.cv:.1%}"
         legend.append((f"{short_label(run.label)} {stats}", colour))
     if len(runs) == 2 and runs[1].throughput.mean > 0:
-        legend.append((f"ratio {runs[0].throughput.mean / runs[1].throughput.mean:.2f}x", "white"))
+        legend.insert(0, (f"ratio {runs[0].throughput.mean / runs[1].throughput.mean:.2f}x", "white"))
     hlines = ((float(y.unit(np.array([target]))[0]), TARGET_COLOUR),) if target else ()
     if target:
         legend.append((f"target {units.count(target)}/s", TARGET_COLOUR))

@@ -110,6 +110,9 @@ class HeaderBar(Static):
         self.update(header_text(snapshot), layout=False)
 
 
+_PHASE_STYLES = {"failed": "bold red", "measuring": "green", "done": "bold green"}
+
+
 def header_text(snapshot: Snapshot) -> Text:
     """The two header lines."""
     run = snapshot.runs[0] if snapshot.runs else RunView(label="")
@@ -130,9 +133,11 @@ def header_text(snapshot: Snapshot) -> Text:
     else:
         # The implementation is on the first line; producers x consumers here.
         text.append(f"live  capacity {p.get('capacity', '-')}  {p.get('producers', '-')}x{p.get('consumers', '-')}")
-    phase_style = {"failed": "bold red", "measuring": "green", "done": "bold green"}.get(run.phase, "yellow")
     text.append("  phase ")
-    text.append(run.phase, style=phase_style)
+    for index, each in enumerate(snapshot.runs or (run,)):
+        if index:
+            text.append("/")
+        text.append(each.phase, style=_PHASE_STYLES.get(each.phase, "yellow"))
     interval = f"{run.interval_s:g}s" if run.interval_s else "-"
     text.append(f"  elapsed {units.seconds(run.elapsed_s)}  interval {interval}")
     failed = [r for r in snapshot.runs if r.message]
