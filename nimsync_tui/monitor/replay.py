@@ -112,21 +112,28 @@ class ReplaySource:
             return True
         entries = [] if self._held is None else [self._held]
         self._held = None
-        for entry in self._reader:
-            entries.append(entry)
-            if len(entries) > batch:
-                break
-        else:
-            self.loaded = True
+        failure: HistogramFormatError | None = None
+        try:
+            for entry in self._reader:
+                entries.append(entry)
+                if len(entries) > batch:
+                    break
+            else:
+                self.loaded = True
+        except HistogramFormatError as error:
+            # What was read before the bad line is still shown; the rest of the log is not.
+            failure, self.loaded = error, True
         self._read_comments()
         if not self.loaded and entries:
             # Its JSON comment is on the next line, not read yet.
             self._held = entries.pop()
         for entry in entries:
             self._add(entry)
+        self._changes += 1
+        if failure is not None:
+            raise failure
         if self.loaded and not self._tracks:
             raise HistogramFormatError(f"{self.path} holds no interval to replay")
-        self._changes += 1
         return self.loaded
 
     def _read_comments(self) -> None:

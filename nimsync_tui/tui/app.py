@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
@@ -278,7 +279,8 @@ class MonitorApp(App[int]):
         """Ask for a directory and write the run so far there as a recording."""
         assert isinstance(self.source, LiveSession)
         session = self.source
-        self._ask_directory("Export the run so far into", Path("runs") / f"{session.selected}-export", session.export)
+        default = Path("runs") / f"{session.selected}-{time.strftime('%Y%m%d-%H%M%S')}"
+        self._ask_directory("Export the run so far into", default, session.export)
 
     def action_save_baseline(self) -> None:
         """Save the run so far as a baseline recording and compare with it from now on."""

@@ -212,3 +212,15 @@ def test_baseline_is_the_merged_curve_of_the_matching_tag() -> None:
     baseline = Baseline.load(FIXTURES / "java-reference.hlog")
     assert not baseline.curve_for("spsc-throughput").empty
     assert baseline.curve_for("mpmc-throughput").empty  # two tags, neither matches
+
+
+def test_a_corrupt_line_stops_the_replay_but_keeps_what_came_before(tmp_path: Path) -> None:
+    lines = (FIXTURES / "java-reference.hlog").read_text().splitlines()
+    last = max(i for i, line in enumerate(lines) if line.startswith("Tag="))
+    lines[last] = lines[last][:-20] + "!!!!"
+    (tmp_path / "cut.hlog").write_text("\n".join(lines) + "\n")
+    replay = ReplaySource(tmp_path / "cut.hlog")
+    with pytest.raises(HistogramFormatError, match="line"):
+        replay.load()
+    assert replay.loaded
+    assert sum(replay.snapshot().position) > 0
