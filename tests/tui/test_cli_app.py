@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +16,17 @@ JAVA_LOG = Path(__file__).parents[1] / "fixtures" / "java-reference.hlog"
 
 
 @pytest.fixture
-def opened(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> list[Any]:
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Pretend stdout is a terminal and record the source the app would open, without opening it."""
-    # After capsys has swapped sys.stdout, so that the swapped one is the "terminal".
     sources: list[Any] = []
+    on_a_terminal = cli.is_headless
 
     def run(app: MonitorApp) -> int:
         sources.append(app.source)
         return 0
 
     monkeypatch.setattr(MonitorApp, "run", run)
-    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    monkeypatch.setattr(cli, "is_headless", lambda args, _tty: on_a_terminal(args, True))
     return sources
 
 
