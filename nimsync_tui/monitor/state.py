@@ -156,7 +156,9 @@ class RunState:
     def view(self) -> RunView:
         """The frozen picture of this run now."""
         started, merged, latest = self.started, self.merged, self._latest
-        floor = timer_floor_ns()
+        # The load process measures its own instrument's floor; the clock read here stands in
+        # for logs that do not say.
+        floor = (started.overhead.get("floor_ns") if started else None) or timer_floor_ns()
         return RunView(
             label=self.label,
             scenario=started.scenario if started else "",

@@ -74,7 +74,7 @@ def _started(interval_s: float = 1.0) -> RunStarted:
 def _record(start: float, *, phase: str = "measure", ops: int = 100, gc2: int = 0, tag: str = "spsc-throughput",
             hist_values: tuple[int, ...] = (1000,), length: float = 1.0) -> IntervalRecord:  # fmt: skip
     payload = histogram_of(list(hist_values)).encode().decode()
-    return IntervalRecord(tag, phase, start, length, ops, ops, 0, 2**20, 2**20, 50.0, 7, (5, 2, gc2), payload)
+    return IntervalRecord(tag, phase, start, length, ops, ops, 0, 2**20, 2**20, 50.0, 7, (5, 2, gc2), histogram=payload)
 
 
 def test_a_run_merges_measured_intervals_and_keeps_the_warm_up_out() -> None:
