@@ -38,7 +38,8 @@ class Figure:
     x_ticks: tuple[tuple[float, str], ...] = ()
     y_ticks: tuple[tuple[float, str], ...] = ()
     hlines: tuple[tuple[float, str], ...] = ()
-    vlines: tuple[tuple[float, str], ...] = ()
+    marks: tuple[tuple[float, str], ...] = ()
+    """Events in time (garbage collections): a tick on the bottom edge at each x."""
     legend: tuple[tuple[str, str], ...] = ()
     """(text, colour) pairs shown above the plot."""
     note: str = ""
@@ -119,12 +120,12 @@ def memory_figure(snapshot: Snapshot) -> Figure:
         (f"heap {units.count(heap)} blocks", "white"),
     ]
     if run.gc_marks_s.size:
-        legend.append((f"┆ full GC x{run.gc_marks_s.size}", GC_COLOUR))
+        legend.append((f"▁ full GC x{run.gc_marks_s.size}", GC_COLOUR))
     return Figure(
         traces=(Trace(x.unit(run.rss.t_s), y.unit(run.rss.values), RUN_COLOURS[0]),),
         x_ticks=_ticks(x, units.seconds),
         y_ticks=_ticks(y, units.mebibytes),
-        vlines=tuple((float(v), GC_COLOUR) for v in x.unit(run.gc_marks_s)),
+        marks=tuple((float(v), GC_COLOUR) for v in x.unit(run.gc_marks_s)),
         legend=tuple(legend),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 
+import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -77,8 +78,8 @@ def plot_lines(figure: Figure, width: int, height: int) -> list[list[Segment]]:
             colours.append(colour)
         return colours.index(colour)
 
-    for x, colour in figure.vlines:
-        canvas.vline(x, colour_index(colour))
+    for x, colour in figure.marks:
+        canvas.marks(np.array([x]), colour_index(colour))
     for y, colour in figure.hlines:
         canvas.hline(y, colour_index(colour))
     for trace in figure.traces:

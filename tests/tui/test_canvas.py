@@ -66,3 +66,9 @@ def test_nines_is_the_log_of_one_over_one_minus_p() -> None:
 )
 def test_latency_keeps_its_unit(ns: float, text: str) -> None:
     assert units.latency(ns) == text
+
+
+def test_marks_are_ticks_on_the_bottom_edge() -> None:
+    canvas = BrailleCanvas(2, 2)  # 4 x 8 dots
+    canvas.marks(np.array([0.0, 1.0]), 0)
+    assert canvas.text() == "  \n⡄⢠"  # two dots high, left and right edge
