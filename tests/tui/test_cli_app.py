@@ -57,3 +57,9 @@ def test_a_missing_log_is_one_line_and_exit_2(opened: list[Any], tmp_path: Path,
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such file" in err
     assert opened == []
+
+
+def test_a_stepped_scenario_keeps_its_steps_finite_live(opened: list[Any]) -> None:
+    assert cli.main(["--pattern", "worker-scaling"]) == 0
+    params = opened[0].spec.params
+    assert params.iterations is not None
