@@ -1,17 +1,15 @@
-"""Percentile spectra, the latency table and series statistics, in numpy over histogram counts."""
+"""Percentile spectra and the latency table, in numpy over histogram counts."""
 
 from __future__ import annotations
 
-import statistics
 import time
-from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 from hdrh.histogram import HdrHistogram
 
 from ..core.histogram import max_value, mean_stddev, value_at_percentiles
-from .snapshot import EMPTY_CURVE, Curve, LatencyTable, Series, frozen_array
+from .snapshot import EMPTY_CURVE, Curve, LatencyTable, frozen_array
 
 MAX_NINES = 5
 """The spectrum reaches 99.999 %: 1/(1-p) up to 10**5."""
@@ -61,14 +59,6 @@ def latency_table(hist: HdrHistogram, overflow: int, floor_ns: float, ns_per_uni
         overflow=overflow,
         floor_ns=floor_ns,
     )
-
-
-def series(t_s: Sequence[float], values: Sequence[float], counted: Sequence[bool] | None = None) -> Series:
-    """A :class:`Series`; its mean and stddev over the ``counted`` points (all by default)."""
-    chosen = [v for v, c in zip(values, counted, strict=True) if c] if counted is not None else list(values)
-    mean = statistics.fmean(chosen) if chosen else 0.0
-    stddev = statistics.stdev(chosen) if len(chosen) > 1 else 0.0
-    return Series(frozen_array(t_s), frozen_array(values), mean, stddev)
 
 
 @lru_cache(maxsize=1)

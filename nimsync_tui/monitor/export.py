@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..core.histogram import decode_histogram
 from ..core.hlog import HlogWriter
 from ..core.protocol import event_json
 from ..errors import ConfigError
 from ..run.config import RunSpec
-from ..run.record import OutputDir, log_interval, write_recording_files
+from ..run.record import OutputDir, write_recording_files
 from ..suite.results import scenario_result
 from .state import RunState
 
@@ -24,20 +23,21 @@ def export_run(state: RunState, spec: RunSpec, directory: Path) -> Path:
     The directory is claimed as a recording's is: created if needed, refused
     if it holds a recording already. Returns the directory.
     """
-    started, merged = state.started, state.merged
-    if started is None or merged is None:
+    started, merged, spool = state.started, state.merged, state.spool
+    if started is None or merged is None or spool is None:
         raise ConfigError("nothing measured yet: wait for the first measured interval, then export")
     with OutputDir(directory, [spec.scenario], overwrite=False) as out:
         hlog = HlogWriter(out.log)
         hlog.write_header(state.origin_s)
         hlog.write_comment(event_json(started))
-        for record in state.measured:
-            log_interval(hlog, record, decode_histogram(record.histogram))
+        spool.copy_log(out.log)
         if state.ended is not None:
             hlog.write_comment(event_json(state.ended))
+        # Read back from disk for these files only: a long run's rows are not held between exports.
+        rows = list(spool.rows())
         result = scenario_result(
             started,
-            state.measured,
+            [record for record, _ in rows if record.phase == "measure"],
             merged,
             status=state.ended.status if state.ended is not None else RUNNING_STATUS,
             duration_s=state.measured_s,
@@ -46,7 +46,7 @@ def export_run(state: RunState, spec: RunSpec, directory: Path) -> Path:
         write_recording_files(
             out,
             {started.scenario: merged},
-            state.rows,
+            rows,
             [result],
             started_at=datetime.fromtimestamp(state.origin_s, UTC),
             overwrite=False,

@@ -42,7 +42,7 @@ class _Track:
         self.rebuild(0)
 
     def rebuild(self, shown: int) -> None:
-        self.state = RunState(self.name, ns_per_unit=self.ns_per_unit, keep_rows=False)
+        self.state = RunState(self.name, ns_per_unit=self.ns_per_unit, spool=False)
         if self.started is not None:
             self.state.start(self.started)
         self.shown = 0

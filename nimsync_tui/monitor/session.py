@@ -182,6 +182,8 @@ class LiveSession:
         plan = self.plan()
         origin = _epoch_ms()
         states = [RunState(Variant.label_of(spec), origin_s=origin) for spec in plan]
+        for replaced in self._runs.get(self.selected, []):
+            replaced.close()
         self._runs[self.selected] = states
         self._changes = next(CHANGES)
         # A cancelled drive lets its process exit before this one starts one: never two loads at once.
@@ -240,6 +242,12 @@ class LiveSession:
             raise ConfigError(f"{self.selected} has not run yet: start it, then export")
         return export_run(self.runs[0], self.spec, directory)
 
+    def close(self) -> None:
+        """Drop every run's spooled intervals (the session is over)."""
+        for runs in self._runs.values():
+            for run in runs:
+                run.close()
+
     def save_baseline(self, directory: Path) -> Path:
         """Export the run so far and compare against it from now on."""
         self.export(directory)
@@ -274,6 +282,6 @@ class LiveSession:
         ours = runs[0]
         target = self._targets.get(name)
         verdict = ""
-        if target is not None and ours.measured:
+        if target is not None and ours.intervals:
             verdict = "PASS" if ours.mean_ops_s() >= target else "FAIL"
         return ScenarioRow(name, _ROW_STATE.get(ours.phase, ours.phase), verdict)

@@ -116,7 +116,9 @@ class RunView:
     heap: Series = Series()
     """Python heap blocks allocated in the load process."""
     gc_marks_s: np.ndarray = field(default_factory=_no_points)
-    """Times of intervals in which a full (generation 2) collection ran."""
+    """Times of the points of :attr:`rss` in whose intervals a full (generation 2) collection ran."""
+    full_gcs: int = 0
+    """Intervals in which a full collection ran."""
     steps: tuple[tuple[str, float], ...] = ()
     """For a stepped scenario: (step, mean ops/s) in the order they ran."""
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from collections.abc import Callable
 
-import numpy as np
 from hdrh.histogram import HdrHistogram
 
-from ..core.histogram import LatencySummary, add, decode_histogram, new_histogram, summarize
+from ..core.histogram import add, decode_histogram, new_histogram, summarize
 from ..core.protocol import IntervalRecord, RunEnded, RunStarted
-from .curves import latency_table, percentile_curve, series, timer_floor_ns
-from .snapshot import EMPTY_CURVE, LatencyTable, RunView, Series, frozen_array
+from .curves import latency_table, percentile_curve, timer_floor_ns
+from .snapshot import EMPTY_CURVE, LatencyTable, RunView
+from .spool import IntervalSpool
+from .timeline import RunningStats, Timeline
 
 CHANGES = itertools.count(1)
 """One clock of changes for every state: a replaced state can never repeat an old version."""
@@ -22,13 +22,16 @@ _FULL_GC_GENERATION = 2
 
 
 class RunState:
-    """Accumulates one run's intervals: the merged histogram, series and what an export needs.
+    """Accumulates one run's intervals: the merged histogram, the series drawn, and what an export needs.
 
+    Memory stays the same however long the run: the histograms are merged as
+    they come, the series are timelines of a fixed number of points,
+    and the intervals an export writes go to an :class:`IntervalSpool` on disk.
     Interval times are put on one timeline, seconds since ``origin_s``, so that
     the turns of a comparison and the restarts of a runner line up.
     """
 
-    def __init__(self, label: str, *, origin_s: float = 0.0, ns_per_unit: float = 1.0, keep_rows: bool = True) -> None:
+    def __init__(self, label: str, *, origin_s: float = 0.0, ns_per_unit: float = 1.0, spool: bool = True) -> None:
         self.label = label
         """Which implementation (or log tag) this run is."""
         self.origin_s = origin_s
@@ -43,23 +46,36 @@ class RunState:
         self.message = ""
         self.merged: HdrHistogram | None = None
         """Every measured interval's histogram added up."""
-        self.measured: list[IntervalRecord] = []
-        """The measured intervals on our timeline, each with its encoded histogram (compact: ~4 kB, not
-        the 270 kB of a decoded one), for export."""
-        self.rows: list[tuple[IntervalRecord, LatencySummary]] = []
-        """Every interval, warm-up included, for ``intervals.csv`` (unless built without rows)."""
-        self._keep_rows = keep_rows
+        self.spool: IntervalSpool | None = IntervalSpool() if spool else None
+        """Every interval as an export writes it, on disk (``None`` for a replay, whose log is on disk already)."""
+        self.intervals = 0
+        """Measured intervals so far."""
+        self.measured_s = 0.0
+        """Measured seconds so far."""
+        self.operations = 0
+        """Operations in the measured intervals."""
         self.version = next(CHANGES)
         """The tick of the state's last change (see :data:`CHANGES`): the UI redraws only when it moves."""
-        self._vitals: list[IntervalRecord] = []
+        self._cpu_s = 0.0
+        self._rates = RunningStats()
+        self._throughput = Timeline(("ops_s",))
+        self._vitals = Timeline(("rss", "heap"))
+        self._full_gcs = 0
+        self._step_rates: dict[str, RunningStats] = {}
+        self._stepped = True
         self._latest: HdrHistogram | None = None
         self._overflow = 0
         self._last_gc: tuple[int, ...] | None = None
-        self._gc_marks: list[float] = []
 
     def touch(self) -> None:
         """Mark a change."""
         self.version = next(CHANGES)
+
+    def close(self) -> None:
+        """Drop the spooled intervals: this run will not be exported any more."""
+        if self.spool is not None:
+            self.spool.close()
+            self.spool = None
 
     # -- events -----------------------------------------------------------------
 
@@ -88,11 +104,13 @@ class RunState:
         """
         hist = decode_histogram(record.histogram) if hist is None else hist
         record = dataclasses.replace(record, start_s=round(base_time_s + record.start_s - self.origin_s, 6))
-        if self._keep_rows:
-            self.rows.append((dataclasses.replace(record, histogram=""), summarize(hist)))
+        if self.spool is not None:
+            self.spool.add(record, hist, summarize(hist))
+        end_s = record.start_s + record.length_s
         if vitals:
-            self._vitals.append(record)
-            self._mark_gc(record)
+            full_gc = self._full_gc(record)
+            self._full_gcs += full_gc
+            self._vitals.add(end_s, record.length_s, (record.rss_bytes, record.allocated_blocks), mark=full_gc)
         if record.phase != "measure":
             self.touch()
             return
@@ -102,8 +120,25 @@ class RunState:
         add(self.merged, hist)
         self._latest = hist
         self._overflow += record.overflow
-        self.measured.append(record)
+        self.intervals += 1
+        self.measured_s += record.length_s
+        self.operations += record.ops
+        self._cpu_s += record.cpu_percent * record.length_s
+        if vitals:
+            self._measured_vitals(record, end_s)
         self.touch()
+
+    def _measured_vitals(self, record: IntervalRecord, end_s: float) -> None:
+        self._throughput.add(end_s, record.length_s, (record.ops_per_s,))
+        nominal = self.started.interval_s if self.started else 0.0
+        # A turn's or run's last interval, cut short, is no sample of the steady rate.
+        if record.length_s >= nominal / 2:
+            self._rates.add(record.ops_per_s)
+        match = _STEP_TAG.match(record.tag)
+        if match is None:
+            self._stepped = False
+        else:
+            self._step_rates.setdefault(match["step"], RunningStats()).add(record.ops_per_s)
 
     def end(self, event: RunEnded) -> None:
         """The load ended (completed, or stopped through its stdin)."""
@@ -128,30 +163,25 @@ class RunState:
         self.message = message
         self.touch()
 
-    def _mark_gc(self, record: IntervalRecord) -> None:
+    def _full_gc(self, record: IntervalRecord) -> bool:
+        """Whether a full (generation 2) collection ran in the interval."""
         collections = record.gc_collections
         previous = self._last_gc
         generation = _FULL_GC_GENERATION
-        comparable = previous is not None and len(collections) > generation < len(previous)
-        if comparable and collections[generation] > previous[generation]:  # type: ignore[index]
-            self._gc_marks.append(record.start_s + record.length_s)
         self._last_gc = collections or None
+        comparable = previous is not None and len(collections) > generation < len(previous)
+        return comparable and collections[generation] > previous[generation]  # type: ignore[index]
 
     # -- reading ----------------------------------------------------------------
 
-    @property
-    def measured_s(self) -> float:
-        """Measured seconds so far."""
-        return sum(r.length_s for r in self.measured)
-
-    @property
-    def operations(self) -> int:
-        """Operations in the measured intervals."""
-        return sum(r.ops for r in self.measured)
-
     def mean_ops_s(self) -> float:
         """Mean throughput over full-length measured intervals (0 before any)."""
-        return self._throughput().mean
+        return self._rates.mean
+
+    @property
+    def cpu_percent(self) -> float:
+        """The load process's mean CPU use over the measured intervals (100 = one core)."""
+        return self._cpu_s / self.measured_s if self.measured_s > 0 else 0.0
 
     def view(self) -> RunView:
         """The frozen picture of this run now."""
@@ -168,43 +198,19 @@ class RunState:
             measures=started.measures if started else "",
             interval_s=started.interval_s if started else 0.0,
             elapsed_s=self.measured_s,
-            intervals=len(self.measured),
+            intervals=self.intervals,
             latest=EMPTY_CURVE if latest is None else percentile_curve(latest, self.ns_per_unit),
             total=EMPTY_CURVE if merged is None else percentile_curve(merged, self.ns_per_unit),
             table=LatencyTable(overflow=self._overflow, floor_ns=floor)
             if merged is None
             else latency_table(merged, self._overflow, floor, self.ns_per_unit),
-            throughput=self._throughput(),
-            rss=self._vital(lambda r: r.rss_bytes),
-            heap=self._vital(lambda r: r.allocated_blocks),
-            gc_marks_s=frozen_array(self._gc_marks),
-            steps=self._steps(),
+            throughput=self._throughput.series("ops_s", self._rates),
+            rss=self._vitals.series("rss"),
+            heap=self._vitals.series("heap"),
+            gc_marks_s=self._vitals.marks,
+            full_gcs=self._full_gcs,
+            steps=tuple((step, rates.mean) for step, rates in self._step_rates.items()) if self._stepped else (),
         )
-
-    def _throughput(self) -> Series:
-        nominal = self.started.interval_s if self.started else 0.0
-        records = [r for r in self._vitals if r.phase == "measure"]
-        return series(
-            [r.start_s + r.length_s for r in records],
-            [r.ops_per_s for r in records],
-            # A turn's or run's last interval, cut short, is no sample of the steady rate.
-            [r.length_s >= nominal / 2 for r in records],
-        )
-
-    def _vital(self, field: Callable[[IntervalRecord], float]) -> Series:
-        rows = self._vitals
-        return series([r.start_s + r.length_s for r in rows], [float(field(r)) for r in rows])
-
-    def _steps(self) -> tuple[tuple[str, float], ...]:
-        rates: dict[str, list[float]] = {}
-        for record in self._vitals:
-            if record.phase != "measure":
-                continue
-            match = _STEP_TAG.match(record.tag)
-            if match is None:
-                return ()
-            rates.setdefault(match["step"], []).append(record.ops_per_s)
-        return tuple((step, float(np.mean(values))) for step, values in rates.items())
 
 
 def empty_like(hist: HdrHistogram) -> HdrHistogram:

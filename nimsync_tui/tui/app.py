@@ -134,6 +134,8 @@ class MonitorApp(App[int]):
         for signum in (signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signum)
+        if isinstance(self.source, LiveSession):
+            self.source.close()
 
     # -- drawing ----------------------------------------------------------------
 

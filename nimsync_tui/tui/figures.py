@@ -119,8 +119,8 @@ def memory_figure(snapshot: Snapshot) -> Figure:
         (f"RSS {units.mebibytes(run.rss.values[-1])}", RUN_COLOURS[0]),
         (f"heap {units.count(heap)} blocks", "white"),
     ]
-    if run.gc_marks_s.size:
-        legend.append((f"▁ full GC x{run.gc_marks_s.size}", GC_COLOUR))
+    if run.full_gcs:
+        legend.append((f"▁ full GC x{run.full_gcs}", GC_COLOUR))
     return Figure(
         traces=(Trace(x.unit(run.rss.t_s), y.unit(run.rss.values), RUN_COLOURS[0]),),
         x_ticks=_ticks(x, units.seconds),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import statistics
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +14,12 @@ from nimsync_tui.core.hlog import read_hlog
 from nimsync_tui.core.protocol import IntervalRecord, RunEnded, RunStarted
 from nimsync_tui.errors import ConfigError, HistogramFormatError
 from nimsync_tui.monitor.baseline import Baseline
-from nimsync_tui.monitor.curves import PERCENTILE_LEVELS, latency_table, percentile_curve, series
+from nimsync_tui.monitor.curves import PERCENTILE_LEVELS, latency_table, percentile_curve
 from nimsync_tui.monitor.replay import UNTAGGED, ReplaySource
 from nimsync_tui.monitor.session import LiveSession
 from nimsync_tui.monitor.snapshot import EMPTY_CURVE
 from nimsync_tui.monitor.state import RunState
+from nimsync_tui.monitor.timeline import RunningStats, Timeline
 from nimsync_tui.monitor.turns import Turns
 from nimsync_tui.run.config import Overrides, plan_runs
 
@@ -60,11 +62,31 @@ def test_table_counts_overflow_and_carries_the_floor() -> None:
     assert table.max == pytest.approx(10_000, rel=1e-3)
 
 
-def test_series_statistics_use_only_the_counted_points() -> None:
-    s = series([1, 2, 3, 4], [10.0, 12.0, 14.0, 1.0], [True, True, True, False])
-    assert (s.mean, s.stddev) == (12.0, 2.0)
-    assert s.cv == pytest.approx(2 / 12)
-    assert s.values.tolist() == [10.0, 12.0, 14.0, 1.0]
+def test_a_timeline_keeps_a_fixed_number_of_points_each_the_weighted_mean_of_its_span() -> None:
+    timeline = Timeline(("v",), points=4)
+    for k in range(4):
+        timeline.add(k + 1.0, 1.0, (10.0 * k,), mark=k == 1)
+    assert timeline.times.tolist() == [1.0, 2.0, 3.0, 4.0] and timeline.span == 1
+    timeline.add(5.5, 1.5, (100.0,))  # full: neighbours merge, and the new interval starts a point of two
+    assert timeline.span == 2 and len(timeline) == 3
+    assert timeline.times.tolist() == [2.0, 4.0, 5.5]
+    assert timeline.values("v").tolist() == [5.0, 25.0, 100.0]
+    assert timeline.marks.tolist() == [2.0]
+    timeline.add(6.0, 0.5, (20.0,))  # weighted by length: (100 * 1.5 + 20 * 0.5) / 2
+    assert timeline.values("v").tolist() == [5.0, 25.0, 80.0] and len(timeline) == 3
+    for k in range(10_000):
+        timeline.add(7.0 + k, 1.0, (1.0,))
+    assert len(timeline) <= 4 and timeline.times[-1] == 10_006.0
+
+
+def test_running_statistics_equal_the_batch_ones() -> None:
+    values = [10.0, 12.0, 14.0, 3.5]
+    stats = RunningStats()
+    for v in values:
+        stats.add(v)
+    assert stats.mean == pytest.approx(statistics.fmean(values))
+    assert stats.stddev == pytest.approx(statistics.stdev(values))
+    assert RunningStats().stddev == 0.0
 
 
 def _started(interval_s: float = 1.0) -> RunStarted:
@@ -87,8 +109,8 @@ def test_a_run_merges_measured_intervals_and_keeps_the_warm_up_out() -> None:
     view = run.view()
     assert view.phase == "measuring" and view.intervals == 2 and view.table.count == 3
     assert view.throughput.values.tolist() == [100.0, 300.0]
-    assert view.gc_marks_s.tolist() == [3.0]
-    assert len(run.rows) == 3
+    assert view.gc_marks_s.tolist() == [3.0] and view.full_gcs == 1
+    assert run.spool is not None and len(list(run.spool.rows())) == 3
     run.end(RunEnded("stopped", "measure", 400, 2.0))
     assert run.view().phase == "stopped"
 
@@ -96,7 +118,9 @@ def test_a_run_merges_measured_intervals_and_keeps_the_warm_up_out() -> None:
 def test_a_run_puts_every_runner_on_one_timeline() -> None:
     run = RunState("ours", origin_s=1000.0)
     run.interval(_record(0.5), base_time_s=1010.0)
-    assert run.measured[0].start_s == 10.5
+    assert run.spool is not None
+    ((record, _),) = run.spool.rows()
+    assert record.start_s == 10.5 and run.view().throughput.t_s.tolist() == [11.5]
 
 
 def test_a_failed_run_keeps_what_it_measured() -> None:

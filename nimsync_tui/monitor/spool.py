@@ -1,0 +1,77 @@
+"""A live run's export material, kept on disk as it arrives instead of in memory."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+from hdrh.histogram import HdrHistogram
+
+from ..core.histogram import LatencySummary
+from ..core.hlog import HlogWriter
+from ..core.protocol import IntervalRecord, event_json
+from ..run.record import log_interval
+
+
+class IntervalSpool:
+    """Every interval of a run as an export writes it, in two anonymous temporary files.
+
+    A session may watch a load for hours, four intervals a second, each with
+    a ~1.5 kB encoded histogram: held in memory that grows without bound.
+    Here the measured intervals go out as the lines of ``run.hlog`` (histogram
+    line and JSON comment, without the header an export writes) and every
+    interval, warm-up included, as one JSON line (its record and latency
+    summary) for ``intervals.csv`` and ``results.json``. The files have no
+    name on disk and vanish when closed or when the process ends.
+    """
+
+    def __init__(self) -> None:
+        self._log = _temporary()
+        self._rows = _temporary()
+        self._hlog = HlogWriter(self._log)  # no header: an export writes its own above these lines
+
+    def add(self, record: IntervalRecord, hist: HdrHistogram, latency: LatencySummary) -> None:
+        """One interval (``record`` on the export's timeline) and its decoded histogram and summary."""
+        self._rows.write(f"[{event_json(record)},{json.dumps(dataclasses.asdict(latency))}]\n")
+        if record.phase == "measure":
+            log_interval(self._hlog, record, hist)
+
+    def copy_log(self, into: TextIO) -> None:
+        """Append the measured intervals' log lines to ``into``."""
+        with _rewound(self._log) as log:
+            shutil.copyfileobj(log, into)
+
+    def rows(self) -> Iterator[tuple[IntervalRecord, LatencySummary]]:
+        """Every interval's record (without its histogram) and latency summary, in order."""
+        with _rewound(self._rows) as rows:
+            for line in rows:
+                fields, latency = json.loads(line)
+                del fields["event"]
+                fields["gc_collections"] = tuple(fields["gc_collections"])
+                yield IntervalRecord(**fields), LatencySummary(**latency)
+
+    def close(self) -> None:
+        """Delete the spooled intervals."""
+        self._log.close()
+        self._rows.close()
+
+
+def _temporary() -> TextIO:
+    return tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n", prefix="nimsync-tui-spool-")
+
+
+@contextmanager
+def _rewound(file: TextIO) -> Iterator[TextIO]:
+    """Read a spool file from its start; writing goes on at its end afterwards."""
+    file.flush()
+    file.seek(0)
+    try:
+        yield file
+    finally:
+        file.seek(0, os.SEEK_END)
