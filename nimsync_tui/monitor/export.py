@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hdrh.histogram import HdrHistogram
+
+from ..core.histogram import LatencySummary
 from ..core.hlog import HlogWriter
-from ..core.protocol import event_json
+from ..core.protocol import IntervalRecord, RunStarted, event_json
 from ..errors import ConfigError
 from ..run.config import RunSpec
 from ..run.record import OutputDir, write_recording_files
-from ..suite.results import scenario_result
+from ..run.runner import CORRECTED_SUFFIX
+from ..suite.results import ScenarioResult, scenario_result
 from .state import RunState
 
 RUNNING_STATUS = "running"
@@ -35,20 +40,37 @@ def export_run(state: RunState, spec: RunSpec, directory: Path) -> Path:
             hlog.write_comment(event_json(state.ended))
         # Read back from disk for these files only: a long run's rows are not held between exports.
         rows = list(spool.rows())
-        result = scenario_result(
-            started,
-            [record for record, _ in rows if record.phase == "measure"],
-            merged,
-            status=state.ended.status if state.ended is not None else RUNNING_STATUS,
-            duration_s=state.measured_s,
-            operations=state.operations,
-        )
+        histograms = {started.scenario: merged}
+        if state.corrected is not None:
+            histograms[started.scenario + CORRECTED_SUFFIX] = state.corrected
+        results = [_result(state, started, name, histogram, rows) for name, histogram in histograms.items()]
         write_recording_files(
             out,
-            {started.scenario: merged},
+            histograms,
             rows,
-            [result],
+            results,
             started_at=datetime.fromtimestamp(state.origin_s, UTC),
             overwrite=False,
         )
     return directory
+
+
+def _result(
+    state: RunState,
+    started: RunStarted,
+    name: str,
+    histogram: HdrHistogram,
+    rows: list[tuple[IntervalRecord, LatencySummary]],
+) -> ScenarioResult:
+    """The result row of the tag ``name``: the service time, or an open-loop run's corrected latency."""
+    corrected = name.endswith(CORRECTED_SUFFIX)
+    measured = [r for r, _ in rows if r.phase == "measure" and r.tag.endswith(CORRECTED_SUFFIX) == corrected]
+    result = scenario_result(
+        started,
+        measured,
+        histogram,
+        status=state.ended.status if state.ended is not None else RUNNING_STATUS,
+        duration_s=state.measured_s,
+        operations=state.operations,
+    )
+    return dataclasses.replace(result, name=name)

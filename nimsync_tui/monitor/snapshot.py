@@ -109,6 +109,10 @@ class RunView:
     """The run so far."""
     table: LatencyTable = LatencyTable()
     """Statistics of the run so far."""
+    corrected: Curve = EMPTY_CURVE
+    """An open-loop run's spectrum timed from each operation's intended start (``<scenario>.corrected``)."""
+    corrected_table: LatencyTable | None = None
+    """Statistics of :attr:`corrected`; ``None`` when the run is not open-loop."""
     throughput: Series = Series()
     """Operations per second, per measured interval."""
     rss: Series = Series()

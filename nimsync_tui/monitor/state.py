@@ -10,6 +10,7 @@ from hdrh.histogram import HdrHistogram
 
 from ..core.histogram import add, decode_histogram, new_histogram, summarize
 from ..core.protocol import IntervalRecord, RunEnded, RunStarted
+from ..run.runner import CORRECTED_SUFFIX
 from .curves import latency_table, percentile_curve, timer_floor_ns
 from .snapshot import EMPTY_CURVE, LatencyTable, RunView
 from .spool import IntervalSpool
@@ -46,6 +47,9 @@ class RunState:
         self.message = ""
         self.merged: HdrHistogram | None = None
         """Every measured interval's histogram added up."""
+        self.corrected: HdrHistogram | None = None
+        """An open-loop run's (``--rate``) measured ``.corrected`` histograms added up: latency from each
+        operation's intended start, never merged with the service time of :attr:`merged`."""
         self.spool: IntervalSpool | None = IntervalSpool() if spool else None
         """Every interval as an export writes it, on disk (``None`` for a replay, whose log is on disk already)."""
         self.intervals = 0
@@ -65,6 +69,7 @@ class RunState:
         self._stepped = True
         self._latest: HdrHistogram | None = None
         self._overflow = 0
+        self._corrected_overflow = 0
         self._last_gc: tuple[int, ...] | None = None
 
     def touch(self) -> None:
@@ -106,6 +111,9 @@ class RunState:
         record = dataclasses.replace(record, start_s=round(base_time_s + record.start_s - self.origin_s, 6))
         if self.spool is not None:
             self.spool.add(record, hist, summarize(hist))
+        if record.tag.endswith(CORRECTED_SUFFIX):
+            self._corrected_interval(record, hist)
+            return
         end_s = record.start_s + record.length_s
         if vitals:
             full_gc = self._full_gc(record)
@@ -127,6 +135,15 @@ class RunState:
         if vitals:
             self._measured_vitals(record, end_s)
         self.touch()
+
+    def _corrected_interval(self, record: IntervalRecord, hist: HdrHistogram) -> None:
+        """The same interval timed from the operations' intended starts: its vitals came with the service time."""
+        if record.phase == "measure":
+            if self.corrected is None:
+                self.corrected = empty_like(hist)
+            add(self.corrected, hist)
+            self._corrected_overflow += record.overflow
+            self.touch()
 
     def _measured_vitals(self, record: IntervalRecord, end_s: float) -> None:
         self._throughput.add(end_s, record.length_s, (record.ops_per_s,))
@@ -204,6 +221,10 @@ class RunState:
             table=LatencyTable(overflow=self._overflow, floor_ns=floor)
             if merged is None
             else latency_table(merged, self._overflow, floor, self.ns_per_unit),
+            corrected=EMPTY_CURVE if self.corrected is None else percentile_curve(self.corrected, self.ns_per_unit),
+            corrected_table=None
+            if self.corrected is None
+            else latency_table(self.corrected, self._corrected_overflow, floor, self.ns_per_unit),
             throughput=self._throughput.series("ops_s", self._rates),
             rss=self._vitals.series("rss"),
             heap=self._vitals.series("heap"),

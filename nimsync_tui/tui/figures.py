@@ -14,6 +14,8 @@ from .canvas import NINES_LABELS, Scale, decade_ticks, linear_scale_for, log_sca
 
 RUN_COLOURS = ("#5fd7ff", "#87d75f")
 """The run so far: ours, then the compared implementation."""
+CORRECTED_COLOURS = ("#ff87d7", "#d7d787")
+"""An open-loop run's corrected latency (from each operation's intended start), per run."""
 LATEST_COLOUR = "#ffd75f"
 BASELINE_COLOUR = "#d787d7"
 TARGET_COLOUR = "#ff5f5f"
@@ -54,6 +56,10 @@ def percentile_figure(snapshot: Snapshot) -> Figure:
         if not run.total.empty:
             name = "run so far" if len(snapshot.runs) == 1 else short_label(run.label)
             curves.append((name, colour, run.total.levels, run.total.values_ns))
+        if not run.corrected.empty:
+            name = "corrected" if len(snapshot.runs) == 1 else f"{short_label(run.label)} corrected"
+            corrected = CORRECTED_COLOURS[index % len(CORRECTED_COLOURS)]
+            curves.append((name, corrected, run.corrected.levels, run.corrected.values_ns))
         if index == 0 and not run.latest.empty and snapshot.mode == "live":
             curves.append(("latest interval", LATEST_COLOUR, run.latest.levels, run.latest.values_ns))
     if not snapshot.baseline.empty:

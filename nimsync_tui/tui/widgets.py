@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 from rich.segment import Segment
@@ -14,10 +15,10 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..monitor.snapshot import EMPTY_SNAPSHOT, RunView, Snapshot
+from ..monitor.snapshot import EMPTY_SNAPSHOT, LatencyTable, RunView, Snapshot
 from . import units
 from .canvas import BrailleCanvas
-from .figures import RUN_COLOURS, TARGET_COLOUR, Figure, short_label
+from .figures import CORRECTED_COLOURS, RUN_COLOURS, TARGET_COLOUR, Figure, short_label
 
 _GUTTER = 8
 
@@ -155,41 +156,59 @@ class LatencyTableView(Static):
     _columns = 1
 
     def show(self, snapshot: Snapshot) -> None:
-        """Write the snapshot's table; its width changes only with the number of runs."""
-        columns = max(len(snapshot.runs), 1)
+        """Write the snapshot's table; its width changes only with its columns."""
+        columns = len(table_columns(snapshot))
         self.update(table_text(snapshot), layout=columns != self._columns)
         self._columns = columns
 
 
+def table_columns(snapshot: Snapshot) -> list[tuple[str, LatencyTable, str]]:
+    """(heading, statistics, colour) of each column: each run, and beside it its corrected latency if open-loop."""
+    columns = []
+    single = len(snapshot.runs) == 1
+    for index, run in enumerate(snapshot.runs):
+        label = short_label(run.label)
+        columns.append(("service" if single else label, run.table, RUN_COLOURS[index % len(RUN_COLOURS)]))
+        if run.corrected_table is not None:
+            heading = "corrected" if single else f"{label} corr"
+            columns.append((heading, run.corrected_table, CORRECTED_COLOURS[index % len(CORRECTED_COLOURS)]))
+    if len(columns) == 1:
+        columns = [("", columns[0][1], columns[0][2])]  # one run, one column: no heading needed
+    return columns
+
+
+_TABLE_ROWS: tuple[tuple[str, Callable[[LatencyTable], str]], ...] = (
+    ("p50", lambda t: units.latency(t.p50)),
+    ("p90", lambda t: units.latency(t.p90)),
+    ("p99", lambda t: units.latency(t.p99)),
+    ("p99.9", lambda t: units.latency(t.p999)),
+    ("p99.99", lambda t: units.latency(t.p9999)),
+    ("max", lambda t: units.latency(t.max)),
+    ("mean", lambda t: units.latency(t.mean)),
+    ("stddev", lambda t: units.latency(t.stddev)),
+    ("count", lambda t: units.count(t.count)),
+    ("overflow", lambda t: str(t.overflow)),
+    ("floor", lambda t: units.latency(t.floor_ns)),
+)
+
+
 def table_text(snapshot: Snapshot) -> Text:
-    """The table's lines: one column per run."""
-    runs = snapshot.runs
+    """The table's lines: one column per run, and per open-loop run's corrected latency."""
+    columns = table_columns(snapshot)
+    # A column is as wide as its heading and a space, at least 9.
+    widths = [max(9, len(heading) + 1) for heading, _, _ in columns]
     text = Text(no_wrap=True, overflow="crop")
-    rows: list[tuple[str, list[str]]] = [
-        ("p50", [units.latency(r.table.p50) for r in runs]),
-        ("p90", [units.latency(r.table.p90) for r in runs]),
-        ("p99", [units.latency(r.table.p99) for r in runs]),
-        ("p99.9", [units.latency(r.table.p999) for r in runs]),
-        ("p99.99", [units.latency(r.table.p9999) for r in runs]),
-        ("max", [units.latency(r.table.max) for r in runs]),
-        ("mean", [units.latency(r.table.mean) for r in runs]),
-        ("stddev", [units.latency(r.table.stddev) for r in runs]),
-        ("count", [units.count(r.table.count) for r in runs]),
-        ("overflow", [str(r.table.overflow) for r in runs]),
-        ("floor", [units.latency(r.table.floor_ns) for r in runs]),
-    ]
-    if len(runs) > 1:
+    if any(heading for heading, _, _ in columns):
         text.append(" " * 9)
-        for index, run in enumerate(runs):
-            text.append(f"{short_label(run.label):>9}", style=RUN_COLOURS[index % len(RUN_COLOURS)])
+        for (heading, _, colour), width in zip(columns, widths, strict=True):
+            text.append(f"{heading:>{width}}", style=colour)
         text.append("\n")
-    for name, values in rows:
+    for name, cell in _TABLE_ROWS:
         text.append(f"{name:<9}", style="dim")
-        for index, value in enumerate(values):
-            style = RUN_COLOURS[index % len(RUN_COLOURS)]
-            if name == "overflow" and value != "0":
-                style = "bold red"
-            text.append(f"{value:>9}", style=style)
+        for (_, table, colour), width in zip(columns, widths, strict=True):
+            value = cell(table)
+            style = "bold red" if name == "overflow" and value != "0" else colour
+            text.append(f"{value:>{width}}", style=style)
         text.append("\n")
     return text
 

@@ -18,14 +18,18 @@ from nimsync_tui.run.config import Overrides, RunSpec, plan_runs
 
 STREAM = Path(__file__).with_name("fixtures") / "spsc-stream.hlog"
 """What a real runner wrote for spsc-throughput: 0.25 s intervals, 3 s measured."""
+RATE_STREAM = Path(__file__).with_name("fixtures") / "pingpong-rate-stream.hlog"
+"""What a real runner wrote for pingpong-latency --rate 20000: 2 s measured, each interval twice
+(``pingpong-latency`` and ``pingpong-latency.corrected``)."""
 MEASURED_IN_STREAM = STREAM.read_text().count('"event":"interval","tag":"spsc-throughput","phase":"measure"')
 
 
 class ScriptedSource:
     """Plays :data:`STREAM`'s events; then ends, dies, or waits to be stopped like a continuous load."""
 
-    def __init__(self, spec: RunSpec, *, ending: str = "wait") -> None:
+    def __init__(self, spec: RunSpec, *, ending: str = "wait", stream: Path = STREAM) -> None:
         self.spec = spec
+        self.stream = stream
         self.base_time_s = 0.0
         self.stopped = asyncio.Event()
         self._ending = ending
@@ -33,7 +37,7 @@ class ScriptedSource:
     async def events(self) -> AsyncGenerator[Event, None]:
         parser = StreamParser()
         self.base_time_s = time.time()  # as if the load had just started
-        for line in STREAM.read_text().splitlines():
+        for line in self.stream.read_text().splitlines():
             event = parser.feed(line)
             if event is None:
                 continue
@@ -54,14 +58,15 @@ class ScriptedSource:
 class Factory:
     """Makes scripted sources and remembers every spec it was asked to run."""
 
-    def __init__(self, endings: list[str] | None = None) -> None:
+    def __init__(self, endings: list[str] | None = None, stream: Path = STREAM) -> None:
         self.specs: list[RunSpec] = []
         self.sources: list[ScriptedSource] = []
         self._endings = endings or []
+        self._stream = stream
 
     def __call__(self, spec: RunSpec) -> ScriptedSource:
         ending = self._endings.pop(0) if self._endings else "wait"
-        source = ScriptedSource(spec, ending=ending)
+        source = ScriptedSource(spec, ending=ending, stream=self._stream)
         self.specs.append(spec)
         self.sources.append(source)
         return source
@@ -80,8 +85,8 @@ def fixed_floor(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def make_session() -> Callable[..., tuple[LiveSession, Factory]]:
-    def make(endings: list[str] | None = None, **kwargs: object) -> tuple[LiveSession, Factory]:
-        factory = Factory(endings)
+    def make(endings: list[str] | None = None, stream: Path = STREAM, **kwargs: object) -> tuple[LiveSession, Factory]:
+        factory = Factory(endings, stream)
         return LiveSession(live_specs(), source_factory=factory, **kwargs), factory  # type: ignore[arg-type]
 
     return make

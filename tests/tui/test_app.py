@@ -13,15 +13,16 @@ from hdrh.log import HistogramLogReader
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from nimsync_tui.core.histogram import new_histogram
+from nimsync_tui.core.histogram import decode_histogram, new_histogram
+from nimsync_tui.core.protocol import IntervalRecord, StreamParser
 from nimsync_tui.monitor.replay import ReplaySource
 from nimsync_tui.monitor.session import LiveSession
 from nimsync_tui.tui import MonitorApp
 from nimsync_tui.tui.dialogs import DirectoryDialog, HelpScreen, ParamsDialog
-from nimsync_tui.tui.figures import throughput_figure
+from nimsync_tui.tui.figures import percentile_figure, throughput_figure
 from nimsync_tui.tui.widgets import plot_lines
 
-from .conftest import MEASURED_IN_STREAM, STREAM, live_specs
+from .conftest import MEASURED_IN_STREAM, RATE_STREAM, STREAM, live_specs
 
 pytestmark = pytest.mark.asyncio
 SIZE = (120, 40)
@@ -297,3 +298,48 @@ async def test_the_real_runner_for_a_few_seconds() -> None:
         await pilot.press("q")
         await until(pilot, lambda: app.return_value is not None, "the app to exit", timeout=30)
     assert session.runs[0].phase == "stopped"
+
+
+def _measured_counts(stream: Path) -> dict[str, tuple[int, int]]:
+    """Per tag of a recorded stream: measured intervals, and values in their histograms."""
+    parser = StreamParser()
+    counts: dict[str, tuple[int, int]] = {}
+    for event in map(parser.feed, stream.read_text().splitlines()):
+        if isinstance(event, IntervalRecord) and event.phase == "measure":
+            intervals, values = counts.get(event.tag, (0, 0))
+            counts[event.tag] = (intervals + 1, values + decode_histogram(event.histogram).total_count)
+    return counts
+
+
+async def test_an_open_loop_runs_corrected_latency_is_its_own_curve_and_column(make_session, tmp_path: Path) -> None:
+    counts = _measured_counts(RATE_STREAM)
+    (service_intervals, service_values), (_, corrected_values) = counts.values()
+    assert list(counts) == ["pingpong-latency", "pingpong-latency.corrected"]
+    session, _ = make_session(stream=RATE_STREAM)
+    session.select("pingpong-latency")
+    app = MonitorApp(session)
+    target = tmp_path / "export"
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: bool(app.snapshot.runs) and app.snapshot.runs[0].intervals == service_intervals,
+                    "the open-loop intervals on screen")  # fmt: skip
+        await pilot.pause(0.3)
+        run = app.snapshot.runs[0]
+        # Kept apart: neither doubled into the service time nor taken for a step.
+        assert run.intervals == service_intervals and run.throughput.values.size == service_intervals
+        assert run.table.count == service_values
+        assert run.corrected_table is not None and run.corrected_table.count == corrected_values
+        assert run.corrected.values_ns[-1] >= run.total.values_ns[-1]  # waiting for the schedule only adds
+        assert run.steps == ()
+        legend = [name for name, _ in percentile_figure(app.snapshot).legend]
+        assert legend[:2] == ["run so far", "corrected"]
+        table = str(app.query_one("#table").render()).splitlines()
+        assert table[0].split() == ["service", "corrected"] and len(table[1].split()) == 3
+        await pilot.press("e")
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await until(pilot, (target / "run.hlog").exists, "the export")
+    assert {p.name for p in target.glob("*.hgrm")} == {"pingpong-latency.hgrm", "pingpong-latency.corrected.hgrm"}
+    results = json.loads((target / "results.json").read_text())["scenarios"]
+    assert [(r["name"], r["latency_ns"]["count"]) for r in results] == [
+        ("pingpong-latency", service_values), ("pingpong-latency.corrected", corrected_values),
+    ]  # fmt: skip

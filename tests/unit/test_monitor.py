@@ -141,6 +141,21 @@ def test_steps_come_from_step_tags() -> None:
     assert plain.view().steps == ()
 
 
+def test_an_open_loop_runs_corrected_intervals_are_kept_apart() -> None:
+    run = RunState("ours")
+    for start in (0, 1):
+        run.interval(_record(start, tag="s", ops=100, hist_values=(1000,)))
+        run.interval(_record(start, tag="s.corrected", ops=100, hist_values=(1000, 9000)))
+    view = run.view()
+    assert view.intervals == 2 and view.table.count == 2 and view.throughput.values.tolist() == [100.0, 100.0]
+    assert view.corrected_table is not None and view.corrected_table.count == 4
+    assert view.corrected.values_ns[-1] > view.total.values_ns[-1]
+    assert view.steps == () and run.operations == 200
+    plain = RunState("ours")
+    plain.interval(_record(0))
+    assert plain.view().corrected_table is None and plain.view().corrected.empty
+
+
 def test_turns_alternate_bounded_continuous_runs() -> None:
     specs = plan_runs("spsc-throughput", Overrides(), interval_s=0.25)
     ours, trio = specs[0], dataclasses.replace(specs[0], params=dataclasses.replace(specs[0].params, impl="trio"))
