@@ -13,6 +13,7 @@ from typing import ClassVar
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList
 from textual.widgets.option_list import Option
@@ -31,7 +32,7 @@ DEFAULT_FPS = 10.0
 _FIRST_REPLAY_BATCH = 16
 _REPLAY_BATCH = 256
 _PLAY_TICK_S = 0.05
-_LIVE_ONLY = {"restart", "switch_impl", "change_params", "compare", "export", "save_baseline", "pause"}
+_LIVE_ONLY = {"restart", "switch_impl", "change_params", "compare", "export", "save_baseline"}
 _REPLAY_ONLY = {"step_back", "step_forward", "first", "whole", "play"}
 _STATE_MARKS = {"running": "▶", "done": "✓", "stopped": "■", "failed": "✗", "idle": " ", "replay": " "}
 
@@ -41,6 +42,9 @@ class MonitorApp(App[int]):
 
     Returns the exit status from :meth:`run`: 0, or 143/129 when SIGTERM/SIGHUP ended it.
     """
+
+    paused: reactive[bool] = reactive(False, bindings=True)
+    """While paused nothing is redrawn; the load and the reading go on. The footer offers Resume then."""
 
     TITLE = "nimsync-tui"
     CSS = """
@@ -60,6 +64,7 @@ class MonitorApp(App[int]):
     """Terminal columns under which the side panels shrink to leave the plots room."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "pause", "Pause"),
+        Binding("space", "resume", "Resume"),
         Binding("r", "restart", "Restart"),
         Binding("i", "switch_impl", "Impl"),
         Binding("c", "change_params", "Params"),
@@ -80,8 +85,6 @@ class MonitorApp(App[int]):
         super().__init__()
         self.source = source
         """What is shown: a live session, or a replay."""
-        self.paused = False
-        """While paused nothing is redrawn; the load and the reading go on."""
         self.snapshot: Snapshot = EMPTY_SNAPSHOT
         """The last snapshot drawn."""
         self._fps = fps
@@ -217,6 +220,11 @@ class MonitorApp(App[int]):
     # -- actions ----------------------------------------------------------------
 
     def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
+        # Space is Pause or Resume (live) and Play (replay): only one of them is in the footer.
+        if action == "pause":
+            return self.live and not self.paused
+        if action == "resume":
+            return self.live and self.paused
         if action in _LIVE_ONLY:
             return self.live
         if action in _REPLAY_ONLY:
@@ -235,9 +243,15 @@ class MonitorApp(App[int]):
         self.redraw(force=True)
 
     def action_pause(self) -> None:
-        """Pause or resume drawing."""
-        self.paused = not self.paused
-        self.notify("drawing paused; the load and its reading go on" if self.paused else "drawing resumed")
+        """Stop drawing; the load and its reading go on."""
+        self.paused = True
+        self.notify("drawing paused; the load and its reading go on")
+        self.redraw(force=True)
+
+    def action_resume(self) -> None:
+        """Draw again, from the latest figures."""
+        self.paused = False
+        self.notify("drawing resumed")
         self.redraw(force=True)
 
     def action_restart(self) -> None:

@@ -96,7 +96,7 @@ at most ten times a second.
 | key | live | replay |
 |---|---|---|
 | `↑` `↓` `enter` | choose and start a scenario | choose a tag |
-| `space` | pause drawing (the load and reading go on) | play at the recorded pace / stop |
+| `space` | pause drawing (the load and reading go on) / resume | play at the recorded pace / stop |
 | `r` | restart (histograms reset) | |
 | `i` | switch implementation (ours / trio) | |
 | `c` | change capacity, producers, consumers | |

@@ -12,6 +12,7 @@ import pytest
 from hdrh.log import HistogramLogReader
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.widgets._footer import FooterKey
 
 from nimsync_tui.core.histogram import decode_histogram, new_histogram
 from nimsync_tui.core.protocol import IntervalRecord, StreamParser
@@ -135,6 +136,24 @@ async def test_m_compares_in_turns_and_shows_both(make_session) -> None:
         assert " vs " in header(app)
         await pilot.press("m")
         assert session.compare_with == "trio-rule"
+
+
+def footer_keys(app: MonitorApp) -> list[str]:
+    return [key.description for key in app.screen.query(FooterKey)]
+
+
+async def test_the_footers_pause_becomes_resume_while_paused(make_session) -> None:
+    session, _ = make_session()
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "Pause" in footer_keys(app), "the footer")
+        assert "Resume" not in footer_keys(app) and "Play" not in footer_keys(app)
+        await pilot.press("space")
+        await until(pilot, lambda: "Resume" in footer_keys(app), "Resume in the footer")
+        assert app.paused and "Pause" not in footer_keys(app)
+        await pilot.press("space")
+        await until(pilot, lambda: "Pause" in footer_keys(app), "Pause back in the footer")
+        assert not app.paused and "Resume" not in footer_keys(app)
 
 
 async def test_e_exports_a_recording_the_reference_reader_opens(make_session, tmp_path: Path) -> None:
