@@ -33,6 +33,8 @@ class RunSpec:
     """Seconds between interval records."""
     duration_s: float | None = None
     """Stop the measured phase after this long; ``None``: run ``params.iterations``."""
+    timeout_s: float | None = None
+    """Stop a run still going after this long and report it as timed out; ``None``: never."""
 
     def to_json(self) -> str:
         """Serialise for the runner's command line."""
@@ -48,6 +50,7 @@ class RunSpec:
                 params=Params(**raw["params"]),
                 interval_s=float(raw["interval_s"]),
                 duration_s=None if raw["duration_s"] is None else float(raw["duration_s"]),
+                timeout_s=None if raw.get("timeout_s") is None else float(raw["timeout_s"]),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"malformed run spec: {exc}") from None

@@ -1,0 +1,210 @@
+"""``--compare FILE``: each metric of this run against a baseline, and whether it regressed.
+
+A change is a regression only when it passes its threshold in the worse
+direction AND a one-sided Mann-Whitney U test says it is significant: a
+threshold alone flags noise, a test alone flags differences too small to
+matter. The test runs over the per-interval samples of all repetitions when
+each side has at least :data:`MIN_INTERVAL_SAMPLES`, else over the
+repetitions' own figures (three against three can never reach p < 0.05, so
+short runs are never called regressions on their repetitions alone).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from scipy import stats
+
+from .baseline import Baseline, RowFigures
+from .benchmark_config import Thresholds
+from .environment import differences
+from .results import checkpoint_rule
+from .units import format_figure
+
+SIGNIFICANCE = 0.05
+"""A change whose one-sided p-value is below this is significant."""
+MIN_INTERVAL_SAMPLES = 5
+"""Fewer interval samples than this on either side: test the repetitions instead."""
+
+Kind = Literal["throughput", "latency", "memory"]
+
+COMPARED_METRICS: dict[str, Kind] = {
+    "throughput_ops_s": "throughput",
+    "batch_throughput_mean_ops_s": "throughput",
+    "latency_mean_ns": "latency",
+    "latency_p99_ns": "latency",
+    "peak_rss_bytes": "memory",
+    "creation_overhead_bytes": "memory",
+    "data_overhead_bytes": "memory",
+    "residual_bytes": "memory",
+}
+"""The metrics a compare judges (when a row has them), and the threshold each falls under."""
+
+Verdict = Literal["REGRESSION", "improved", "ok", "not significant", "not measured"]
+
+
+@dataclass(frozen=True, slots=True)
+class MetricComparison:
+    """One metric of one row, baseline against now."""
+
+    row: str
+    metric: str
+    kind: Kind
+    baseline: float | None
+    now: float | None
+    change: float | None
+    """(now - baseline) / baseline; ``None`` when either is missing or the baseline is 0."""
+    threshold: float
+    """The fraction the metric may move the worse way (lower throughput, higher latency or memory)."""
+    p_value: float | None
+    """One-sided, in the direction of the change; ``None`` when it could not be tested."""
+    tested_on: str
+    """What the test compared: ``24/24 intervals`` or ``3/3 repetitions``."""
+    verdict: Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A compare: one line per metric, and what could make it unfair."""
+
+    metrics: tuple[MetricComparison, ...]
+    warning: str | None
+    """One line naming environment and parameter differences, if any."""
+    checkpoint_rules: tuple[str, str] | None
+    """(baseline, now) checkpoint rules, when the two sides ran different implementations or rules."""
+
+    @property
+    def regressions(self) -> list[MetricComparison]:
+        """The metrics judged regressions."""
+        return [m for m in self.metrics if m.verdict == "REGRESSION"]
+
+
+def compare(baseline: Baseline, now: Baseline, thresholds: Thresholds) -> Comparison:
+    """Judge every compared metric of every row both runs have."""
+    results = []
+    for name, row in now.rows.items():
+        before = baseline.rows.get(name)
+        if before is None:
+            continue
+        for metric, kind in COMPARED_METRICS.items():
+            if metric in row.metrics or metric in before.metrics:
+                threshold = getattr(thresholds, kind)
+                results.append(_compare_metric(name, metric, kind, before=before, now=row, threshold=threshold))
+    return Comparison(tuple(results), _warning(baseline, now), _checkpoint_rules(baseline, now))
+
+
+def _compare_metric(
+    row: str, metric: str, kind: Kind, *, before: RowFigures, now: RowFigures, threshold: float
+) -> MetricComparison:
+    base_value, now_value = before.metrics.get(metric), now.metrics.get(metric)
+    if base_value is None or now_value is None:
+        return MetricComparison(row, metric, kind, base_value, now_value, None, threshold, None, "", "not measured")
+    change = (now_value - base_value) / base_value if base_value else None
+    base_samples, now_samples, tested_on = _samples(metric, before, now)
+    higher_is_better = kind == "throughput"
+    # Test in the direction the figure moved: is "now" really lower (or higher)?
+    moved_up = now_value > base_value
+    p_value = _one_sided_p(base_samples, now_samples, now_greater=moved_up)
+    significant = p_value is not None and p_value < SIGNIFICANCE
+    worse = moved_up != higher_is_better and now_value != base_value
+    past = change is not None and abs(change) > threshold
+    if not past:
+        verdict: Verdict = "ok"
+    elif not significant:
+        verdict = "not significant"
+    else:
+        verdict = "REGRESSION" if worse else "improved"
+    return MetricComparison(row, metric, kind, base_value, now_value, change, threshold, p_value, tested_on, verdict)
+
+
+def _samples(metric: str, before: RowFigures, now: RowFigures) -> tuple[list[float], list[float], str]:
+    """The interval samples of both sides if each has enough, else the repetitions' figures."""
+    base_intervals = [v for r in before.repetitions for v in r.samples.get(metric, [])]
+    now_intervals = [v for r in now.repetitions for v in r.samples.get(metric, [])]
+    if min(len(base_intervals), len(now_intervals)) >= MIN_INTERVAL_SAMPLES:
+        return base_intervals, now_intervals, f"{len(base_intervals)}/{len(now_intervals)} intervals"
+    base_reps = [v for r in before.repetitions if (v := r.metrics.get(metric)) is not None]
+    now_reps = [v for r in now.repetitions if (v := r.metrics.get(metric)) is not None]
+    return base_reps, now_reps, f"{len(base_reps)}/{len(now_reps)} repetitions"
+
+
+def _one_sided_p(before: Sequence[float], now: Sequence[float], *, now_greater: bool) -> float | None:
+    if not before or not now:
+        return None
+    if len(set(before) | set(now)) == 1:
+        return 1.0  # all equal: no difference to find (the test itself returns nan)
+    result = stats.mannwhitneyu(now, before, alternative="greater" if now_greater else "less")
+    p = float(result.pvalue)
+    return None if math.isnan(p) else p
+
+
+def _warning(baseline: Baseline, now: Baseline) -> str | None:
+    env = differences(baseline.environment, now.environment)
+    params = []
+    for name, row in now.rows.items():
+        before = baseline.rows.get(name)
+        if before is None:
+            params.append(f"{name}: not in the baseline")
+            continue
+        # A key only one side has (trio states no yield_every) is told by the keys that differ.
+        for key in sorted(before.parameters.keys() & row.parameters.keys()):
+            if before.parameters.get(key) != row.parameters.get(key):
+                params.append(f"{name} {key}: {before.parameters.get(key)} -> {row.parameters.get(key)}")
+    parts = []
+    if env:
+        parts.append(f"environment ({_some(env)})")
+    if params:
+        parts.append(f"parameters ({_some(params)})")
+    if not parts:
+        return None
+    return f"the baseline differs in {' and '.join(parts)}: a change may come from these, not from the code"
+
+
+def _some(items: list[str], shown: int = 4) -> str:
+    more = f", and {len(items) - shown} more" if len(items) > shown else ""
+    return "; ".join(items[:shown]) + more
+
+
+def _checkpoint_rules(baseline: Baseline, now: Baseline) -> tuple[str, str] | None:
+    def rules(b: Baseline) -> str:
+        return " / ".join(dict.fromkeys(checkpoint_rule(r.parameters) for r in b.rows.values()))
+
+    before, after = rules(baseline), rules(now)
+    return None if before == after else (before, after)
+
+
+def format_comparison(comparison: Comparison, source: str, recorded_at: str) -> list[str]:
+    """The compare as printed: a heading, the checkpoint rules if they differ, a table, the verdict."""
+    lines = [f"compare with {source} (recorded {recorded_at})"]
+    if comparison.checkpoint_rules is not None:
+        before, after = comparison.checkpoint_rules
+        lines.append(f"  checkpoints, baseline: {before}")
+        lines.append(f"  checkpoints, now:      {after}")
+    header = (
+        f"  {'row':<20} {'metric':<22} {'baseline':>16} {'now':>16} {'change':>8} "
+        f"{'threshold':>9} {'p':>7} {'tested on':<20} verdict"
+    )
+    lines.append(header)
+    for m in comparison.metrics:
+        change = "" if m.change is None else f"{m.change:+.1%}"
+        limit = f"{'-' if m.kind == 'throughput' else '+'}{m.threshold * 100:g}%"
+        p = "" if m.p_value is None else f"{m.p_value:.3g}"
+        lines.append(
+            f"  {m.row:<20} {m.metric:<22} {format_figure(m.metric, m.baseline):>16} "
+            f"{format_figure(m.metric, m.now):>16} {change:>8} {limit:>9} {p:>7} {m.tested_on:<20} {m.verdict}"
+        )
+    untestable = [m for m in comparison.metrics if m.verdict == "not significant" and m.p_value is not None]
+    if untestable and all(m.p_value is not None and m.p_value >= SIGNIFICANCE for m in untestable):
+        lines.append(
+            f"  {len(untestable)} change(s) past the threshold are not significant at p < {SIGNIFICANCE}: "
+            f"more samples decide (--repeat 5 or more; or intervals: --interval 0.1, --duration S)"
+        )
+    regressions = comparison.regressions
+    if regressions:
+        lines.append(f"  {len(regressions)} regression(s): " + ", ".join(f"{m.row} {m.metric}" for m in regressions))
+    else:
+        lines.append("  no regression")
+    return lines
