@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import re
 import sys
 from datetime import UTC, datetime
@@ -22,7 +21,8 @@ from .run.record import OutputDir, Recorder
 from .suite.baseline import Baseline, load_baseline
 from .suite.benchmark_config import BenchmarkConfig, Thresholds, load_config
 from .suite.compare import Comparison, compare, format_comparison
-from .suite.report import SuiteReport, judge, row_document
+from .suite.report import SuiteReport, judge
+from .suite.stats_document import stats_json
 from .suite.summary import print_summary
 
 EXIT_STATUSES = """exit status: 0 done; 1 a load failed or a file could not be written; 2 bad options,
@@ -303,25 +303,6 @@ def _exit_status(
     if args.performance and report.missed:
         return ExitStatus.TARGET_MISSED
     return ExitStatus.OK
-
-
-def stats_json(now: Baseline, report: SuiteReport, comparison: Comparison | None) -> str:
-    """``--stats --output FILE``: the statistical analysis of the run (and of the compare) as JSON."""
-    document = {
-        "tool": "nimsync-tui",
-        "recorded_at": now.recorded_at,
-        "environment": now.environment,
-        "run": now.run,
-        "scenarios": [row_document(row) for row in report.rows],
-        "comparison": None
-        if comparison is None
-        else {
-            "warning": comparison.warning,
-            "checkpoint_rules": comparison.checkpoint_rules,
-            "metrics": [dataclasses.asdict(m) for m in comparison.metrics],
-        },
-    }
-    return json.dumps(document, indent=2) + "\n"
 
 
 class _Progress:

@@ -196,8 +196,8 @@ def format_comparison(comparison: Comparison, source: str, recorded_at: str) -> 
             f"  {m.row:<20} {m.metric:<22} {format_figure(m.metric, m.baseline):>16} "
             f"{format_figure(m.metric, m.now):>16} {change:>8} {limit:>9} {p:>7} {m.tested_on:<20} {m.verdict}"
         )
-    untestable = [m for m in comparison.metrics if m.verdict == "not significant" and m.p_value is not None]
-    if untestable and all(m.p_value is not None and m.p_value >= SIGNIFICANCE for m in untestable):
+    untestable = [m for m in comparison.metrics if m.verdict == "not significant"]
+    if untestable:
         lines.append(
             f"  {len(untestable)} change(s) past the threshold are not significant at p < {SIGNIFICANCE}: "
             f"more samples decide (--repeat 5 or more; or intervals: --interval 0.1, --duration S)"

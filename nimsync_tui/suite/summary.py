@@ -24,12 +24,12 @@ def row_lines(row: RowReport, *, stats: bool = False) -> list[str]:
     """The summary lines of one row."""
     r, a = row.result, row.analysis
     pad = " " * 20
-    reps = f"{a.repetitions} × " if a.repetitions > 1 else ""
+    reps = f" over {a.repetitions} repetitions" if a.repetitions > 1 else ""
     spread = ""
     if a.throughput_ci_low_ops_s is not None and a.throughput_ci_high_ops_s is not None:
         spread = f" (95% CI of the mean {a.throughput_ci_low_ops_s:,.0f}..{a.throughput_ci_high_ops_s:,.0f})"
     lines = [
-        f"{r.name:<19} {reps}{r.operations // max(a.repetitions, 1):,} {r.operation}s in {r.duration_s:.3f} s = "
+        f"{r.name:<19} {r.operations:,} {r.operation}s in {r.duration_s:.3f} s{reps} = "
         f"{r.throughput_ops_s:,.0f} ops/s{spread} [{r.status}]"
     ]
     lat = r.latency_ns

@@ -23,7 +23,7 @@ def nimsync(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_performance_alone_runs_headless_prints_the_targets_and_writes_nothing(tmp_path: Path) -> None:
     proc = nimsync("--performance", *QUICK, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "pingpong-latency    2 × 3,000 round trips" in proc.stdout
+    assert "pingpong-latency    6,000 round trips in " in proc.stdout
     assert "PASS Average Latency: " in proc.stdout and "PASS P99 Latency: " in proc.stdout
     assert "targets and checks: 2 of 2 passed" in proc.stdout
     assert "rep 2/2 pingpong-latency" in proc.stderr
@@ -106,3 +106,20 @@ def test_bad_config_or_baseline_is_one_line_exit_2_and_nothing_runs(
     (line,) = proc.stderr.splitlines()
     assert message in line
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(files)
+
+
+def test_a_recording_holds_every_repetition(tmp_path: Path) -> None:
+    out = tmp_path / "rec"
+    proc = nimsync("--record", out, *QUICK, "--interval", "0.1", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads((out / "results.json").read_text())["scenarios"]
+    assert row["operations"] == 6000 and row["latency_ns"]["count"] == 6000
+    assert [r["operations"] for r in row["repetitions"]] == [3000, 3000]
+    assert row["analysis"]["repetitions"] == 2 and row["analysis"]["throughput_ci_low_ops_s"] is not None
+    assert [(t["metric"], t["verdict"]) for t in row["targets"]] == [
+        ("latency_mean_ns", "PASS"),
+        ("latency_p99_ns", "PASS"),
+    ]
+    assert row["metrics"]["latency_p99_ns"] == row["latency_ns"]["p99"]
+    # The .hgrm is the two repetitions merged.
+    assert "Total count    =         6000]" in (out / "pingpong-latency.hgrm").read_text()

@@ -24,3 +24,5 @@ def test_the_app_opens_only_on_a_terminal_without_a_headless_option() -> None:
     assert not is_headless(parse([]), stdout_is_tty=True)
     assert is_headless(parse([]), stdout_is_tty=False)
     assert is_headless(parse(["--record", "d"]), stdout_is_tty=True)
+    assert is_headless(parse(["--performance"]), stdout_is_tty=True)
+    assert not is_headless(parse(["--compare", "b.json"]), stdout_is_tty=True)  # the app's baseline curve
