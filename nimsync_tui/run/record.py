@@ -254,19 +254,6 @@ class Recorder:
         if ended.phase != "measure":
             self._progress(f"{position} {spec.scenario:<18} stopped during warm-up: nothing measured")
             return
-        self._count_repetition(started, ended, measured, histogram, rows=self._rows[first_row:], position=position)
-
-    def _count_repetition(
-        self,
-        started: RunStarted,
-        ended: RunEnded,
-        measured: list[IntervalRecord],
-        histogram: HdrHistogram,
-        *,
-        rows: list[tuple[IntervalRecord, Latency]],
-        position: str,
-    ) -> None:
-        """Add one finished repetition to its row's measurement and report it."""
         result = scenario_result(
             started,
             measured,
@@ -275,9 +262,25 @@ class Recorder:
             duration_s=ended.measured_s,
             operations=ended.total_ops,
         )
-        repetition = Repetition(result, interval_samples(rows, started.interval_s))
+        self._count_repetition(started, result, histogram, self._rows[first_row:], position)
+
+    def _count_repetition(
+        self,
+        started: RunStarted,
+        result: ScenarioResult,
+        histogram: HdrHistogram,
+        rows: list[tuple[IntervalRecord, Latency]],
+        position: str,
+    ) -> None:
+        """Add one repetition's result row to that row's measurement, and report it.
+
+        ``rows`` are this repetition's intervals (all tags); the row's own are
+        those of its tag, or all of them for a row that sums up several tags.
+        """
+        own = [(r, lat) for r, lat in rows if r.tag == result.name] or rows
+        repetition = Repetition(result, interval_samples(own, started.interval_s))
         row = self._measured.setdefault(result.name, RowMeasurement(started))
-        row.add(repetition, measured, histogram)
+        row.add(repetition, [r for r, _ in own if r.phase == "measure"], histogram)
         self._progress(
             f"{position} {result.name:<18} done    {result.operations:,} {result.operation}s in "
             f"{result.duration_s:.3f} s = {result.throughput_ops_s:,.0f} ops/s"

@@ -8,6 +8,7 @@ steps) as repetitions finish; :func:`judge` turns them into the
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import statistics
 from collections.abc import Iterable, Sequence
@@ -20,7 +21,7 @@ from hdrh.histogram import HdrHistogram
 from ..core.histogram import add, new_histogram
 from ..core.protocol import IntervalRecord, RunStarted
 from .analysis import BenchmarkAnalysis, BenchmarkResult, analyze_results
-from .results import COMMON_METRICS, ScenarioResult, scenario_result
+from .results import ScenarioResult, scenario_result
 from .targets import Target, TargetCheck, check_row
 
 
@@ -59,11 +60,13 @@ class RowMeasurement:
     def combined(self) -> ScenarioResult:
         """The row over all its repetitions: one merged histogram, summed operations and time.
 
-        Figures the load reported about itself (``metrics.md``'s scenario-specific
-        ones) are averaged over the repetitions that measured them.
+        The figures :func:`.results.scenario_result` works out come from the merged
+        histogram and summed time; the others (the load's own, like a leak
+        slope) are averaged over the repetitions that measured them. What
+        describes the row (title, step, notes) is the last repetition's.
         """
         results = [r.result for r in self.repetitions]
-        return scenario_result(
+        whole = scenario_result(
             self.started,
             self.intervals,
             self.histogram,
@@ -71,14 +74,27 @@ class RowMeasurement:
             duration_s=sum(r.duration_s for r in results),
             operations=sum(r.operations for r in results),
             name=self.name,
-            scenario_metrics=_mean_own_metrics(results),
         )
+        measured = {f: getattr(whole, f) for f in _MEASURED_FIELDS}
+        return dataclasses.replace(results[-1], **measured, metrics={**_mean_metrics(results), **whole.metrics})
 
 
-def _mean_own_metrics(results: Sequence[ScenarioResult]) -> dict[str, float | None]:
-    names = [name for name in results[0].metrics if name not in COMMON_METRICS]
+_MEASURED_FIELDS = (
+    "status",
+    "duration_s",
+    "operations",
+    "throughput_ops_s",
+    "latency_ns",
+    "overflow",
+    "rss_bytes",
+    "cpu_percent",
+    "stability",
+)
+
+
+def _mean_metrics(results: Sequence[ScenarioResult]) -> dict[str, float | None]:
     merged: dict[str, float | None] = {}
-    for name in names:
+    for name in results[0].metrics:
         values = [v for r in results if (v := r.metrics.get(name)) is not None]
         merged[name] = statistics.fmean(values) if values else None
     return merged

@@ -152,7 +152,7 @@ def _float(value: int | None) -> float | None:
     return None if value is None else float(value)
 
 
-def common_metrics(
+def _common_metrics(
     *,
     operations: int,
     duration_s: float,
@@ -179,12 +179,6 @@ def common_metrics(
     }
 
 
-COMMON_METRICS = frozenset(
-    common_metrics(operations=0, duration_s=0.0, latency=Latency(count=0), peak_rss_bytes=0, cpu_percent=0.0)
-)
-"""The names :func:`common_metrics` gives; every other metric of a row is the load's own."""
-
-
 def scenario_result(
     started: RunStarted,
     intervals: Sequence[IntervalRecord],
@@ -194,12 +188,10 @@ def scenario_result(
     duration_s: float,
     operations: int,
     name: str | None = None,
-    scenario_metrics: Mapping[str, float | None] | None = None,
 ) -> ScenarioResult:
     """Summarise one row from its measured intervals and their merged histogram.
 
-    ``name`` is the row (a step's tag) when not the scenario itself;
-    ``scenario_metrics`` are the figures the load reported about itself.
+    ``name`` is the row (a step's tag) when not the scenario itself.
     """
     # A last interval cut short by the end of the run is no sample of the
     # steady rate: it would only add noise to the stability figure.
@@ -209,14 +201,13 @@ def scenario_result(
     latency = latency_of(histogram)
     peak_rss = max((i.peak_rss_bytes for i in intervals), default=0)
     cpu_percent = cpu_time / measured if measured > 0 else 0.0
-    metrics = common_metrics(
+    metrics = _common_metrics(
         operations=operations,
         duration_s=duration_s,
         latency=latency,
         peak_rss_bytes=peak_rss,
         cpu_percent=cpu_percent,
     )
-    metrics.update(scenario_metrics or {})
     return ScenarioResult(
         name=name or started.scenario,
         measures=started.measures,
