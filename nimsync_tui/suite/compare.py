@@ -185,16 +185,16 @@ def format_comparison(comparison: Comparison, source: str, recorded_at: str) -> 
         lines.append(f"  checkpoints, now:      {after}")
     header = (
         f"  {'row':<20} {'metric':<22} {'baseline':>16} {'now':>16} {'change':>8} "
-        f"{'threshold':>9} {'p':>7} {'tested on':<20} verdict"
+        f"{'threshold':>9} {'p':>8} {'tested on':<20} verdict"
     )
     lines.append(header)
     for m in comparison.metrics:
         change = "" if m.change is None else f"{m.change:+.1%}"
         limit = f"{'-' if m.kind == 'throughput' else '+'}{m.threshold * 100:g}%"
-        p = "" if m.p_value is None else f"{m.p_value:.3g}"
+        p = "" if m.p_value is None else f"{m.p_value:.2g}"
         lines.append(
             f"  {m.row:<20} {m.metric:<22} {format_figure(m.metric, m.baseline):>16} "
-            f"{format_figure(m.metric, m.now):>16} {change:>8} {limit:>9} {p:>7} {m.tested_on:<20} {m.verdict}"
+            f"{format_figure(m.metric, m.now):>16} {change:>8} {limit:>9} {p:>8} {m.tested_on:<20} {m.verdict}"
         )
     untestable = [m for m in comparison.metrics if m.verdict == "not significant"]
     if untestable:

@@ -1,8 +1,10 @@
 """The command line's contract (DESIGN.md): spellings and when the app opens."""
 
+import io
+
 import pytest
 
-from nimsync_tui.cli import build_parser, is_headless, normalize_suite_spellings
+from nimsync_tui.cli import _Progress, build_parser, is_headless, normalize_suite_spellings
 
 
 @pytest.mark.parametrize(
@@ -26,3 +28,17 @@ def test_the_app_opens_only_on_a_terminal_without_a_headless_option() -> None:
     assert is_headless(parse(["--record", "d"]), stdout_is_tty=True)
     assert is_headless(parse(["--performance"]), stdout_is_tty=True)
     assert not is_headless(parse(["--compare", "b.json"]), stdout_is_tty=True)  # the app's baseline curve
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_verbose_keeps_every_progress_line_on_a_terminal() -> None:
+    quiet, verbose = _Terminal(), _Terminal()
+    for progress in (_Progress(quiet), _Progress(verbose, verbose=True)):
+        progress("interval 1")
+        progress("repetition 1 done")
+    assert quiet.getvalue() == "\r\x1b[Kinterval 1\r\x1b[Krepetition 1 done"
+    assert verbose.getvalue() == "interval 1\nrepetition 1 done\n"
