@@ -187,6 +187,27 @@ def benchmark_config(args: argparse.Namespace, working_dir: Path) -> BenchmarkCo
     )
 
 
+def planned_runs(args: argparse.Namespace, config: BenchmarkConfig) -> list[RunSpec]:
+    """The checked run specs of the command line over the config."""
+    specs = plan_runs(
+        args.pattern,
+        Overrides(
+            impl=args.impl,
+            capacity=args.capacity,
+            producers=args.producers,
+            consumers=args.consumers,
+            # A config file's counts apply only where no --duration asks for a continuous run.
+            iterations=config.iterations if args.duration is None else None,
+            warmup=config.warmup_iterations,
+            yield_every=args.yield_every,
+            sample_every=args.sample_every,
+        ),
+        interval_s=args.interval,
+        duration_s=args.duration,
+    )
+    return [dataclasses.replace(spec, timeout_s=config.timeout_s) for spec in specs]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     args = build_parser().parse_args(normalize_suite_spellings(sys.argv[1:] if argv is None else argv))
@@ -195,23 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         return ExitStatus.OK
     try:
         config = benchmark_config(args, Path.cwd())
-        specs = plan_runs(
-            args.pattern,
-            Overrides(
-                impl=args.impl,
-                capacity=args.capacity,
-                producers=args.producers,
-                consumers=args.consumers,
-                # A config file's counts apply only where no --duration asks for a continuous run.
-                iterations=config.iterations if args.duration is None else None,
-                warmup=config.warmup_iterations,
-                yield_every=args.yield_every,
-                sample_every=args.sample_every,
-            ),
-            interval_s=args.interval,
-            duration_s=args.duration,
-        )
-        specs = [dataclasses.replace(spec, timeout_s=config.timeout_s) for spec in specs]
+        specs = planned_runs(args, config)
         if not is_headless(args, sys.stdout.isatty()):
             return _run_app(args, specs)
         return _run_headless(args, specs, config)

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from nimsync_tui.cli import benchmark_config, build_parser
+from nimsync_tui.cli import benchmark_config, build_parser, planned_runs
 from nimsync_tui.errors import ConfigError, ExitStatus
+from nimsync_tui.run.config import RunSpec
 from nimsync_tui.suite.benchmark_config import BenchmarkConfig, Thresholds, load_config
 
 
@@ -93,3 +94,15 @@ def test_the_command_line_wins_over_the_file(tmp_path: Path) -> None:
     config = benchmark_config(args, tmp_path)
     assert (config.measurement_iterations, config.timeout_s) == (2, 9.0)
     assert config.thresholds == Thresholds(0.01, 0.01, 0.01)
+
+
+def test_the_config_reaches_every_run_spec(tmp_path: Path) -> None:
+    path = write(tmp_path / "bench.toml", "iterations = 777\nwarmup_iterations = 7\ntimeout = 9\n")
+    args = build_parser().parse_args(["--config", str(path), "--pattern", "pingpong-latency"])
+    (spec,) = planned_runs(args, benchmark_config(args, tmp_path))
+    assert (spec.params.iterations, spec.params.warmup, spec.timeout_s) == (777, 7, 9.0)
+    assert RunSpec.from_json(spec.to_json()) == spec
+    # --timeout wins; --duration makes the run continuous whatever the file's count.
+    args = build_parser().parse_args(["--config", str(path), "--timeout", "4", "--duration", "1", "--pattern", "p*"])
+    (spec,) = planned_runs(args, benchmark_config(args, tmp_path))
+    assert (spec.params.iterations, spec.duration_s, spec.timeout_s) == (None, 1.0, 4.0)
