@@ -16,6 +16,7 @@ from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS
 from . import __version__
 from .core.files import write_atomically
 from .errors import ConfigError, ExitStatus, NimsyncError
+from .monitor.curves import VALUE_UNITS_NS
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunSpec, plan_runs
 from .run.record import OutputDir, Recorder
 from .suite.baseline import Baseline, load_baseline
@@ -29,6 +30,9 @@ EXIT_STATUSES = """exit status: 0 done; 1 a load failed or a file could not be w
 paths, config or baseline (nothing run, nothing written); 3 a target or check missed (with --performance);
 4 a regression against --compare (past its threshold and significant); 130 / 143 stopped by SIGINT / SIGTERM
 (what was measured is still written)"""
+
+LIVE_INTERVAL_S = 0.25
+"""The app's interval: four redraws' worth of new data a second."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,8 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--interval",
         metavar="S",
         type=float,
-        default=DEFAULT_INTERVAL_S,
-        help=f"seconds per histogram interval (default {DEFAULT_INTERVAL_S})",
+        help=f"seconds per histogram interval (default {DEFAULT_INTERVAL_S}; {LIVE_INTERVAL_S} in the app)",
+    )
+    p.add_argument(
+        "--replay",
+        metavar="PATH",
+        type=Path,
+        help="open a recording directory or any .hlog in the app: step, play at the recorded pace, whole run",
+    )
+    p.add_argument(
+        "--value-unit",
+        choices=tuple(VALUE_UNITS_NS),
+        help="the unit a log from another tool recorded its values in (default ns; our logs are always ns)",
     )
     p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier recording in DIR")
     suite = p.add_argument_group("the suite's runner: repetitions, targets, baselines")
@@ -93,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--compare",
         metavar="FILE",
         type=Path,
-        help="compare with a baseline saved by --baseline: exit 4 on a significant regression",
+        help="headless: compare with a baseline saved by --baseline, exit 4 on a significant regression; "
+        "in the app: a recording directory or .hlog whose percentile curve is drawn as the baseline",
     )
     suite.add_argument(
         "--regression-threshold",
@@ -187,7 +202,9 @@ def benchmark_config(args: argparse.Namespace, working_dir: Path) -> BenchmarkCo
     )
 
 
-def planned_runs(args: argparse.Namespace, config: BenchmarkConfig) -> list[RunSpec]:
+def planned_runs(
+    args: argparse.Namespace, config: BenchmarkConfig, *, interval_s: float = DEFAULT_INTERVAL_S
+) -> list[RunSpec]:
     """The checked run specs of the command line over the config."""
     specs = plan_runs(
         args.pattern,
@@ -202,7 +219,7 @@ def planned_runs(args: argparse.Namespace, config: BenchmarkConfig) -> list[RunS
             yield_every=args.yield_every,
             sample_every=args.sample_every,
         ),
-        interval_s=args.interval,
+        interval_s=interval_s,
         duration_s=args.duration,
     )
     return [dataclasses.replace(spec, timeout_s=config.timeout_s) for spec in specs]
@@ -215,9 +232,14 @@ def main(argv: list[str] | None = None) -> int:
         list_scenarios(sys.stdout)
         return ExitStatus.OK
     try:
+        headless = is_headless(args, sys.stdout.isatty())
+        if args.replay is not None and not headless:
+            return _run_app(args, [])
         config = benchmark_config(args, Path.cwd())
-        specs = planned_runs(args, config)
-        if not is_headless(args, sys.stdout.isatty()):
+        specs = planned_runs(
+            args, config, interval_s=args.interval or (DEFAULT_INTERVAL_S if headless else LIVE_INTERVAL_S)
+        )
+        if not headless:
             return _run_app(args, specs)
         return _run_headless(args, specs, config)
     except KeyboardInterrupt:
@@ -228,8 +250,28 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_status
 
 
-def _run_app(_args: argparse.Namespace, _specs: list[RunSpec]) -> int:
-    raise ConfigError("the interactive monitor is not part of this release yet; record headless with --record DIR")
+def _run_app(args: argparse.Namespace, specs: list[RunSpec]) -> int:
+    """Open the live monitor over ``specs``, or over the log of ``--replay``."""
+    # Imported here: headless modes never load Textual.
+    from .monitor.baseline import Baseline  # noqa: PLC0415
+    from .monitor.replay import ReplaySource  # noqa: PLC0415
+    from .monitor.session import LiveSession  # noqa: PLC0415
+    from .tui import MonitorApp  # noqa: PLC0415
+
+    ns_per_unit = VALUE_UNITS_NS[args.value_unit or "ns"]
+    source: LiveSession | ReplaySource
+    if args.replay is not None:
+        source = ReplaySource(args.replay, value_unit=args.value_unit or "ns")
+    else:
+        if args.duration is None and args.iterations is None:
+            # Live, a scenario runs until the user stops it, not for the suite's count.
+            specs = [dataclasses.replace(s, params=dataclasses.replace(s.params, iterations=None)) for s in specs]
+        baseline = Baseline.load(args.compare, ns_per_unit) if args.compare is not None else None
+        source = LiveSession(specs, baseline=baseline)
+    app = MonitorApp(source)
+    status = app.run()
+    # None: the app ended on an error of its own, which Textual has printed.
+    return status if status is not None else app.return_code or ExitStatus.FAILED
 
 
 def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: BenchmarkConfig) -> int:
@@ -267,7 +309,11 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: Benchm
     now = Baseline.of(
         report,
         environment=run.environment,
-        run={"repeat": config.measurement_iterations, "interval_s": args.interval, "duration_s": args.duration},
+        run={
+            "repeat": config.measurement_iterations,
+            "interval_s": specs[0].interval_s,
+            "duration_s": args.duration,
+        },
         recorded_at=started_at,
     )
     comparison = None

@@ -25,13 +25,13 @@ import io
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import TextIO
+from typing import Any, TextIO
 
 from hdrh.histogram import HdrHistogram
 
@@ -47,7 +47,15 @@ from ..errors import ConfigError, OutputExistsError, RunnerError
 from ..suite.environment import fingerprint
 from ..suite.report import Repetition, RowMeasurement, SuiteReport, results_json
 from ..suite.report import judge as judge_rows
-from ..suite.results import Latency, ScenarioResult, interval_samples, intervals_csv, latency_of, scenario_result
+from ..suite.results import (
+    IntervalLatency,
+    Latency,
+    ScenarioResult,
+    interval_samples,
+    intervals_csv,
+    latency_of,
+    scenario_result,
+)
 from .config import RunSpec
 from .process import RunnerProcess
 
@@ -299,21 +307,51 @@ class Recorder:
         self._rows.append((record, latency_of(interval_hist)))
         if record.phase == "measure":
             add(merged, interval_hist)
-            self._hlog.write_interval(record.tag, record.start_s, record.length_s, interval_hist)
-            self._hlog.write_comment(event_json(record))
+            log_interval(self._hlog, record, interval_hist)
             if self._out is not None:
                 self._out.log.flush()
         return record
 
     def _write_files(self, out: OutputDir, report: SuiteReport) -> None:
-        for name, row in self._measured.items():
-            out.write(f"{name}.hgrm", format_percentile_distribution(row.histogram, output_unit_ratio=HGRM_UNIT_RATIO))
-        if self._overwrite:
-            out.remove_stale_distributions(set(self._measured))
-        out.write("intervals.csv", intervals_csv(self._rows))
-        out.write("results.json", results_json(report, started_at=self._started_at, environment=self.environment))
-        # The log goes last: its presence marks a finished recording.
-        out.finish_log()
+        write_recording_files(
+            out,
+            {name: row.histogram for name, row in self._measured.items()},
+            self._rows,
+            report,
+            started_at=self._started_at,
+            environment=self.environment,
+            overwrite=self._overwrite,
+        )
+
+
+def log_interval(hlog: HlogWriter, record: IntervalRecord, hist: HdrHistogram) -> None:
+    """One measured interval as a recording's log holds it: the histogram line, then its JSON comment."""
+    hlog.write_interval(record.tag, record.start_s, record.length_s, hist)
+    hlog.write_comment(event_json(record))
+
+
+def write_recording_files(
+    out: OutputDir,
+    histograms: dict[str, HdrHistogram],
+    rows: Sequence[tuple[IntervalRecord, IntervalLatency]],
+    report: SuiteReport,
+    *,
+    started_at: datetime,
+    environment: dict[str, Any],
+    overwrite: bool,
+) -> None:
+    """Write a recording's ``.hgrm``, ``intervals.csv`` and ``results.json``, then move its log into place.
+
+    Shared by ``--record`` and the app's export, so both write the same files.
+    """
+    for name, hist in histograms.items():
+        out.write(f"{name}.hgrm", format_percentile_distribution(hist, output_unit_ratio=HGRM_UNIT_RATIO))
+    if overwrite:
+        out.remove_stale_distributions(set(histograms))
+    out.write("intervals.csv", intervals_csv(rows))
+    out.write("results.json", results_json(report, started_at=started_at, environment=environment))
+    # The log goes last: its presence marks a finished recording.
+    out.finish_log()
 
 
 def _micros(value_ns: int | None) -> str:

@@ -124,13 +124,18 @@ class SuiteReport:
 
 def judge(measured: Sequence[RowMeasurement], targets: Sequence[Target]) -> SuiteReport:
     """Combine each row's repetitions, analyse them and check every target that applies."""
-    rows = []
-    for m in measured:
-        result = m.combined()
-        analysis = analyze_results([BenchmarkResult.of(r.result) for r in m.repetitions])
-        checks = tuple(check_row(result.name, result.metrics, targets))
-        rows.append(RowReport(result, tuple(m.repetitions), analysis, checks))
-    return SuiteReport(tuple(rows))
+    return SuiteReport(tuple(_row_report(m.combined(), m.repetitions, targets) for m in measured))
+
+
+def judge_single_runs(results: Sequence[ScenarioResult], targets: Sequence[Target]) -> SuiteReport:
+    """The report of rows measured once each, without interval samples (the app's export of a live run)."""
+    return SuiteReport(tuple(_row_report(r, [Repetition(r, {})], targets) for r in results))
+
+
+def _row_report(result: ScenarioResult, repetitions: Sequence[Repetition], targets: Sequence[Target]) -> RowReport:
+    analysis = analyze_results([BenchmarkResult.of(r.result) for r in repetitions])
+    checks = tuple(check_row(result.name, result.metrics, targets))
+    return RowReport(result, tuple(repetitions), analysis, checks)
 
 
 def row_document(row: RowReport) -> dict[str, Any]:

