@@ -35,13 +35,11 @@ from typing import Any, TextIO
 
 from hdrh.histogram import HdrHistogram
 
-from nimsync_tui.scenarios import SCENARIOS
-
 from ..core.files import write_atomically
 from ..core.hgrm import format_percentile_distribution
-from ..core.histogram import add, decode_histogram, new_histogram
+from ..core.histogram import decode_histogram
 from ..core.hlog import HlogWriter
-from ..core.protocol import IntervalRecord, RunEnded, RunStarted, event_json
+from ..core.protocol import IntervalRecord, RunStarted, event_json
 from ..core.recording import LOG_NAME, PARTIAL_LOG_NAME
 from ..errors import ConfigError, OutputExistsError, RunnerError
 from ..suite.environment import fingerprint
@@ -54,8 +52,8 @@ from ..suite.results import (
     interval_samples,
     intervals_csv,
     latency_of,
-    scenario_result,
 )
+from .collect import ScenarioCollector
 from .config import RunSpec
 from .process import RunnerProcess
 
@@ -100,7 +98,8 @@ class OutputDir:
                 f"another nimsync-tui is recording into {self.path}; wait for it or choose another directory"
             ) from None
         names = [LOG_NAME, PARTIAL_LOG_NAME, "results.json", "intervals.csv"]
-        names += [f"{s.scenario}.hgrm" for s in specs]
+        # Steps write one distribution each, so any .hgrm here is an earlier recording's.
+        names += sorted({f"{s.scenario}.hgrm" for s in specs} | {p.name for p in self.path.glob("*.hgrm")})
         taken = [n for n in names if (self.path / n).exists()]
         if taken and not overwrite:
             raise OutputExistsError(
@@ -118,9 +117,10 @@ class OutputDir:
         os.replace(self.path / PARTIAL_LOG_NAME, self.path / LOG_NAME)
 
     def remove_stale_distributions(self, recorded: set[str]) -> None:
-        """Remove ``.hgrm`` files of scenarios an overwritten recording had and this one has not."""
-        for name in SCENARIOS.keys() - recorded:
-            (self.path / f"{name}.hgrm").unlink(missing_ok=True)
+        """Remove ``.hgrm`` files of scenarios (or steps) an overwritten recording had and this one has not."""
+        for stale in self.path.glob("*.hgrm"):
+            if stale.name.removesuffix(".hgrm") not in recorded:
+                stale.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Release the directory (and close the log if still open)."""
@@ -232,45 +232,31 @@ class Recorder:
             signal.signal(signal.SIGINT, previous)
 
     def _record_one(self, spec: RunSpec, position: str) -> None:
-        started: RunStarted | None = None
-        ended: RunEnded | None = None
-        measured: list[IntervalRecord] = []
-        histogram = new_histogram()
+        collector = ScenarioCollector()
         first_row = len(self._rows)
         with RunnerProcess(spec) as proc:
             self._running = proc
             if self.interrupted:  # Ctrl-C came while the process started
                 proc.stop()
             for event in proc.events():
-                if isinstance(event, RunStarted):
-                    started = event
-                    self._hlog.write_comment(event_json(event))
-                elif isinstance(event, IntervalRecord):
-                    record = self._on_interval(event, proc.base_time_s, histogram)
-                    if record.phase == "measure":
-                        measured.append(record)
+                collector.feed(event)
+                if isinstance(event, IntervalRecord):
+                    record, histogram = self._on_interval(event, proc.base_time_s)
+                    collector.add_interval(record, histogram)
                     self._progress(
-                        f"{position} {spec.scenario:<18} {record.phase:<7} "
+                        f"{position} {record.tag:<28} {record.phase:<7} "
                         f"{record.total_ops / 1e6:8.3f} M ops  {record.ops_per_s / 1e6:7.3f} M ops/s  "
                         f"p99 {_micros(self._rows[-1][1].p99)}  rss {record.rss_bytes / 2**20:6.1f} MiB"
                     )
-                elif isinstance(event, RunEnded):
-                    ended = event
+                else:
                     self._hlog.write_comment(event_json(event))
         self._running = None
-        assert started is not None and ended is not None  # events() raised otherwise
-        if ended.phase != "measure":
-            self._progress(f"{position} {spec.scenario:<18} stopped during warm-up: nothing measured")
+        assert collector.started is not None and collector.ended is not None  # events() raised otherwise
+        if collector.ended.phase != "measure":
+            self._progress(f"{position} {spec.scenario:<28} stopped during warm-up: nothing measured")
             return
-        result = scenario_result(
-            started,
-            measured,
-            histogram,
-            status=ended.status,
-            duration_s=ended.measured_s,
-            operations=ended.total_ops,
-        )
-        self._count_repetition(started, result, histogram, self._rows[first_row:], position)
+        for row in collector.rows():
+            self._count_repetition(collector.started, row.result, row.histogram, self._rows[first_row:], position)
 
     def _count_repetition(
         self,
@@ -290,27 +276,26 @@ class Recorder:
         row = self._measured.setdefault(result.name, RowMeasurement(started))
         row.add(repetition, [r for r, _ in own if r.phase == "measure"], histogram)
         self._progress(
-            f"{position} {result.name:<18} done    {result.operations:,} {result.operation}s in "
+            f"{position} {result.name:<28} done    {result.operations:,} {result.operation}s in "
             f"{result.duration_s:.3f} s = {result.throughput_ops_s:,.0f} ops/s"
         )
 
-    def _on_interval(self, event: IntervalRecord, runner_base_s: float, merged: HdrHistogram) -> IntervalRecord:
-        """Log a measured interval, merge its histogram; returns the record as kept."""
+    def _on_interval(self, event: IntervalRecord, runner_base_s: float) -> tuple[IntervalRecord, HdrHistogram]:
+        """Log a measured interval; returns the record as kept and its decoded histogram."""
         interval_hist = decode_histogram(event.histogram)
         # One timeline for the whole recording: the runner counts from its
         # own base time, the log from ours.
         record = dataclasses.replace(
             event,
             start_s=round(runner_base_s + event.start_s - self._hlog.base_time_s, 6),
-            histogram="",  # merged below; keeping every payload would grow without bound
+            histogram="",  # merged by the collector; keeping every payload would grow without bound
         )
         self._rows.append((record, latency_of(interval_hist)))
         if record.phase == "measure":
-            add(merged, interval_hist)
             log_interval(self._hlog, record, interval_hist)
             if self._out is not None:
                 self._out.log.flush()
-        return record
+        return record, interval_hist
 
     def _write_files(self, out: OutputDir, report: SuiteReport) -> None:
         write_recording_files(

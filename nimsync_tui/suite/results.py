@@ -121,8 +121,18 @@ class ScenarioResult:
     stability: Stability
     parameters: dict[str, Any] = field(default_factory=dict)
     """The load's parameters as run (see :func:`reported_parameters`)."""
+    scenario: str = ""
+    """The scenario this row belongs to: ``name`` itself, or the scenario of a step row."""
+    title: str = ""
+    """The suite's test name."""
+    category: str = ""
+    """The suite's category."""
+    step: dict[str, Any] | None = None
+    """``{"param": ..., "value": ...}`` for a step row, else ``None``."""
     metrics: dict[str, float | None] = field(default_factory=dict)
-    """Every figure by its name in ``metrics.md``: targets, checks and compares key on these."""
+    """Every figure by its name in ``metrics.md``: targets, checks and compares key on these; ``None``: not measured."""
+    notes: list[str] = field(default_factory=list)
+    """One-line statements about the row: verdict rules, caveats, warnings."""
 
 
 def reported_parameters(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The run's summary as printed: per row its rate, its latency, and every target's verdict."""
+"""The run's summary as printed: per row its rate, its latency, every target's verdict and its notes."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ def row_lines(row: RowReport, *, stats: bool = False) -> list[str]:
     if stats:
         lines.extend(pad + line for line in _analysis_lines(row))
     lines.extend(pad + c.describe() for c in row.checks)
+    lines.extend(f"{pad}note: {note}" for note in r.notes)
     return lines
 
 
