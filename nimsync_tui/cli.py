@@ -340,14 +340,14 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: Benchm
         judge=partial(judge, targets=config.targets),
     )
     try:
-        if (busy := busy_machine()) is not None:
-            print(f"nimsync-tui: warning: {busy}", file=sys.stderr)
         if args.record is not None:
             with OutputDir(args.record, specs, overwrite=args.overwrite) as out:
                 run = recorder(out)
+                _warn_if_busy()
                 run.run()
         else:
             run = recorder(None)
+            _warn_if_busy()
             run.run()
     except OSError as exc:  # the disk filled up or a file vanished mid-run
         print(f"nimsync-tui: cannot write {exc.filename or args.record}: {exc.strerror}", file=sys.stderr)
@@ -375,6 +375,12 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: Benchm
             print(line)
     _write_outputs(args, run.interrupted, now, report, comparison)
     return _exit_status(args, run.interrupted, report, comparison)
+
+
+def _warn_if_busy() -> None:
+    """Once the run is sure to start (nothing left to refuse): figures from a busy machine are noisy."""
+    if (busy := busy_machine()) is not None:
+        print(f"nimsync-tui: warning: {busy}", file=sys.stderr)
 
 
 def _write_outputs(

@@ -268,13 +268,15 @@ class Recorder:
     ) -> None:
         """Add one repetition's result row to that row's measurement, and report it.
 
-        ``rows`` are this repetition's intervals (all tags); the row's own are
-        those of its tag, or all of them for a row that sums up several tags.
+        ``rows`` are this repetition's intervals (all tags); the row's own are the
+        measured ones of its tag, or all measured ones for a row that sums up several tags.
         """
-        own = [(r, lat) for r, lat in rows if r.tag == result.name] or rows
+        measured = [(r, lat) for r, lat in rows if r.phase == "measure"]
+        # A stepped scenario's warm-up carries the scenario's own tag: only measured intervals decide.
+        own = [(r, lat) for r, lat in measured if r.tag == result.name] or measured
         repetition = Repetition(result, interval_samples(own, started.interval_s))
         row = self._measured.setdefault(result.name, RowMeasurement(started))
-        row.add(repetition, [r for r, _ in own if r.phase == "measure"], histogram)
+        row.add(repetition, [r for r, _ in own], histogram)
         self._progress(
             f"{position} {result.name:<28} done    {result.operations:,} {result.operation}s in "
             f"{result.duration_s:.3f} s = {result.throughput_ops_s:,.0f} ops/s"
