@@ -183,19 +183,28 @@ def format_comparison(comparison: Comparison, source: str, recorded_at: str) -> 
         before, after = comparison.checkpoint_rules
         lines.append(f"  checkpoints, baseline: {before}")
         lines.append(f"  checkpoints, now:      {after}")
-    header = (
-        f"  {'row':<20} {'metric':<22} {'baseline':>16} {'now':>16} {'change':>8} "
-        f"{'threshold':>9} {'p':>8} {'tested on':<20} verdict"
-    )
-    lines.append(header)
-    for m in comparison.metrics:
-        change = "" if m.change is None else f"{m.change:+.1%}"
-        limit = f"{'-' if m.kind == 'throughput' else '+'}{m.threshold * 100:g}%"
-        p = "" if m.p_value is None else f"{m.p_value:.2g}"
-        lines.append(
-            f"  {m.row:<20} {m.metric:<22} {format_figure(m.metric, m.baseline):>16} "
-            f"{format_figure(m.metric, m.now):>16} {change:>8} {limit:>9} {p:>8} {m.tested_on:<20} {m.verdict}"
+    rows = [
+        (
+            m.row,
+            m.metric,
+            format_figure(m.metric, m.baseline),
+            format_figure(m.metric, m.now),
+            "" if m.change is None else f"{m.change:+.1%}",
+            f"{'-' if m.kind == 'throughput' else '+'}{m.threshold * 100:g}%",
+            "" if m.p_value is None else f"{m.p_value:.2g}",
+            m.tested_on,
+            m.verdict,
         )
+        for m in comparison.metrics
+    ]
+    header = ("row", "metric", "baseline", "now", "change", "threshold", "p", "tested on", "verdict")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    left = {0, 1, 7, 8}  # names and words to the left, figures to the right
+    for r in [header, *rows]:
+        cells = [
+            cell.ljust(w) if i in left else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths, strict=True))
+        ]
+        lines.append("  " + " ".join(cells).rstrip())
     untestable = [m for m in comparison.metrics if m.verdict == "not significant"]
     if untestable:
         lines.append(
