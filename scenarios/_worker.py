@@ -2,7 +2,7 @@
 
 Started as ``python -P -m nimsync_tui.scenarios._worker SPEC_JSON`` by the
 scenario. It warms up, says ``ready``, waits for ``go`` on stdin so that all
-workers start together, runs its count, and prints one JSON line: its
+workers start together, runs its count (or until its stdin closes), and prints one JSON line: its
 operations, its start and end on the system's monotonic clock (comparable
 between processes) and its batch times.
 """
@@ -10,6 +10,7 @@ between processes) and its batch times.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from time import perf_counter_ns
 
@@ -27,7 +28,15 @@ class _KeepingProbe:
         self.values.append(value_ns)
 
 
-async def _work(params: Params, count: int) -> dict[str, object]:
+async def _until_stdin_closes(scope: trio.CancelScope) -> None:
+    stream = trio.lowlevel.FdStream(os.dup(sys.stdin.fileno()))
+    async with stream:
+        while await stream.receive_some(4096):
+            pass
+    scope.cancel()
+
+
+async def _work(params: Params, count: int | None) -> dict[str, object]:
     if params.warmup:
         await mpmc_load(Load(None), params, params.warmup)
     print("ready", flush=True)
@@ -36,7 +45,12 @@ async def _work(params: Params, count: int) -> dict[str, object]:
     probe = _KeepingProbe()
     load = Load(probe)
     start = perf_counter_ns()
-    await mpmc_load(load, params, count)
+    async with trio.open_nursery() as nursery:
+        # Without a count, the parent stops us by closing our stdin.
+        if count is None:
+            nursery.start_soon(_until_stdin_closes, nursery.cancel_scope)
+        await mpmc_load(load, params, count)
+        nursery.cancel_scope.cancel()
     end = perf_counter_ns()
     return {"ops": load.ops, "start_ns": start, "end_ns": end, "samples": probe.values}
 
@@ -44,7 +58,8 @@ async def _work(params: Params, count: int) -> dict[str, object]:
 def main() -> int:
     """Entry point of a worker process."""
     spec = json.loads(sys.argv[1])
-    report = trio.run(_work, Params(**spec["params"]), int(spec["count"]))
+    count = None if spec["count"] is None else int(spec["count"])
+    report = trio.run(_work, Params(**spec["params"]), count)
     print(json.dumps(report, separators=(",", ":")), flush=True)
     return 0
 

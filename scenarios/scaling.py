@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, replace
+from typing import Any
 
 import trio
 
@@ -43,38 +44,58 @@ async def _producers_on_one_loop(load: Load, params: Params, count: int | None) 
     await mpmc_load(load, replace(params, consumers=1), None if count is None else count * params.producers)
 
 
+REPORT_GRACE_S = 30.0
+"""How long stopped workers may take to report what they did."""
+
+
 async def _worker_processes(load: Load, params: Params, count: int | None) -> None:
     """``params.producers`` processes, each with its own Trio loop and channel, started together.
 
     Each reports its own start and end on the system's monotonic clock, so the
     step's throughput covers the load alone, not the processes' start-up.
+    With ``count`` each runs that many items; without, each runs until this
+    load is cancelled (its step's time, which their start-up shares, is up),
+    which closes their stdin.
     """
-    if count is None:
-        raise ValueError("--parallel runs a count per worker; give --iterations, not --duration")
     spec = json.dumps({"params": asdict(replace(params, producers=1, consumers=1)), "count": count})
     command = [sys.executable, "-P", "-m", "nimsync_tui.scenarios._worker", spec]
     procs = [
         await trio.lowlevel.open_process(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         for _ in range(params.producers)
     ]
+    streams = []
+    for p in procs:
+        assert p.stdout is not None  # opened with a pipe
+        streams.append(_Lines(p.stdout))
+    reports: list[dict[str, Any]] = []
+    started = False
     try:
-        streams = []
-        for p in procs:
-            assert p.stdout is not None  # opened with a pipe
-            streams.append(_Lines(p.stdout))
         for s in streams:
             if await s.line() != "ready":
                 raise RuntimeError("a worker process did not start")
         for p in procs:
             assert p.stdin is not None
             await p.stdin.send_all(b"go\n")
+        started = True
+        if count is None:
+            await trio.sleep_forever()
         reports = [json.loads(await s.line()) for s in streams]
     finally:
-        for p in procs:
-            with trio.CancelScope(shield=True):
+        # Also when cancelled: the workers are told to stop (stdin closed),
+        # and what they did until then still counts.
+        with trio.CancelScope(shield=True, deadline=trio.current_time() + REPORT_GRACE_S):
+            for p in procs:
                 if p.stdin is not None:
                     await p.stdin.aclose()
+            if started and not reports:
+                reports = [json.loads(await s.line()) for s in streams]
+            for p in procs:
                 await p.wait()
+        if reports:
+            _count_in(load, reports)
+
+
+def _count_in(load: Load, reports: list[dict[str, Any]]) -> None:
     record = load.probe.record if load.probe is not None else None
     for report in reports:
         load.ops += report["ops"]

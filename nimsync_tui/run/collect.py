@@ -63,14 +63,17 @@ class ScenarioCollector:
             return []
         rows = [self._step_row(started, ended, step) for step in self._steps]
         if not any(r.result.name == started.scenario for r in rows):
-            rows.append(self._summary_row(started, ended))
+            rows.append(self._summary_row(started, ended, sum(r.result.duration_s for r in rows)))
         return rows
 
     def _step_row(self, started: RunStarted, ended: RunEnded, step: StepEnded) -> Row:
         histogram = self._histograms.get(step.tag) or new_histogram()
         intervals = self._intervals.get(step.tag, [])
+        # A load that timed itself (worker processes on their own clocks, their
+        # start-up left out) knows its duration better than the runner does.
+        duration_s = step.metrics.get("load_duration_s") or step.measured_s
         result = scenario_result(
-            started, intervals, histogram, status=step.status, duration_s=step.measured_s, operations=step.total_ops
+            started, intervals, histogram, status=step.status, duration_s=duration_s, operations=step.total_ops
         )
         metrics = {**measured_metrics(result, intervals, started.overhead), **step.metrics}
         metrics.update(ended.step_metrics.get(step.tag, {}))
@@ -89,13 +92,13 @@ class ScenarioCollector:
         )
         return Row(_described(result, started, metrics, notes), histogram)
 
-    def _summary_row(self, started: RunStarted, ended: RunEnded) -> Row:
+    def _summary_row(self, started: RunStarted, ended: RunEnded, duration_s: float) -> Row:
         merged = new_histogram()
         for histogram in self._histograms.values():
             add(merged, histogram)
         intervals = [i for tag in self._intervals for i in self._intervals[tag]]
         result = scenario_result(
-            started, intervals, merged, status=ended.status, duration_s=ended.measured_s, operations=ended.total_ops
+            started, intervals, merged, status=ended.status, duration_s=duration_s, operations=ended.total_ops
         )
         metrics = {**measured_metrics(result, intervals, started.overhead), **ended.metrics}
         return Row(_described(result, started, metrics, list(ended.notes)), merged)

@@ -161,8 +161,6 @@ def plan_runs(
         _check_params(params)
         if params.capacity < scenario.min_capacity:
             raise ConfigError(f"{scenario.name} needs --capacity >= {scenario.min_capacity}, got {params.capacity}")
-        if params.parallel and duration is not None:
-            raise ConfigError(f"{scenario.name} --parallel runs a count per worker; give --iterations, not --duration")
         specs.append(RunSpec(scenario.name, params, interval_s, duration, options))
     return specs
 

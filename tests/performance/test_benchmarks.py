@@ -198,8 +198,21 @@ class TestScalabilityBenchmarks:
         for s, n in zip(steps, (1, 2, 3), strict=True):
             assert s["operations"] == n * 3000
             assert s["metrics"]["beyond_cores"] == (1.0 if n > cores else 0.0)
-            assert 0 < s["metrics"]["load_duration_s"] <= s["duration_s"]  # start-up excluded
+            # Timed by the workers' own clocks, their start-up left out.
+            assert s["duration_s"] == s["metrics"]["load_duration_s"] > 0
+            assert s["throughput_ops_s"] == pytest.approx(s["operations"] / s["duration_s"])
         assert rec.rows["worker-scaling"]["metrics"]["parallel"] == 1.0
+        check_log_matches_rows(rec)
+
+    def test_worker_scaling_efficiency_in_parallel_for_a_time(self, tmp_path: Path) -> None:
+        rec = record(tmp_path, "worker-scaling", "--duration", "2.5", "--warmup", "500", "--parallel", "--workers", "2")
+        steps = step_rows(rec, "worker-scaling")
+        assert [s["name"] for s in steps] == ["worker-scaling.workers-1", "worker-scaling.workers-2"]
+        for s in steps:
+            # Stopped when the step's time was up, the workers still report what they did;
+            # the time counts their start-up, their duration only their load.
+            assert s["operations"] > 0 and s["latency_ns"]["count"] > 0
+            assert 0 < s["duration_s"] <= 2.6 and s["parameters"]["iterations"] is None
         check_log_matches_rows(rec)
 
     def test_channel_capacity_scaling(self, tmp_path: Path) -> None:

@@ -106,7 +106,6 @@ def test_options_reach_only_the_scenarios_that_have_them() -> None:
         ({"overrides": Overrides(rate=0.0)}, "--rate must be a positive number"),
         ({"overrides": Overrides(rate=float("inf"))}, "--rate must be a positive number"),
         ({"overrides": Overrides(workers=0)}, "--workers must be an integer >= 1"),
-        ({"pattern": "worker-*", "overrides": Overrides(parallel=True), "duration_s": 2.0}, "give --iterations"),
         ({"options": RunOptions(profile=True)}, "give --record DIR"),
         ({"options": RunOptions(pin_cpu=4096)}, "--pin-cpu must be one of the CPUs available"),
     ],
