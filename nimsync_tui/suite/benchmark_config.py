@@ -45,8 +45,9 @@ class BenchmarkConfig:
     """Warm-up operations per scenario; ``None``: each scenario's own."""
     measurement_iterations: int = 3
     """Repetitions of each scenario, each in a fresh load process (``--repeat``)."""
-    timeout_s: float = 30.0
-    """A scenario repetition running longer is stopped and reported as timed out (``--timeout``)."""
+    timeout_s: float | None = None
+    """A scenario repetition running longer is stopped and reported as timed out (``--timeout``);
+    ``None``: the runner's default (the suite's 30 s, counted past any ``--duration``)."""
     parallel: bool = False
     """Scaling scenarios run one load process per worker (``--parallel``)."""
     workers: int | None = None

@@ -18,7 +18,8 @@ def write(path: Path, text: str) -> Path:
 def test_defaults_are_the_suites(tmp_path: Path) -> None:
     config = load_config(None, tmp_path)
     assert config == BenchmarkConfig()
-    assert (config.measurement_iterations, config.timeout_s, config.parallel) == (3, 30.0, False)
+    # No timeout of its own: the runner's default (30 s, past any --duration) applies.
+    assert (config.measurement_iterations, config.timeout_s, config.parallel) == (3, None, False)
     assert config.thresholds == Thresholds(throughput=0.05, latency=0.10, memory=0.15)
 
 
