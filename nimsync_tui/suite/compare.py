@@ -3,10 +3,16 @@
 A change is a regression only when it passes its threshold in the worse
 direction AND a one-sided Mann-Whitney U test says it is significant: a
 threshold alone flags noise, a test alone flags differences too small to
-matter. The test runs over the per-interval samples of all repetitions when
-each side has at least :data:`MIN_INTERVAL_SAMPLES`, else over the
-repetitions' own figures (three against three can never reach p < 0.05, so
-short runs are never called regressions on their repetitions alone).
+matter.
+
+The repetitions are the test's proper unit: each is a fresh process, so the
+spread between them includes what changes from run to run (the machine's
+load, memory layout, frequency). The test runs on them when each side has at
+least :data:`MIN_REPETITIONS` (three against three can never reach p < 0.05).
+With fewer, it runs on the per-interval samples of all repetitions when each
+side has at least :data:`MIN_INTERVAL_SAMPLES`; those see only the noise
+within a run, so a machine that was busier during one of the two runs can
+make a same-code compare significant.
 """
 
 from __future__ import annotations
@@ -26,8 +32,10 @@ from .units import format_figure
 
 SIGNIFICANCE = 0.05
 """A change whose one-sided p-value is below this is significant."""
+MIN_REPETITIONS = 4
+"""Repetitions each side needs for the test to run on them (4 against 4 can reach p = 0.014)."""
 MIN_INTERVAL_SAMPLES = 5
-"""Fewer interval samples than this on either side: test the repetitions instead."""
+"""With fewer repetitions, interval samples each side needs for the test to run on them."""
 
 Kind = Literal["throughput", "latency", "memory"]
 
@@ -121,14 +129,20 @@ def _compare_metric(
 
 
 def _samples(metric: str, before: RowFigures, now: RowFigures) -> tuple[list[float], list[float], str]:
-    """The interval samples of both sides if each has enough, else the repetitions' figures."""
+    """The repetitions' figures if each side has enough, else the interval samples if each has enough.
+
+    Failing both, the repetitions: a test that cannot come out significant, which is the truth.
+    """
+    base_reps = [v for r in before.repetitions if (v := r.metrics.get(metric)) is not None]
+    now_reps = [v for r in now.repetitions if (v := r.metrics.get(metric)) is not None]
+    by_repetition = (base_reps, now_reps, f"{len(base_reps)}/{len(now_reps)} repetitions")
+    if min(len(base_reps), len(now_reps)) >= MIN_REPETITIONS:
+        return by_repetition
     base_intervals = [v for r in before.repetitions for v in r.samples.get(metric, [])]
     now_intervals = [v for r in now.repetitions for v in r.samples.get(metric, [])]
     if min(len(base_intervals), len(now_intervals)) >= MIN_INTERVAL_SAMPLES:
         return base_intervals, now_intervals, f"{len(base_intervals)}/{len(now_intervals)} intervals"
-    base_reps = [v for r in before.repetitions if (v := r.metrics.get(metric)) is not None]
-    now_reps = [v for r in now.repetitions if (v := r.metrics.get(metric)) is not None]
-    return base_reps, now_reps, f"{len(base_reps)}/{len(now_reps)} repetitions"
+    return by_repetition
 
 
 def _one_sided_p(before: Sequence[float], now: Sequence[float], *, now_greater: bool) -> float | None:
@@ -209,11 +223,15 @@ def format_comparison(comparison: Comparison, source: str, recorded_at: str) -> 
     if untestable:
         lines.append(
             f"  {len(untestable)} change(s) past the threshold are not significant at p < {SIGNIFICANCE}: "
-            f"more samples decide (--repeat 5 or more; or intervals: --interval 0.1, --duration S)"
+            "more repetitions decide (--repeat 5 or more)"
         )
     regressions = comparison.regressions
     if regressions:
         lines.append(f"  {len(regressions)} regression(s): " + ", ".join(f"{m.row} {m.metric}" for m in regressions))
+        if any(m.tested_on.endswith("intervals") for m in regressions):
+            lines.append(
+                "  (tested on intervals, which miss run-to-run drift: confirm with --repeat 5 or more on both sides)"
+            )
     else:
         lines.append("  no regression")
     return lines

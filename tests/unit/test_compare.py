@@ -96,7 +96,7 @@ def test_too_few_samples_are_never_significant() -> None:
     result = compare(before, after, Thresholds())
     m = throughput(result)
     assert m.tested_on == "3/3 repetitions" and m.verdict == "not significant"
-    assert any("more samples decide" in line for line in format_comparison(result, "b", "t"))
+    assert any("more repetitions decide (--repeat 5 or more)" in line for line in format_comparison(result, "b", "t"))
 
 
 def test_different_environment_and_parameters_warn_in_one_line() -> None:
@@ -156,3 +156,18 @@ def test_a_baseline_with_a_wrong_field_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc))
     with pytest.raises(BaselineError, match=r"samples.throughput_ops_s must be a list of numbers"):
         load_baseline(path)
+
+
+def test_enough_repetitions_are_tested_as_the_independent_unit() -> None:
+    # Within each run the intervals agree closely, but the runs themselves scatter: five fresh
+    # processes each side whose spreads overlap are no evidence, however tight each run's intervals.
+    base = [[1000.0 + r * 40 + i for i in range(4)] for r in range(5)]
+    now = [[1000.0 + r * 40 - 60 + i for i in range(4)] for r in range(5)]
+    m = throughput(compare(run(base), run(now), Thresholds(0.01, 0.01, 0.01)))
+    assert m.tested_on == "5/5 repetitions"
+    assert m.change is not None and m.change < -0.01
+    assert m.verdict == "not significant"
+    # With three runs a side the test falls back on the intervals, and the same kind of
+    # run-to-run shift looks significant: why repetitions come first when there are enough.
+    three = throughput(compare(run(base[:3]), run(now[:3]), Thresholds(0.01, 0.01, 0.01)))
+    assert three.tested_on == "12/12 intervals" and three.verdict == "REGRESSION"
