@@ -3,7 +3,8 @@
 A change is a regression only when it passes its threshold in the worse
 direction AND a one-sided Mann-Whitney U test says it is significant: a
 threshold alone flags noise, a test alone flags differences too small to
-matter.
+matter. The p-values of one row's metrics are Holm-adjusted together, so
+that comparing four figures at once is not four chances of a false alarm.
 
 The repetitions are the test's proper unit: each is a fresh process, so the
 spread between them includes what changes from run to run (the machine's
@@ -17,6 +18,7 @@ make a same-code compare significant.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,7 +70,8 @@ class MetricComparison:
     threshold: float
     """The fraction the metric may move the worse way (lower throughput, higher latency or memory)."""
     p_value: float | None
-    """One-sided, in the direction of the change; ``None`` when it could not be tested."""
+    """One-sided, in the direction of the change, Holm-adjusted over the row's metrics;
+    ``None`` when it could not be tested."""
     tested_on: str
     """What the test compared: ``24/24 intervals`` or ``3/3 repetitions``."""
     verdict: Verdict
@@ -97,35 +100,62 @@ def compare(baseline: Baseline, now: Baseline, thresholds: Thresholds) -> Compar
         before = baseline.rows.get(name)
         if before is None:
             continue
-        for metric, kind in COMPARED_METRICS.items():
-            if metric in row.metrics or metric in before.metrics:
-                threshold = getattr(thresholds, kind)
-                results.append(_compare_metric(name, metric, kind, before=before, now=row, threshold=threshold))
+        tested = [
+            _test_metric(name, metric, kind, before=before, now=row, threshold=getattr(thresholds, kind))
+            for metric, kind in COMPARED_METRICS.items()
+            if metric in row.metrics or metric in before.metrics
+        ]
+        results += _judged(tested)
     return Comparison(tuple(results), _warning(baseline, now), _checkpoint_rules(baseline, now))
 
 
-def _compare_metric(
+def _test_metric(
     row: str, metric: str, kind: Kind, *, before: RowFigures, now: RowFigures, threshold: float
 ) -> MetricComparison:
+    """The comparison with its raw one-sided p-value; the verdict is left to :func:`_judged`."""
     base_value, now_value = before.metrics.get(metric), now.metrics.get(metric)
     if base_value is None or now_value is None:
         return MetricComparison(row, metric, kind, base_value, now_value, None, threshold, None, "", "not measured")
     change = (now_value - base_value) / base_value if base_value else None
     base_samples, now_samples, tested_on = _samples(metric, before, now)
-    higher_is_better = kind == "throughput"
     # Test in the direction the figure moved: is "now" really lower (or higher)?
-    moved_up = now_value > base_value
-    p_value = _one_sided_p(base_samples, now_samples, now_greater=moved_up)
-    significant = p_value is not None and p_value < SIGNIFICANCE
-    worse = moved_up != higher_is_better and now_value != base_value
-    past = change is not None and abs(change) > threshold
-    if not past:
-        verdict: Verdict = "ok"
-    elif not significant:
-        verdict = "not significant"
-    else:
-        verdict = "REGRESSION" if worse else "improved"
-    return MetricComparison(row, metric, kind, base_value, now_value, change, threshold, p_value, tested_on, verdict)
+    p_value = _one_sided_p(base_samples, now_samples, now_greater=now_value > base_value)
+    return MetricComparison(row, metric, kind, base_value, now_value, change, threshold, p_value, tested_on, "ok")
+
+
+def _judged(tested: list[MetricComparison]) -> list[MetricComparison]:
+    """Verdicts for one row's metrics, their p-values Holm-adjusted over the row.
+
+    A row is compared on several metrics at once; unadjusted, one of four
+    same-code metrics would pass p < 0.05 by chance about one compare in five.
+    """
+    adjusted = holm_adjusted([m.p_value for m in tested])
+    judged = []
+    for m, p in zip(tested, adjusted, strict=True):
+        if m.verdict == "not measured" or m.baseline is None or m.now is None:
+            judged.append(m)
+            continue
+        worse = (m.now < m.baseline) if m.kind == "throughput" else (m.now > m.baseline)
+        better = m.now != m.baseline and not worse
+        if m.change is None or abs(m.change) <= m.threshold:
+            verdict: Verdict = "ok"
+        elif p is None or p >= SIGNIFICANCE:
+            verdict = "not significant"
+        else:
+            verdict = "REGRESSION" if worse else "improved" if better else "ok"
+        judged.append(dataclasses.replace(m, p_value=p, verdict=verdict))
+    return judged
+
+
+def holm_adjusted(p_values: Sequence[float | None]) -> list[float | None]:
+    """Holm's step-down adjustment of the p-values that exist (``None`` stays ``None``)."""
+    present = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    adjusted: list[float | None] = [None] * len(p_values)
+    running = 0.0
+    for rank, (p, i) in enumerate(present):
+        running = max(running, min(1.0, (len(present) - rank) * p))
+        adjusted[i] = running
+    return adjusted
 
 
 def _samples(metric: str, before: RowFigures, now: RowFigures) -> tuple[list[float], list[float], str]:

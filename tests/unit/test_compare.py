@@ -15,7 +15,7 @@ from nimsync_tui.suite.baseline import (
     load_baseline,
 )
 from nimsync_tui.suite.benchmark_config import Thresholds
-from nimsync_tui.suite.compare import compare, format_comparison
+from nimsync_tui.suite.compare import compare, format_comparison, holm_adjusted
 
 ENV = {"python": "3.11.7", "trio": "0.35.0", "cpu_model": "Xeon", "cores": 2, "governor": None, "load_at_start": [0.5]}
 OURS = {"impl": "nimsync", "capacity": 1024, "yield_every": 128}
@@ -171,3 +171,9 @@ def test_enough_repetitions_are_tested_as_the_independent_unit() -> None:
     # run-to-run shift looks significant: why repetitions come first when there are enough.
     three = throughput(compare(run(base[:3]), run(now[:3]), Thresholds(0.01, 0.01, 0.01)))
     assert three.tested_on == "12/12 intervals" and three.verdict == "REGRESSION"
+
+
+def test_a_rows_p_values_are_holm_adjusted_together() -> None:
+    assert holm_adjusted([0.01, 0.04, None, 0.03]) == pytest.approx([0.03, 0.06, None, 0.06])  # type: ignore[list-item]
+    # A same-code row whose latency alone came out at p = 0.048 of four tested metrics is no regression.
+    assert holm_adjusted([0.048, 0.5, 0.4, 0.9])[0] == pytest.approx(0.192)
