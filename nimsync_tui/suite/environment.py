@@ -13,7 +13,7 @@ import psutil
 from .. import __version__
 
 COMPARABLE_KEYS = ("python", "implementation", "trio", "nimsync_tui", "numpy", "cpu_model", "cores", "governor")
-"""Facts that must match for two runs' figures to be compared as like for like (not the load at start)."""
+"""Facts that must match for two runs' figures to be compared as like for like (the load: see :func:`differences`)."""
 
 _GOVERNOR = Path("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
 
@@ -38,9 +38,26 @@ def fingerprint() -> dict[str, Any]:
     }
 
 
+LOAD_DIFFERENCE = 1.0
+"""A one-minute load average this much apart (a core's worth of other work) is worth a warning."""
+
+
 def differences(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
-    """``key: before -> now`` for each comparable fact that differs."""
-    return [f"{key}: {before.get(key)} -> {now.get(key)}" for key in COMPARABLE_KEYS if before.get(key) != now.get(key)]
+    """``key: before -> now`` for each comparable fact that differs, and a load at start a core apart."""
+    found = [
+        f"{key}: {before.get(key)} -> {now.get(key)}" for key in COMPARABLE_KEYS if before.get(key) != now.get(key)
+    ]
+    load_before, load_now = _one_minute_load(before), _one_minute_load(now)
+    if load_before is not None and load_now is not None and abs(load_now - load_before) >= LOAD_DIFFERENCE:
+        found.append(f"load at start: {load_before:.2f} -> {load_now:.2f}")
+    return found
+
+
+def _one_minute_load(env: dict[str, Any]) -> float | None:
+    load = env.get("load_at_start")
+    if isinstance(load, list) and load and isinstance(load[0], int | float):
+        return float(load[0])
+    return None
 
 
 def _version(package: str) -> str | None:

@@ -105,7 +105,9 @@ def test_different_environment_and_parameters_warn_in_one_line() -> None:
     assert result.warning is not None and "\n" not in result.warning
     assert "cpu_model: Xeon -> EPYC" in result.warning
     assert "spsc-throughput impl: nimsync -> trio" in result.warning
-    assert "load_at_start" not in result.warning
+    assert "load at start" not in result.warning  # 0.5 both times
+    busier = compare(run(STEADY), run(STEADY, env={**ENV, "load_at_start": [2.5]}), Thresholds())
+    assert busier.warning is not None and "load at start: 0.50 -> 2.50" in busier.warning
 
 
 def test_comparing_two_implementations_names_each_sides_checkpoint_rule() -> None:
