@@ -253,7 +253,7 @@ def format_comparison(comparison: Comparison, source: str, recorded_at: str) -> 
     if untestable:
         lines.append(
             f"  {len(untestable)} change(s) past the threshold are not significant at p < {SIGNIFICANCE}: "
-            "more repetitions decide (--repeat 5 or more)"
+            "more repetitions (--repeat) or a quieter machine decide"
         )
     regressions = comparison.regressions
     if regressions:
