@@ -19,6 +19,7 @@ from .errors import ConfigError, ExitStatus, NimsyncError
 from .monitor.curves import VALUE_UNITS_NS
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunOptions, RunSpec, plan_runs, select_scenarios
 from .run.record import OutputDir, Recorder
+from .run.replay import replay_log, write_replay
 from .run.resources import busy_machine
 from .suite.baseline import Baseline, load_baseline
 from .suite.benchmark_config import BenchmarkConfig, Thresholds, load_config
@@ -81,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--replay",
         metavar="PATH",
         type=Path,
-        help="open a recording directory or any .hlog in the app: step, play at the recorded pace, whole run",
+        help="open a recording directory or any .hlog (V0, V1 or V2 histograms) in the app: step, play at the "
+        "recorded pace, whole run; with --record DIR, write its recording files into DIR instead",
     )
     p.add_argument(
         "--value-unit",
@@ -273,8 +275,8 @@ def main(argv: list[str] | None = None) -> int:
             list_scenarios(select_scenarios(args.pattern), sys.stdout)
             return ExitStatus.OK
         headless = is_headless(args, sys.stdout.isatty())
-        if args.replay is not None and not headless:
-            return _run_app(args, [])
+        if args.replay is not None:
+            return _replay_headless(args) if headless else _run_app(args, [])
         config = benchmark_config(args, Path.cwd())
         specs = planned_runs(
             args, config, interval_s=args.interval or (DEFAULT_INTERVAL_S if headless else LIVE_INTERVAL_S)
@@ -341,7 +343,7 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: Benchm
     )
     try:
         if args.record is not None:
-            with OutputDir(args.record, specs, overwrite=args.overwrite) as out:
+            with OutputDir(args.record, [s.scenario for s in specs], overwrite=args.overwrite) as out:
                 run = recorder(out)
                 _warn_if_busy()
                 run.run()
@@ -409,6 +411,20 @@ def _exit_status(
         return ExitStatus.REGRESSION
     if args.performance and report.missed:
         return ExitStatus.TARGET_MISSED
+    return ExitStatus.OK
+
+
+def _replay_headless(args: argparse.Namespace) -> int:
+    replay = replay_log(args.replay, args.value_unit or "ns")
+    if args.record is not None:
+        try:
+            write_replay(replay, args.record, overwrite=args.overwrite)
+        except OSError as exc:
+            print(f"nimsync-tui: cannot write {exc.filename or args.record}: {exc.strerror}", file=sys.stderr)
+            return ExitStatus.FAILED
+    print_summary(replay.report, sys.stdout)
+    if args.record is not None:
+        print(f"recorded in {args.record}")
     return ExitStatus.OK
 
 

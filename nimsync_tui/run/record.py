@@ -25,7 +25,7 @@ import io
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
@@ -43,13 +43,12 @@ from ..core.protocol import IntervalRecord, RunStarted, event_json
 from ..core.recording import LOG_NAME, PARTIAL_LOG_NAME
 from ..errors import ConfigError, OutputExistsError, RunnerError
 from ..suite.environment import fingerprint
-from ..suite.report import Repetition, RowMeasurement, SuiteReport, results_json
+from ..suite.report import RowMeasurement, SuiteReport, add_repetition, results_json
 from ..suite.report import judge as judge_rows
 from ..suite.results import (
     IntervalLatency,
     Latency,
     ScenarioResult,
-    interval_samples,
     intervals_csv,
     latency_of,
 )
@@ -68,7 +67,7 @@ class OutputDir:
     ends however it ends) keeps two recordings from writing one directory.
     """
 
-    def __init__(self, path: Path, specs: list[RunSpec], *, overwrite: bool) -> None:
+    def __init__(self, path: Path, scenarios: Iterable[str], *, overwrite: bool) -> None:
         if path.exists() and not path.is_dir():
             raise ConfigError(f"{path} exists and is not a directory")
         try:
@@ -79,7 +78,7 @@ class OutputDir:
         self.path = path
         """The directory."""
         try:
-            self._lock_and_check(specs, overwrite)
+            self._lock_and_check(scenarios, overwrite)
             log = (path / PARTIAL_LOG_NAME).open("w", encoding="utf-8", newline="\n")
         except OSError as exc:
             os.close(self._fd)
@@ -90,7 +89,7 @@ class OutputDir:
         self.log: TextIO = log
         """The partial log, open for writing."""
 
-    def _lock_and_check(self, specs: list[RunSpec], overwrite: bool) -> None:
+    def _lock_and_check(self, scenarios: Iterable[str], overwrite: bool) -> None:
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -99,7 +98,7 @@ class OutputDir:
             ) from None
         names = [LOG_NAME, PARTIAL_LOG_NAME, "results.json", "intervals.csv"]
         # Steps write one distribution each, so any .hgrm here is an earlier recording's.
-        names += sorted({f"{s.scenario}.hgrm" for s in specs} | {p.name for p in self.path.glob("*.hgrm")})
+        names += sorted({f"{scenario}.hgrm" for scenario in scenarios} | {p.name for p in self.path.glob("*.hgrm")})
         taken = [n for n in names if (self.path / n).exists()]
         if taken and not overwrite:
             raise OutputExistsError(
@@ -266,17 +265,8 @@ class Recorder:
         rows: list[tuple[IntervalRecord, Latency]],
         position: str,
     ) -> None:
-        """Add one repetition's result row to that row's measurement, and report it.
-
-        ``rows`` are this repetition's intervals (all tags); the row's own are the
-        measured ones of its tag, or all measured ones for a row that sums up several tags.
-        """
-        measured = [(r, lat) for r, lat in rows if r.phase == "measure"]
-        # A stepped scenario's warm-up carries the scenario's own tag: only measured intervals decide.
-        own = [(r, lat) for r, lat in measured if r.tag == result.name] or measured
-        repetition = Repetition(result, interval_samples(own, started.interval_s))
-        row = self._measured.setdefault(result.name, RowMeasurement(started))
-        row.add(repetition, [r for r, _ in own], histogram)
+        """Count one run's result row as a repetition of that row, and report it."""
+        add_repetition(self._measured, started, result, histogram, rows)
         self._progress(
             f"{position} {result.name:<28} done    {result.operations:,} {result.operation}s in "
             f"{result.duration_s:.3f} s = {result.throughput_ops_s:,.0f} ops/s"
@@ -326,13 +316,16 @@ def write_recording_files(
     started_at: datetime,
     environment: dict[str, Any],
     overwrite: bool,
+    hgrm_unit_ratio: float = HGRM_UNIT_RATIO,
+    hgrm_header: Sequence[str] = (),
 ) -> None:
     """Write a recording's ``.hgrm``, ``intervals.csv`` and ``results.json``, then move its log into place.
 
-    Shared by ``--record`` and the app's export, so both write the same files.
+    Shared by ``--record``, the app's export and ``--replay``, so all write the same files.
     """
     for name, hist in histograms.items():
-        out.write(f"{name}.hgrm", format_percentile_distribution(hist, output_unit_ratio=HGRM_UNIT_RATIO))
+        text = format_percentile_distribution(hist, output_unit_ratio=hgrm_unit_ratio, header_lines=hgrm_header)
+        out.write(f"{name}.hgrm", text)
     if overwrite:
         out.remove_stale_distributions(set(histograms))
     out.write("intervals.csv", intervals_csv(rows))

@@ -21,7 +21,7 @@ from hdrh.histogram import HdrHistogram
 from ..core.histogram import add, new_histogram
 from ..core.protocol import IntervalRecord, RunStarted
 from .analysis import BenchmarkAnalysis, BenchmarkResult, analyze_results
-from .results import ScenarioResult, scenario_result
+from .results import IntervalLatency, ScenarioResult, interval_samples, scenario_result
 from .targets import Target, TargetCheck, check_row
 
 
@@ -98,6 +98,27 @@ def _mean_metrics(results: Sequence[ScenarioResult]) -> dict[str, float | None]:
         values = [v for r in results if (v := r.metrics.get(name)) is not None]
         merged[name] = statistics.fmean(values) if values else None
     return merged
+
+
+def add_repetition(
+    measured: dict[str, RowMeasurement],
+    started: RunStarted,
+    result: ScenarioResult,
+    histogram: HdrHistogram,
+    rows: Sequence[tuple[IntervalRecord, IntervalLatency]],
+) -> Repetition:
+    """Count one run's result row as a repetition of that row in ``measured``.
+
+    ``rows`` are the run's intervals (all tags); the row's own are the measured
+    ones of its tag, or all measured ones for a row that sums up several tags
+    (a stepped scenario's warm-up carries the scenario's own tag, so only
+    measured intervals decide).
+    """
+    in_phase = [(r, lat) for r, lat in rows if r.phase == "measure"]
+    own = [(r, lat) for r, lat in in_phase if r.tag == result.name] or in_phase
+    repetition = Repetition(result, interval_samples(own, started.interval_s))
+    measured.setdefault(result.name, RowMeasurement(started)).add(repetition, [r for r, _ in own], histogram)
+    return repetition
 
 
 @dataclass(frozen=True, slots=True)

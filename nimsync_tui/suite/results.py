@@ -240,7 +240,22 @@ INTERVAL_SAMPLE_METRICS = ("throughput_ops_s", "latency_mean_ns", "latency_p99_n
 """The metrics each full-length measured interval gives one sample of (for significance tests)."""
 
 
-def interval_samples(intervals: Sequence[tuple[IntervalRecord, Latency]], nominal_s: float) -> dict[str, list[float]]:
+class IntervalLatency(Protocol):
+    """What is read of an interval's latency (a :class:`Latency`, or the core's ``LatencySummary``)."""
+
+    @property
+    def p50(self) -> int | None: ...
+    @property
+    def p99(self) -> int | None: ...
+    @property
+    def max(self) -> int | None: ...
+    @property
+    def mean(self) -> float | None: ...
+
+
+def interval_samples(
+    intervals: Sequence[tuple[IntervalRecord, IntervalLatency]], nominal_s: float
+) -> dict[str, list[float]]:
     """Per-interval figures of the measured, full-length intervals, by metric name.
 
     A short last interval is left out, as for the stability figure; an interval
@@ -273,17 +288,6 @@ INTERVAL_COLUMNS = (
     "cpu_percent",
     "allocated_blocks",
 )
-
-
-class IntervalLatency(Protocol):
-    """What ``intervals.csv`` reads of an interval's latency (a :class:`Latency`, or the core's summary)."""
-
-    @property
-    def p50(self) -> int | None: ...
-    @property
-    def p99(self) -> int | None: ...
-    @property
-    def max(self) -> int | None: ...
 
 
 def intervals_csv(rows: Sequence[tuple[IntervalRecord, IntervalLatency]]) -> str:
