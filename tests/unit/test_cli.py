@@ -45,6 +45,13 @@ def test_verbose_keeps_every_progress_line_on_a_terminal() -> None:
     assert verbose.getvalue() == "interval 1\nrepetition 1 done\n"
 
 
+def test_replay_off_a_terminal_is_a_headless_replay_not_a_live_run(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # Headless replay landed: a directory without a log is refused as such, and nothing is recorded.
+    assert main(["--replay", str(tmp_path), "--record", str(tmp_path / "out")]) == 2
+    assert "holds no recording" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_list_shows_every_scenario_with_its_category_and_suite_title(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--list"]) == 0
     header, *lines = capsys.readouterr().out.splitlines()
