@@ -15,7 +15,10 @@ from ..errors import ConfigError
 from ..run.config import RunSpec
 from ..run.record import OutputDir, write_recording_files
 from ..run.runner import CORRECTED_SUFFIX
+from ..suite.environment import fingerprint
+from ..suite.report import judge_single_runs
 from ..suite.results import ScenarioResult, scenario_result
+from ..suite.targets import DEFAULT_TARGETS
 from .state import RunState
 
 RUNNING_STATUS = "running"
@@ -48,8 +51,9 @@ def export_run(state: RunState, spec: RunSpec, directory: Path) -> Path:
             out,
             histograms,
             rows,
-            results,
+            judge_single_runs(results, DEFAULT_TARGETS),
             started_at=datetime.fromtimestamp(state.origin_s, UTC),
+            environment=fingerprint(),
             overwrite=False,
         )
     return directory
