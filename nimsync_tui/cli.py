@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import re
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -27,6 +28,7 @@ from .suite.compare import Comparison, compare, format_comparison
 from .suite.report import SuiteReport, judge
 from .suite.stats_document import stats_json
 from .suite.summary import print_summary
+from .suite.targets import Target
 
 EXIT_STATUSES = """exit status: 0 done; 1 a load failed or a file could not be written; 2 bad options,
 paths, config or baseline (nothing run, nothing written); 3 a target or check missed (with --performance);
@@ -276,13 +278,13 @@ def main(argv: list[str] | None = None) -> int:
             return ExitStatus.OK
         headless = is_headless(args, sys.stdout.isatty())
         if args.replay is not None:
-            return _replay_headless(args) if headless else _run_app(args, [])
+            return _replay_headless(args) if headless else _run_app(args, [], ())
         config = benchmark_config(args, Path.cwd())
         specs = planned_runs(
             args, config, interval_s=args.interval or (DEFAULT_INTERVAL_S if headless else LIVE_INTERVAL_S)
         )
         if not headless:
-            return _run_app(args, specs)
+            return _run_app(args, specs, config.targets)
         return _run_headless(args, specs, config)
     except KeyboardInterrupt:
         print("nimsync-tui: interrupted before the recording was finished", file=sys.stderr)
@@ -300,8 +302,8 @@ def _artifacts_dir(args: argparse.Namespace) -> str | None:
     return str(Path(output).parent) if output is not None else None
 
 
-def _run_app(args: argparse.Namespace, specs: list[RunSpec]) -> int:
-    """Open the live monitor over ``specs``, or over the log of ``--replay``."""
+def _run_app(args: argparse.Namespace, specs: list[RunSpec], targets: Sequence[Target]) -> int:
+    """Open the live monitor over ``specs`` judged against ``targets``, or over the log of ``--replay``."""
     # Imported here: headless modes never load Textual.
     from .monitor.baseline import Baseline  # noqa: PLC0415
     from .monitor.replay import ReplaySource  # noqa: PLC0415
@@ -316,7 +318,7 @@ def _run_app(args: argparse.Namespace, specs: list[RunSpec]) -> int:
         if args.duration is None and args.iterations is None:
             specs = [_continuous(s) for s in specs]
         baseline = Baseline.load(args.compare, ns_per_unit) if args.compare is not None else None
-        source = LiveSession(specs, baseline=baseline)
+        source = LiveSession(specs, baseline=baseline, targets=targets)
     app = MonitorApp(source)
     status = app.run()
     # None: the app ended on an error of its own, which Textual has printed.

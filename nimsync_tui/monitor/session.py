@@ -7,7 +7,7 @@ import contextlib
 import dataclasses
 import math
 import time
-from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,6 +17,7 @@ from nimsync_tui.scenarios import SCENARIOS
 from ..core.protocol import Event, IntervalRecord, RunEnded, RunStarted
 from ..errors import ConfigError, NimsyncError
 from ..run.config import RunSpec
+from ..suite.targets import Target, check_row
 from .baseline import Baseline
 from .export import export_run
 from .snapshot import EMPTY_CURVE, RunView, ScenarioRow, Snapshot
@@ -97,7 +98,7 @@ class LiveSession:
         self,
         specs: Sequence[RunSpec],
         *,
-        targets: Mapping[str, float] | None = None,
+        targets: Sequence[Target] = (),
         baseline: Baseline | None = None,
         source_factory: Callable[[RunSpec], EventSource] = RunnerSource,
         intervals_per_turn: int = DEFAULT_INTERVALS_PER_TURN,
@@ -111,7 +112,7 @@ class LiveSession:
         self.compare_with: str | None = None
         """A key of :data:`COMPARISONS` while comparing live, else ``None``."""
         self.baseline = baseline
-        self._targets = dict(targets or {})
+        self._targets = tuple(targets)
         self._source_factory = source_factory
         self._intervals_per_turn = intervals_per_turn
         self._runs: dict[str, list[RunState]] = {}
@@ -272,16 +273,20 @@ class LiveSession:
             selected=self.selected,
             baseline=self.baseline.curve_for(self.selected) if self.baseline else EMPTY_CURVE,
             baseline_label=self.baseline.label if self.baseline else "",
-            target_ops_s=self._targets.get(self.selected),
+            target_ops_s=self._throughput_target(self.selected),
         )
+
+    def _throughput_target(self, scenario: str) -> float | None:
+        """The throughput the suite's targets ask of ``scenario``, drawn as a line; ``None`` without one."""
+        checks = check_row(scenario, {}, self._targets)
+        return next((c.target for c in checks if c.metric == "throughput_ops_s"), None)
 
     def _row(self, name: str) -> ScenarioRow:
         runs = self._runs.get(name)
         if not runs:
             return ScenarioRow(name, "idle")
         ours = runs[0]
-        target = self._targets.get(name)
-        verdict = ""
-        if target is not None and ours.intervals:
-            verdict = "PASS" if ours.mean_ops_s() >= target else "FAIL"
+        # Only the targets on figures measured so far: a load's own (memory, scaling) come at its end.
+        checks = [c for c in check_row(name, ours.metrics(), self._targets) if c.measured is not None]
+        verdict = "" if not checks else "PASS" if all(c.passed for c in checks) else "FAIL"
         return ScenarioRow(name, _ROW_STATE.get(ours.phase, ours.phase), verdict)

@@ -135,7 +135,8 @@ class ScenarioRow:
     state: str
     """``idle``, ``running``, ``done``, ``stopped`` or ``failed``."""
     verdict: str = ""
-    """``PASS`` or ``FAIL`` against the scenario's throughput target; empty without one."""
+    """``PASS`` when the run so far meets every suite target on the figures it has measured, ``FAIL``
+    when it misses one; empty without such a target."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +154,7 @@ class Snapshot:
     """The ``--compare`` curve, if any."""
     baseline_label: str = ""
     target_ops_s: float | None = None
-    """The selected scenario's throughput target, if it has one."""
+    """The selected scenario's throughput target (the suite's), if it has one."""
     position: tuple[int, int] = (0, 0)
     """In replay: intervals shown, intervals loaded."""
     playing: bool = False

@@ -71,6 +71,7 @@ class RunState:
         self._overflow = 0
         self._corrected_overflow = 0
         self._last_gc: tuple[int, ...] | None = None
+        self._metrics: tuple[int, dict[str, float | None]] = (0, {})
 
     def touch(self) -> None:
         """Mark a change."""
@@ -190,6 +191,36 @@ class RunState:
         return comparable and collections[generation] > previous[generation]  # type: ignore[index]
 
     # -- reading ----------------------------------------------------------------
+
+    def metrics(self) -> dict[str, float | None]:
+        """The suite's figures (``metrics.md`` names) that a live run has so far, for its targets.
+
+        The throughput and the service time's latency as measured so far, and,
+        once the load has ended, what it measured itself (memory, scaling).
+        """
+        if self._metrics[0] == self.version:
+            return self._metrics[1]
+        metrics: dict[str, float | None] = {}
+        if self.measured_s > 0:
+            metrics["throughput_ops_s"] = self.operations / self.measured_s
+        if self.merged is not None and self.merged.total_count:
+            latency = summarize(self.merged)
+            metrics.update(
+                latency_samples=float(latency.count),
+                latency_mean_ns=latency.mean * self.ns_per_unit,
+                latency_min_ns=latency.min * self.ns_per_unit,
+                latency_p50_ns=latency.p50 * self.ns_per_unit,
+                latency_p99_ns=latency.p99 * self.ns_per_unit,
+                latency_p999_ns=latency.p999 * self.ns_per_unit,
+                latency_max_ns=latency.max * self.ns_per_unit,
+                latency_stddev_ns=latency.stddev * self.ns_per_unit,
+            )
+            if latency.mean > 0:
+                metrics["stddev_over_mean"] = latency.stddev / latency.mean
+        if self.ended is not None:
+            metrics.update(self.ended.metrics)
+        self._metrics = (self.version, metrics)
+        return metrics
 
     def mean_ops_s(self) -> float:
         """Mean throughput over full-length measured intervals (0 before any)."""

@@ -11,16 +11,17 @@ from pathlib import Path
 import pytest
 from hdrh.log import HistogramLogReader
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 from textual.widgets._footer import FooterKey
 
 from nimsync_tui.core.histogram import decode_histogram, new_histogram
 from nimsync_tui.core.protocol import IntervalRecord, StreamParser
 from nimsync_tui.monitor.replay import ReplaySource
 from nimsync_tui.monitor.session import LiveSession
+from nimsync_tui.suite.targets import Target
 from nimsync_tui.tui import MonitorApp
 from nimsync_tui.tui.dialogs import DirectoryDialog, HelpScreen, ParamsDialog
-from nimsync_tui.tui.figures import percentile_figure, throughput_figure
+from nimsync_tui.tui.figures import TARGET_COLOUR, percentile_figure, throughput_figure
 from nimsync_tui.tui.widgets import plot_lines
 
 from .conftest import MEASURED_IN_STREAM, RATE_STREAM, STREAM, live_specs
@@ -362,3 +363,29 @@ async def test_an_open_loop_runs_corrected_latency_is_its_own_curve_and_column(m
     assert [(r["name"], r["latency_ns"]["count"]) for r in results] == [
         ("pingpong-latency", service_values), ("pingpong-latency.corrected", corrected_values),
     ]  # fmt: skip
+
+
+async def test_the_suites_targets_judge_the_scenario_list_and_draw_the_throughput_target(make_session) -> None:
+    targets = (
+        Target("spsc-throughput", "throughput_ops_s", ">", 100_000, "SPSC Throughput"),
+        Target("spsc-throughput", "residual_bytes", "<", 1, "a figure a live run does not have"),
+        Target("mpmc-throughput", "throughput_ops_s", ">", 1e12, "MPMC Throughput"),
+        Target("mpmc-throughput", "latency_p99_ns", "<", 1e12, "MPMC P99"),
+    )
+    session, _ = make_session(targets=targets)
+    app = MonitorApp(session)
+    scenarios = lambda: [str(o.prompt) for o in app.query_one("#scenarios", OptionList).options]  # noqa: E731
+    async with app.run_test(size=SIZE) as pilot:
+        await measured(pilot, app)
+        await until(pilot, lambda: "▶ spsc-throughput PASS" in scenarios(), "spsc-throughput judged PASS")
+        assert app.snapshot.target_ops_s == 100_000
+        figure = throughput_figure(app.snapshot)
+        assert len(figure.hlines) == 1 and ("target 100k/s", TARGET_COLOUR) in figure.legend
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: "▶ mpmc-throughput FAIL" in scenarios(), "mpmc-throughput judged FAIL")
+        assert app.snapshot.target_ops_s == 1e12
+        await pilot.press("down", "enter")  # pingpong-latency has no target here: no verdict, no line
+        await until(pilot, lambda: app.snapshot.selected == "pingpong-latency", "pingpong-latency selected")
+        assert app.snapshot.target_ops_s is None and not throughput_figure(app.snapshot).hlines
+        await until(pilot, lambda: "▶ pingpong-latency" in scenarios(), "pingpong-latency running")
+        assert "■ spsc-throughput PASS" in scenarios()  # a stopped run keeps its verdict
