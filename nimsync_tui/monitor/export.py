@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,12 +68,12 @@ def _result(
     """The result row of the tag ``name``: the service time, or an open-loop run's corrected latency."""
     corrected = name.endswith(CORRECTED_SUFFIX)
     measured = [r for r, _ in rows if r.phase == "measure" and r.tag.endswith(CORRECTED_SUFFIX) == corrected]
-    result = scenario_result(
+    return scenario_result(
         started,
         measured,
         histogram,
         status=state.ended.status if state.ended is not None else RUNNING_STATUS,
         duration_s=state.measured_s,
         operations=state.operations,
+        name=name,
     )
-    return dataclasses.replace(result, name=name)

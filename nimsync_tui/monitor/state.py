@@ -11,6 +11,7 @@ from hdrh.histogram import HdrHistogram
 from ..core.histogram import add, decode_histogram, new_histogram, summarize
 from ..core.protocol import IntervalRecord, RunEnded, RunStarted
 from ..run.runner import CORRECTED_SUFFIX
+from ..suite.results import latency_of
 from .curves import latency_table, percentile_curve, timer_floor_ns
 from .snapshot import EMPTY_CURVE, LatencyTable, RunView
 from .spool import IntervalSpool
@@ -204,18 +205,21 @@ class RunState:
         if self.measured_s > 0:
             metrics["throughput_ops_s"] = self.operations / self.measured_s
         if self.merged is not None and self.merged.total_count:
-            latency = summarize(self.merged)
-            metrics.update(
-                latency_samples=float(latency.count),
-                latency_mean_ns=latency.mean * self.ns_per_unit,
-                latency_min_ns=latency.min * self.ns_per_unit,
-                latency_p50_ns=latency.p50 * self.ns_per_unit,
-                latency_p99_ns=latency.p99 * self.ns_per_unit,
-                latency_p999_ns=latency.p999 * self.ns_per_unit,
-                latency_max_ns=latency.max * self.ns_per_unit,
-                latency_stddev_ns=latency.stddev * self.ns_per_unit,
-            )
-            if latency.mean > 0:
+            # The percentiles by Java's rank rule, as --record's rows (and so their verdicts) have them.
+            latency = latency_of(self.merged)
+            figures = {
+                "latency_mean_ns": latency.mean,
+                "latency_stddev_ns": latency.stddev,
+                "latency_min_ns": latency.min,
+                "latency_p50_ns": latency.p50,
+                "latency_p95_ns": latency.p95,
+                "latency_p99_ns": latency.p99,
+                "latency_p999_ns": latency.p999,
+                "latency_max_ns": latency.max,
+            }
+            metrics["latency_samples"] = float(latency.count)
+            metrics.update({k: None if v is None else v * self.ns_per_unit for k, v in figures.items()})
+            if latency.mean and latency.stddev is not None:
                 metrics["stddev_over_mean"] = latency.stddev / latency.mean
         if self.ended is not None:
             metrics.update(self.ended.metrics)

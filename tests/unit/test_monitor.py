@@ -156,6 +156,20 @@ def test_an_open_loop_runs_corrected_intervals_are_kept_apart() -> None:
     assert plain.view().corrected_table is None and plain.view().corrected.empty
 
 
+def test_a_runs_metrics_are_the_suites_figures_so_far() -> None:
+    run = RunState("ours")
+    assert run.metrics() == {}
+    run.interval(_record(0, ops=100, hist_values=(1000, 3000)))
+    run.interval(_record(1, ops=300, hist_values=(2000,)))
+    metrics = run.metrics()
+    assert metrics["throughput_ops_s"] == 200.0 and metrics["latency_samples"] == 3.0
+    assert metrics["latency_p50_ns"] == pytest.approx(2000, rel=1e-3)
+    assert metrics["latency_max_ns"] == pytest.approx(3000, rel=1e-3)
+    assert "residual_bytes" not in metrics
+    run.end(RunEnded("completed", "measure", 400, 2.0, metrics={"residual_bytes": 512.0}))
+    assert run.metrics()["residual_bytes"] == 512.0
+
+
 def test_turns_alternate_bounded_continuous_runs() -> None:
     specs = plan_runs("spsc-throughput", Overrides(), interval_s=0.25)
     ours, trio = specs[0], dataclasses.replace(specs[0], params=dataclasses.replace(specs[0].params, impl="trio"))
