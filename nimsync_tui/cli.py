@@ -12,8 +12,8 @@ from typing import NoReturn, TextIO
 from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Scenario
 
 from . import __version__
+from .core.units import VALUE_UNITS_NS
 from .errors import ConfigError, ExitStatus, NimsyncError
-from .monitor.curves import VALUE_UNITS_NS
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunOptions, RunSpec, plan_runs, select_scenarios
 from .run.record import OutputDir, Recorder
 from .run.replay import replay_log, write_replay

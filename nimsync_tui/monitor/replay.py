@@ -14,8 +14,8 @@ from hdrh.histogram import HdrHistogram
 from ..core.hlog import HlogEntry, HlogReader, read_hlog
 from ..core.protocol import IntervalRecord, RunStarted
 from ..core.recording import find_log
+from ..core.units import VALUE_UNITS_NS
 from ..errors import ConfigError, HistogramFormatError
-from .curves import VALUE_UNITS_NS
 from .snapshot import ScenarioRow, Snapshot
 from .state import RunState
 

@@ -28,8 +28,8 @@ from ..core.histogram import LatencySummary, decode_histogram, summarize, summar
 from ..core.hlog import HlogEntry, HlogReader, decode_entries
 from ..core.protocol import IntervalRecord, RunEnded, RunStarted, StreamParser
 from ..core.recording import find_log
+from ..core.units import VALUE_UNITS_NS
 from ..errors import ConfigError, HistogramFormatError, RunnerError
-from ..monitor.curves import VALUE_UNITS_NS
 from ..suite.results import ScenarioResult, scenario_result
 from .collect import ScenarioCollector
 from .record import HGRM_UNIT_RATIO, OutputDir, write_recording_files
