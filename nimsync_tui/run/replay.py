@@ -255,7 +255,7 @@ def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
             if not recording:
                 summary = summarize_sparse(counts)
                 tag.total += summary.count
-                tag.rows.append((_bare_record(tag, entry, summary.count), summary))
+                tag.rows.append((entry.record(tag.name, ops=summary.count, total_ops=tag.total), summary))
         for key, (parts, kept) in by_tag.items():
             tags[key].add(parts, kept)
         batch.clear()
@@ -283,24 +283,6 @@ def _has_started(reader: HlogReader) -> bool:
     started = any(comment.text.startswith('{"event":"started"') for comment in reader.comments)
     reader.comments.clear()
     return started
-
-
-def _bare_record(tag: _Tag, entry: HlogEntry, count: int) -> IntervalRecord:
-    """An interval of another tool's log: its times and count, no memory or CPU figures."""
-    return IntervalRecord(
-        tag=tag.name,
-        phase="measure",
-        start_s=entry.start_s,
-        length_s=entry.length_s,
-        ops=count,
-        total_ops=tag.total,
-        overflow=0,
-        rss_bytes=0,
-        peak_rss_bytes=0,
-        cpu_percent=0.0,
-        allocated_blocks=0,
-        gc_collections=(),
-    )
 
 
 def _in_ns(summary: LatencySummary, ns_per_unit: int) -> LatencySummary:
