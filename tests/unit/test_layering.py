@@ -39,3 +39,10 @@ def test_the_core_and_the_runner_never_import_the_app() -> None:
     assert "nimsync_tui.run.replay" in modules
     loaded = _modules_after(", ".join(modules))
     assert [m for m in loaded if m.startswith(("nimsync_tui.monitor", "nimsync_tui.tui", "nimsync_tui.serve"))] == []
+
+
+def test_the_cli_loads_scipy_only_when_a_statistic_needs_it() -> None:
+    """scipy.stats adds ~90 MB of RSS: headless replay's bounded memory (benchmarks/replay_speed.py) must not pay it."""
+    loaded = _modules_after("nimsync_tui.cli, nimsync_tui.suite.analysis, nimsync_tui.suite.compare")
+    assert "nimsync_tui.suite.compare" in loaded
+    assert [m for m in loaded if m == "scipy" or m.startswith("scipy.")] == []
