@@ -14,6 +14,7 @@ from . import __version__
 from .errors import ConfigError, ExitStatus, NimsyncError
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunSpec, plan_runs
 from .run.record import OutputDir, Recorder
+from .serve.options import ServeOptions, add_serve_options, app_arguments, serve_options, tab_command
 from .suite.results import ScenarioResult
 
 
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--yield-every", metavar="N", type=int, help="our channel checkpoints every N operations (1: Trio's convention)"
     )
     load.add_argument("--sample-every", metavar="N", type=int, help="throughput scenarios time one item or batch in N")
+    add_serve_options(p)
     return p
 
 
@@ -96,9 +98,13 @@ def is_headless(args: argparse.Namespace, stdout_is_tty: bool) -> bool:
     return args.record is not None or not stdout_is_tty
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command; returns the exit status."""
-    args = build_parser().parse_args(normalize_suite_spellings(sys.argv[1:] if argv is None else argv))
+def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
+    """Run the command; returns the exit status.
+
+    ``in_browser``: this process is one ``--serve`` tab, whose terminal is the browser.
+    """
+    argv = normalize_suite_spellings(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
     if args.list:
         list_scenarios(sys.stdout)
         return ExitStatus.OK
@@ -118,7 +124,10 @@ def main(argv: list[str] | None = None) -> int:
             interval_s=args.interval,
             duration_s=args.duration,
         )
-        if not is_headless(args, sys.stdout.isatty()):
+        serving = serve_options(args)
+        if serving is not None:
+            return _serve(serving, app_arguments(argv))
+        if not is_headless(args, in_browser or sys.stdout.isatty()):
             return _run_app(args, specs)
         return _run_headless(args, specs)
     except KeyboardInterrupt:
@@ -131,6 +140,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_app(_args: argparse.Namespace, _specs: list[RunSpec]) -> int:
     raise ConfigError("the interactive monitor is not part of this release yet; record headless with --record DIR")
+
+
+def _serve(options: ServeOptions, app_argv: list[str]) -> int:
+    from .serve.server import serve  # noqa: PLC0415 (aiohttp and textual-serve load only for --serve)
+
+    return serve(tab_command(app_argv), options)
 
 
 def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
