@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 import sys
 from pathlib import Path
@@ -11,11 +12,16 @@ from typing import NoReturn, TextIO
 from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS
 
 from . import __version__
+from .core.recording import find_log
 from .errors import ConfigError, ExitStatus, NimsyncError
+from .monitor.curves import VALUE_UNITS_NS
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunSpec, plan_runs
 from .run.record import OutputDir, Recorder
 from .serve.options import ServeOptions, add_serve_options, app_arguments, serve_options, tab_command
 from .suite.results import ScenarioResult
+
+LIVE_INTERVAL_S = 0.25
+"""The app's interval: four redraws' worth of new data a second."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,8 +58,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--interval",
         metavar="S",
         type=float,
-        default=DEFAULT_INTERVAL_S,
-        help=f"seconds per histogram interval (default {DEFAULT_INTERVAL_S})",
+        help=f"seconds per histogram interval (default {DEFAULT_INTERVAL_S}; {LIVE_INTERVAL_S} in the app)",
+    )
+    p.add_argument(
+        "--replay",
+        metavar="PATH",
+        type=Path,
+        help="open a recording directory or any .hlog in the app: step, play at the recorded pace, whole run",
+    )
+    p.add_argument(
+        "--value-unit",
+        choices=tuple(VALUE_UNITS_NS),
+        help="the unit a log from another tool recorded its values in (default ns; our logs are always ns)",
+    )
+    p.add_argument(
+        "--compare",
+        metavar="FILE",
+        type=Path,
+        help="a recording directory or .hlog whose percentile curve the app draws as the baseline",
     )
     p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier recording in DIR")
     load = p.add_argument_group("load parameters (each applies to the scenarios that have it)")
@@ -109,6 +131,10 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
         list_scenarios(sys.stdout)
         return ExitStatus.OK
     try:
+        serving = serve_options(args)
+        headless = serving is None and is_headless(args, in_browser or sys.stdout.isatty())
+        if args.replay is not None and not headless:
+            return _run_app(args, []) if serving is None else _serve(serving, args, argv)
         specs = plan_runs(
             args.pattern,
             Overrides(
@@ -121,13 +147,12 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
                 yield_every=args.yield_every,
                 sample_every=args.sample_every,
             ),
-            interval_s=args.interval,
+            interval_s=args.interval or (DEFAULT_INTERVAL_S if headless else LIVE_INTERVAL_S),
             duration_s=args.duration,
         )
-        serving = serve_options(args)
-        if serving is not None:
-            return _serve(serving, app_arguments(argv))
-        if not is_headless(args, in_browser or sys.stdout.isatty()):
+        if serving is not None:  # the options are checked (above) before a server starts
+            return _serve(serving, args, argv)
+        if not headless:
             return _run_app(args, specs)
         return _run_headless(args, specs)
     except KeyboardInterrupt:
@@ -138,14 +163,37 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
         return exc.exit_status
 
 
-def _run_app(_args: argparse.Namespace, _specs: list[RunSpec]) -> int:
-    raise ConfigError("the interactive monitor is not part of this release yet; record headless with --record DIR")
+def _run_app(args: argparse.Namespace, specs: list[RunSpec]) -> int:
+    """Open the live monitor over ``specs``, or over the log of ``--replay``."""
+    # Imported here: headless modes never load Textual.
+    from .monitor.baseline import Baseline  # noqa: PLC0415
+    from .monitor.replay import ReplaySource  # noqa: PLC0415
+    from .monitor.session import LiveSession  # noqa: PLC0415
+    from .tui import MonitorApp  # noqa: PLC0415
+
+    ns_per_unit = VALUE_UNITS_NS[args.value_unit or "ns"]
+    source: LiveSession | ReplaySource
+    if args.replay is not None:
+        source = ReplaySource(args.replay, value_unit=args.value_unit or "ns")
+    else:
+        if args.duration is None and args.iterations is None:
+            # Live, a scenario runs until the user stops it, not for the suite's count.
+            specs = [dataclasses.replace(s, params=dataclasses.replace(s.params, iterations=None)) for s in specs]
+        baseline = Baseline.load(args.compare, ns_per_unit) if args.compare is not None else None
+        source = LiveSession(specs, baseline=baseline)
+    app = MonitorApp(source)
+    status = app.run()
+    # None: the app ended on an error of its own, which Textual has printed.
+    return status if status is not None else app.return_code or ExitStatus.FAILED
 
 
-def _serve(options: ServeOptions, app_argv: list[str]) -> int:
+def _serve(options: ServeOptions, args: argparse.Namespace, argv: list[str]) -> int:
+    """Serve the app to browsers: each tab runs it with ``argv`` minus the serve options."""
     from .serve.server import serve  # noqa: PLC0415 (aiohttp and textual-serve load only for --serve)
 
-    return serve(tab_command(app_argv), options)
+    if args.replay is not None:
+        find_log(args.replay)  # a wrong path fails here, once, not in every tab
+    return serve(tab_command(app_arguments(argv)), options)
 
 
 def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:

@@ -1,9 +1,4 @@
-"""A ``--serve`` server in a child process, for the end-to-end and browser tests.
-
-Until the app lands, each tab runs the stand-in app of ``tests/browser/standin.py``
-under the real server; everything about serving (token, Origin, cap, processes)
-is the product's own code either way.
-"""
+"""A ``nimsync-tui --serve`` server in a child process, for the end-to-end and browser tests."""
 
 from __future__ import annotations
 
@@ -21,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import psutil
 
-STANDIN = Path(__file__).resolve().parent / "browser" / "standin.py"
+NIMSYNC_TUI = Path(sys.executable).with_name("nimsync-tui")
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 60.0
 
@@ -46,6 +41,25 @@ class Served:
     def token(self) -> str:
         """The token in the printed URL."""
         return parse_qs(urlsplit(self.url).query)["token"][0]
+
+    def apps(self) -> list[psutil.Process]:
+        """The server's children: one app process per session."""
+        try:
+            return psutil.Process(self.proc.pid).children()
+        except psutil.NoSuchProcess:
+            return []
+
+    def wait_for_app(self, timeout: float = START_TIMEOUT_S) -> psutil.Process:
+        """The one app process, once it runs its own program (a fork still shows the server's)."""
+        deadline = time.monotonic() + timeout
+        server = psutil.Process(self.proc.pid).cmdline()
+        while True:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                apps = self.apps()
+                if len(apps) == 1 and apps[0].cmdline() != server:
+                    return apps[0]
+            assert time.monotonic() < deadline, "no app process started"
+            time.sleep(0.05)
 
     def descendants(self) -> list[psutil.Process]:
         """Every process the server started and their children (the apps and their runners)."""
@@ -97,26 +111,31 @@ class Served:
 
 @contextlib.contextmanager
 def serving(
-    tmp_path: Path, *args: str, max_sessions: int = 4, env: dict[str, str] | None = None
+    tmp_path: Path,
+    *args: str,
+    max_sessions: int = 4,
+    env: dict[str, str] | None = None,
+    command: list[str] | None = None,
 ) -> Iterator[Served]:
-    """Start a server on a free port with the stand-in app given ``args``; stop it and check what it leaves."""
+    """Serve on a free port (``nimsync-tui ARGS --serve``, or ``command``); stop it and whatever it left at the end."""
     output = tmp_path / "serve.out"
-    command = [sys.executable, "-P", str(STANDIN), "serve", "--port", "0", "--max-sessions", str(max_sessions), *args]
+    if command is None:
+        command = [str(NIMSYNC_TUI), *args, "--serve", "--port", "0", "--max-sessions", str(max_sessions)]
     with output.open("wb") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-    served = Served(proc, _printed_url(proc, output), output)
+    served = Served(proc, printed_url(proc, output), output)
     try:
         yield served
     finally:
         left = served.descendants()
         if proc.poll() is None:
             served.stop()
-        for p in left:  # only if a test failed half-way: never leave a load running
+        for p in left:  # only after a failed test: never leave a load running
             with contextlib.suppress(psutil.NoSuchProcess):
                 p.kill()
 
 
-def _printed_url(proc: subprocess.Popen[bytes], output: Path) -> str:
+def printed_url(proc: subprocess.Popen[bytes], output: Path) -> str:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if match := re.search(r"http://\S+", output.read_text(errors="replace")):
@@ -145,5 +164,3 @@ def environment_of(pid: int) -> dict[str, str]:
     """A process's environment as it started (Linux ``/proc``)."""
     raw = Path(f"/proc/{pid}/environ").read_bytes()
     return dict(item.split("=", 1) for item in raw.decode(errors="replace").split("\0") if "=" in item)
-
-

@@ -21,6 +21,27 @@ STOP_GRACE_S = 5.0
 """How long a runner may take to flush and exit after its stdin closes."""
 
 
+def runner_command(spec: RunSpec) -> list[str]:
+    """The command line of a runner process for ``spec``.
+
+    ``-P``: the load imports the installed nimsync_tui, never a same-named
+    folder in whatever directory the user started us from.
+    """
+    return [sys.executable, "-P", "-m", "nimsync_tui.run.runner", spec.to_json()]
+
+
+def exit_reason(code: int, stderr_text: str) -> str:
+    """Why a runner ended without reporting its end: its exit status and its last stderr line."""
+    if code < 0:
+        reason = f"was killed by signal {-code}"
+    elif code:
+        reason = f"exited with status {code}"
+    else:
+        reason = "ended without reporting its end"
+    tail = [ln.strip() for ln in stderr_text.splitlines() if ln.strip()]
+    return f"{reason}: {tail[-1]}" if tail else reason
+
+
 class RunnerProcess:
     """One runner child process and the event stream it writes.
 
@@ -39,9 +60,7 @@ class RunnerProcess:
         self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")  # noqa: SIM115 (closed in close())
         self._parser = StreamParser()
         self._proc = subprocess.Popen(
-            # -P: the load imports the installed nimsync_tui, never a same-named
-            # folder in whatever directory the user started us from.
-            [sys.executable, "-P", "-m", "nimsync_tui.run.runner", spec.to_json()],
+            runner_command(spec),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
@@ -80,7 +99,8 @@ class RunnerProcess:
             yield event
         code = self._proc.wait()
         if not finished or code != 0:
-            raise RunnerError(f"{self.spec.scenario}: load process {self._exit_reason(code)}")
+            self._stderr.seek(0)
+            raise RunnerError(f"{self.spec.scenario}: load process {exit_reason(code, self._stderr.read())}")
 
     def stop(self) -> None:
         """Ask the child to stop; it still reports its last interval and end."""
@@ -99,17 +119,6 @@ class RunnerProcess:
         if self._proc.stdout is not None:
             self._proc.stdout.close()
         self._stderr.close()
-
-    def _exit_reason(self, code: int) -> str:
-        if code < 0:
-            reason = f"was killed by signal {-code}"
-        elif code:
-            reason = f"exited with status {code}"
-        else:
-            reason = "ended without reporting its end"
-        self._stderr.seek(0)
-        tail = [ln.strip() for ln in self._stderr.read().splitlines() if ln.strip()]
-        return f"{reason}: {tail[-1]}" if tail else reason
 
     def __enter__(self) -> RunnerProcess:
         return self

@@ -235,18 +235,45 @@ class Recorder:
         self._rows.append((record, summarize(interval_hist)))
         if record.phase == "measure":
             add(merged, interval_hist)
-            self._hlog.write_interval(record.tag, record.start_s, record.length_s, interval_hist)
-            self._hlog.write_comment(event_json(record))
+            log_interval(self._hlog, record, interval_hist)
             self._out.log.flush()
         return record
 
     def _write_files(self) -> None:
-        out = self._out
-        for name, hist in self._histograms.items():
-            out.write(f"{name}.hgrm", format_percentile_distribution(hist, output_unit_ratio=HGRM_UNIT_RATIO))
-        if self._overwrite:
-            out.remove_stale_distributions(set(self._histograms))
-        out.write("intervals.csv", intervals_csv(self._rows))
-        out.write("results.json", results_json(self.results, started_at=self._started_at))
-        # The log goes last: its presence marks a finished recording.
-        out.finish_log()
+        write_recording_files(
+            self._out,
+            self._histograms,
+            self._rows,
+            self.results,
+            started_at=self._started_at,
+            overwrite=self._overwrite,
+        )
+
+
+def log_interval(hlog: HlogWriter, record: IntervalRecord, hist: HdrHistogram) -> None:
+    """One measured interval as a recording's log holds it: the histogram line, then its JSON comment."""
+    hlog.write_interval(record.tag, record.start_s, record.length_s, hist)
+    hlog.write_comment(event_json(record))
+
+
+def write_recording_files(
+    out: OutputDir,
+    histograms: dict[str, HdrHistogram],
+    rows: list[tuple[IntervalRecord, LatencySummary]],
+    results: list[ScenarioResult],
+    *,
+    started_at: datetime,
+    overwrite: bool,
+) -> None:
+    """Write a recording's ``.hgrm``, ``intervals.csv`` and ``results.json``, then move its log into place.
+
+    Shared by ``--record`` and the app's export, so both write the same files.
+    """
+    for name, hist in histograms.items():
+        out.write(f"{name}.hgrm", format_percentile_distribution(hist, output_unit_ratio=HGRM_UNIT_RATIO))
+    if overwrite:
+        out.remove_stale_distributions(set(histograms))
+    out.write("intervals.csv", intervals_csv(rows))
+    out.write("results.json", results_json(results, started_at=started_at))
+    # The log goes last: its presence marks a finished recording.
+    out.finish_log()

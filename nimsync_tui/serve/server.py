@@ -174,15 +174,6 @@ class BrowserServer(Server):
                 "(choose another --port, or --port 0 for any free one)"
             ) from None
         self.port = _bound_port(runner)
-        if not self._options.loopback_only:
-            print(
-                f"nimsync-tui: warning: --host {self._options.host or '(all)'} serves beyond this machine: whoever "
-                "can reach it and has the link drives the monitor, over unencrypted http",
-                file=err,
-                flush=True,
-            )
-        print(f"nimsync-tui: open {self.url} (Ctrl+C stops the server and every session)", file=out, flush=True)
-
         loop = asyncio.get_running_loop()
         stopped: asyncio.Future[signal.Signals] = loop.create_future()
 
@@ -192,11 +183,17 @@ class BrowserServer(Server):
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop, sig)
-        try:
-            received: signal.Signals = await stopped
-        finally:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
+        # Only now the URL: a signal from whoever read it ends the server in order.
+        if not self._options.loopback_only:
+            print(
+                f"nimsync-tui: warning: --host {self._options.host or '(all)'} serves beyond this machine: whoever "
+                "can reach it and has the link drives the monitor, over unencrypted http",
+                file=err,
+                flush=True,
+            )
+        print(f"nimsync-tui: open {self.url} (Ctrl+C stops the server and every session)", file=out, flush=True)
+        # The handlers stay: a second Ctrl+C must not cut the ending of the sessions short.
+        received = await stopped
         self._stopping = True
         await site.stop()
         await self._end_all()

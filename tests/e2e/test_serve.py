@@ -1,7 +1,8 @@
-"""``--serve`` refuses what it must, starting no process, and leaves none behind.
+"""``nimsync-tui --serve`` refuses what it must, starting no process, and leaves none behind.
 
 Plain HTTP and websocket handshakes against a real server process (the browser
-tests in tests/browser drive the same server through Chromium).
+tests in tests/browser drive the same server through Chromium). An accepted
+handshake starts the app; it runs until the connection closes.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import psutil
 import pytest
 
-from tests.served import Served, environment_of, gone, serving
+from tests.served import NIMSYNC_TUI, Served, environment_of, gone, serving
 
-LOAD = ("--pattern", "spsc-throughput", "--duration", "inf", "--interval", "0.5")
-NIMSYNC_TUI = Path(sys.executable).with_name("nimsync-tui")
+LOAD = ("--pattern", "spsc-throughput")
+STUBBORN_APP = Path(__file__).resolve().parents[1] / "stubborn_app.py"
 
 
 def _get(served: Served, path: str) -> tuple[int, str, dict[str, str]]:
@@ -87,13 +87,16 @@ def test_a_session_past_the_cap_gets_a_page_saying_so_and_starts_nothing(tmp_pat
             assert status == 101
             running = {p.pid for p in served.wait_for_descendants(2)}  # the app and its runner
             assert served.status_of(ws, served.origin) == 503
-            status, page, _ = _get(served, f"/?token={served.token}")
-            assert status == 503
+            page_status, page, _ = _get(served, f"/?token={served.token}")
+            assert page_status == 503
             assert "All sessions in use" in page and "--max-sessions 1" in page
             assert {p.pid for p in served.descendants()} == running
         # Its slot is free again once the first session has ended.
         assert gone(served.descendants()) == []
-        assert _get(served, f"/?token={served.token}")[0] == 200
+        deadline = time.monotonic() + 30
+        while _get(served, f"/?token={served.token}")[0] != 200:
+            assert time.monotonic() < deadline, "the ended session still holds its slot"
+            time.sleep(0.1)
 
 
 def test_closing_the_websocket_ends_the_app_and_its_runner(tmp_path: Path) -> None:
@@ -122,32 +125,32 @@ def test_a_signal_to_the_server_ends_every_session_and_leaves_no_process(
 def test_the_app_gets_the_servers_environment_without_what_it_does_not_need(tmp_path: Path) -> None:
     env = {**os.environ, "NIMSYNC_TEST_SECRET": "s3cret", "SSH_AUTH_SOCK": "/tmp/agent", "LC_ALL": "C.UTF-8"}
     with serving(tmp_path, *LOAD, env=env) as served, served.handshake(f"/ws/{served.token}", served.origin):
-        (app,) = psutil.Process(served.proc.pid).children() or served.wait_for_descendants(1)[:1]
-        seen = environment_of(app.pid)
+        seen = environment_of(served.wait_for_app().pid)
     assert "NIMSYNC_TEST_SECRET" not in seen and "SSH_AUTH_SOCK" not in seen
     assert seen["PATH"] == os.environ["PATH"] and seen["LC_ALL"] == "C.UTF-8"
     assert seen["TEXTUAL_DRIVER"] == "textual.drivers.web_driver:WebDriver"
 
 
-def test_the_command_serves_each_tab_the_app_with_the_same_options(tmp_path: Path) -> None:
-    out = tmp_path / "serve.out"
-    with out.open("wb") as sink:
-        proc = subprocess.Popen(
-            [str(NIMSYNC_TUI), "--pattern:spsc-throughput", "--serve", "--port", "0", "--impl", "trio"],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    from tests.served import _printed_url  # noqa: PLC0415
-
-    served = Served(proc, _printed_url(proc, out), out)
-    try:
+def test_each_tab_runs_the_app_with_the_same_options(tmp_path: Path) -> None:
+    with serving(tmp_path, "--pattern:spsc-throughput", "--impl", "trio") as served:
         assert served.url.startswith("http://127.0.0.1:")
         with served.handshake(f"/ws/{served.token}", served.origin) as status:
             assert status == 101
-            (app,) = served.wait_for_descendants(1)[:1]
-            assert app.cmdline()[1:] == ["-P", "-m", "nimsync_tui.serve.tab", "--pattern=spsc-throughput", "--impl", "trio"]
-    finally:
-        assert served.stop(signal.SIGINT) == 130
+            app = served.wait_for_app()
+            tab = ["-P", "-m", "nimsync_tui.serve.tab", "--pattern=spsc-throughput", "--impl", "trio"]
+            assert app.cmdline()[1:] == tab
+
+
+def test_an_app_that_will_not_quit_is_killed_with_every_runner_it_started(tmp_path: Path) -> None:
+    with serving(tmp_path, command=[sys.executable, "-P", str(STUBBORN_APP)]) as served:
+        with served.handshake(f"/ws/{served.token}", served.origin) as status:
+            assert status == 101
+            processes = served.wait_for_descendants(3)  # the app, a runner in its group, one in a session of its own
+            escaped = [
+                p for p in processes if os.getsid(p.pid) == p.pid and p.pid not in {a.pid for a in served.apps()}
+            ]
+            assert len(escaped) == 1
+        assert gone(processes) == []
 
 
 def test_a_port_in_use_is_one_line_and_exit_status_2() -> None:
