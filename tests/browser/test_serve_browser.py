@@ -2,48 +2,30 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import Tab
+from tests.browser.terminal import Tab, live
 from tests.served import gone, serving
 
 pytestmark = pytest.mark.browser
 
-_MEASURED_P99 = re.compile(r"p99 +(?!0ns)\d[\d.]*(ns|µs|ms|s)\b")
-
-
-def _live(scenario: str) -> Callable[[str], bool]:
-    """The screen shows ``scenario`` in its title line, measuring, with a p99 from a measured interval."""
-
-    def holds(screen: str) -> bool:
-        title, status = [*screen.split("\n", 2), "", ""][:2]
-        return (
-            scenario in title
-            and "phase measuring" in status
-            and "waiting for the first measured interval" not in screen
-            and _MEASURED_P99.search(screen) is not None
-        )
-
-    return holds
-
 
 def test_a_tab_shows_live_percentiles_switches_scenario_and_ends_with_its_runners(
-    tmp_path: Path, open_tab: Callable[[str], Tab]
+    tmp_path: Path, new_tab: Callable[[str], Tab]
 ) -> None:
     with serving(tmp_path, "--pattern", "*throughput") as served:
-        tab = open_tab(served.url)
-        tab.wait_for_screen(_live("spsc-throughput"))
+        tab = new_tab(served.url)
+        tab.wait_for_screen(live("spsc-throughput"))
         first = served.wait_for_descendants(2)  # the app and its runner
         assert any("spsc-throughput" in " ".join(p.cmdline()) for p in first)
 
         tab.page.focus(".xterm-helper-textarea")  # where xterm.js takes the keyboard
         tab.page.keyboard.press("ArrowDown")  # in the app, the scenario list has the focus
         tab.page.keyboard.press("Enter")
-        tab.wait_for_screen(_live("mpmc-throughput"))
+        tab.wait_for_screen(live("mpmc-throughput"))
         tab.page.screenshot(path=tmp_path / "serve.png")
         processes = served.descendants()
         assert any("mpmc-throughput" in " ".join(p.cmdline()) for p in processes)
@@ -55,21 +37,21 @@ def test_a_tab_shows_live_percentiles_switches_scenario_and_ends_with_its_runner
         assert [m for m in tab.console if "Content Security Policy" in m] == []
 
 
-def test_a_tab_past_the_cap_gets_a_page_saying_so(tmp_path: Path, open_tab: Callable[[str], Tab]) -> None:
+def test_a_tab_past_the_cap_gets_a_page_saying_so(tmp_path: Path, new_tab: Callable[[str], Tab]) -> None:
     with serving(tmp_path, "--pattern", "spsc-throughput", max_sessions=1) as served:
-        open_tab(served.url).wait_for_screen(_live("spsc-throughput"))
+        new_tab(served.url).wait_for_screen(live("spsc-throughput"))
         running = {p.pid for p in served.wait_for_descendants(2)}
-        second = open_tab(served.url)
+        second = new_tab(served.url)
         assert "All sessions in use" in second.page.inner_text("body")
         assert "--max-sessions 1" in second.page.inner_text("body")
         assert {p.pid for p in served.descendants()} == running
 
 
 def test_a_page_of_another_origin_cannot_open_a_session_even_with_the_token(
-    tmp_path: Path, open_tab: Callable[[str], Tab]
+    tmp_path: Path, new_tab: Callable[[str], Tab]
 ) -> None:
     with serving(tmp_path, "--pattern", "spsc-throughput") as served:
-        tab = open_tab("about:blank")
+        tab = new_tab("about:blank")
         elsewhere = "http://127.0.0.1:9/attack.html"  # another port: another origin
         tab.page.route(elsewhere, lambda route: route.fulfill(content_type="text/html", body="<p>elsewhere</p>"))
         tab.page.goto(elsewhere)
@@ -87,11 +69,11 @@ def test_a_page_of_another_origin_cannot_open_a_session_even_with_the_token(
 
 
 def test_the_page_fetches_nothing_from_elsewhere_even_when_its_url_asks(
-    tmp_path: Path, open_tab: Callable[[str], Tab]
+    tmp_path: Path, new_tab: Callable[[str], Tab]
 ) -> None:
     with serving(tmp_path, "--pattern", "spsc-throughput") as served:
         # textual.js fetches a ?ping= URL before connecting; the page's policy stops the browser.
-        tab = open_tab(served.url + "&ping=http://example.com/beacon")
+        tab = new_tab(served.url + "&ping=http://example.com/beacon")
         tab.page.wait_for_timeout(2000)
         assert any("Content Security Policy" in m and "example.com" in m for m in tab.console), tab.console
         assert tab.refused == []  # blocked by the browser itself, before the test's guard saw a request
