@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.browser.terminal import Tab, live
-from tests.served import gone, serving
+from tests.served import NIMSYNC_TUI, gone, serving
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +36,22 @@ def test_a_tab_shows_live_percentiles_switches_scenario_and_ends_with_its_runner
         assert served.descendants() == []
         assert tab.refused == []
         assert [m for m in tab.console if "Content Security Policy" in m] == []
+
+
+def test_a_tab_replays_a_recording_given_to_the_server(tmp_path: Path, new_tab: Callable[[str], Tab]) -> None:
+    recording = tmp_path / "rec"
+    subprocess.run(
+        [str(NIMSYNC_TUI), "--record", str(recording), "--pattern", "pingpong-latency", "--duration", "2"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    with serving(tmp_path, "--replay", str(recording)) as served:
+        screen = new_tab(served.url).wait_for_screen(
+            lambda screen: "pingpong-latency" in screen and "phase replay" in screen and "p99.9" in screen
+        )
+        assert "live" not in screen.split("\n")[1]
+        assert not [p for p in served.descendants() if "nimsync_tui.run.runner" in p.cmdline()]  # a replay runs no load
 
 
 def test_a_tab_past_the_cap_gets_a_page_saying_so(tmp_path: Path, new_tab: Callable[[str], Tab]) -> None:

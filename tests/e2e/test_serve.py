@@ -25,9 +25,10 @@ LOAD = ("--pattern", "spsc-throughput")
 STUBBORN_APP = Path(__file__).resolve().parents[1] / "stubborn_app.py"
 
 
-def _get(served: Served, path: str) -> tuple[int, str, dict[str, str]]:
+def _get(served: Served, path: str, host: str | None = None) -> tuple[int, str, dict[str, str]]:
+    request = urllib.request.Request(served.origin + path, headers={} if host is None else {"Host": host})
     try:
-        with urllib.request.urlopen(served.origin + path, timeout=30) as reply:
+        with urllib.request.urlopen(request, timeout=30) as reply:
             return reply.status, reply.read().decode(), dict(reply.headers)
     except urllib.error.HTTPError as refused:
         return refused.code, refused.read().decode(), dict(refused.headers)
@@ -72,6 +73,9 @@ def test_a_page_without_the_token_is_refused_and_no_directory_is_listed(tmp_path
         assert "http" not in page.replace(f"ws://{served.origin[len('http://') :]}", "")
         assert "default-src 'none'" in headers["Content-Security-Policy"]
         assert _get(served, "/static/js/textual.js")[0] == 200
+        # The page under another host name: a DNS-rebinding site, refused even with the token.
+        port = served.origin.rsplit(":", 1)[1]
+        assert _get(served, f"/?token={served.token}", host=f"rebind.example:{port}")[0] == 403
         for directory in ("/static/", "/static/js/", "/static/fonts/", "/page/", "/static", "/page"):
             status, body, _ = _get(served, directory)
             assert status in (403, 404), directory
