@@ -127,16 +127,32 @@ class Session(AppService):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + QUIT_GRACE_S
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.stop(), QUIT_GRACE_S)
-        for sig, grace in ((None, deadline - loop.time()), (signal.SIGTERM, TERM_GRACE_S), (signal.SIGKILL, None)):
-            if process.returncode is not None:
-                break
+            await asyncio.wait_for(self.stop(), QUIT_GRACE_S)  # returns once the app's output has ended
+        for sig, grace in (
+            (None, deadline - loop.time()),
+            (signal.SIGTERM, TERM_GRACE_S),
+            (signal.SIGKILL, TERM_GRACE_S),
+        ):
             if sig is not None:
                 _signal_group(process.pid, sig)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(process.wait(), None if grace is None else max(grace, 0.0))
+            if await _exited(process, grace):
+                break
         # The app is gone; its runners may not be (a crashed app never stopped them).
         await asyncio.to_thread(_end_processes, process.pid, descendants)
+        with contextlib.suppress(TimeoutError):  # reaps it, once every holder of its pipes is gone
+            await asyncio.wait_for(process.wait(), TERM_GRACE_S)
+
+
+async def _exited(process: Process, timeout: float) -> bool:
+    """Whether the process exits within ``timeout`` seconds.
+
+    Polls its return code: ``Process.wait()`` also waits for its pipes to close,
+    which a runner that inherited one may hold open long after the app is gone.
+    """
+    deadline = asyncio.get_running_loop().time() + timeout
+    while process.returncode is None and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+    return process.returncode is not None
 
 
 def _descendants(pid: int) -> list[psutil.Process]:

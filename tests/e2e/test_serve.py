@@ -7,6 +7,7 @@ handshake starts the app; it runs until the connection closes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -17,6 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.served import NIMSYNC_TUI, Served, environment_of, gone, serving
@@ -149,12 +151,27 @@ def test_an_app_that_will_not_quit_is_killed_with_every_runner_it_started(tmp_pa
     with serving(tmp_path, command=[sys.executable, "-P", str(STUBBORN_APP)]) as served:
         with served.handshake(f"/ws/{served.token}", served.origin) as status:
             assert status == 101
-            processes = served.wait_for_descendants(3)  # the app, a runner in its group, one in a session of its own
-            escaped = [
-                p for p in processes if os.getsid(p.pid) == p.pid and p.pid not in {a.pid for a in served.apps()}
-            ]
-            assert len(escaped) == 1
-        assert gone(processes) == []
+            app = served.wait_for_app()
+            deadline = time.monotonic() + 60
+            while len(runners := _runners_of(app)) < 2:
+                assert time.monotonic() < deadline, "the stubborn app's runners did not start"
+                time.sleep(0.1)
+            # One in the app's process group, one escaped into a session of its own.
+            assert sorted(os.getsid(p.pid) == p.pid for p in runners) == [False, True]
+            assert sorted(os.getpgid(p.pid) == app.pid for p in runners) == [False, True]
+        try:
+            assert gone([app, *runners]) == []
+        finally:
+            for p in runners:  # an escaped runner outlives a failed test otherwise
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    p.kill()
+
+
+def _runners_of(app: psutil.Process) -> list[psutil.Process]:
+    """The app's children that run the runner (the cmdline shows it only after exec, by then setsid is done)."""
+    with contextlib.suppress(psutil.NoSuchProcess):
+        return [p for p in app.children() if "nimsync_tui.run.runner" in p.cmdline()]
+    return []
 
 
 def test_a_port_in_use_is_one_line_and_exit_status_2() -> None:
