@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import psutil
 
@@ -49,10 +51,13 @@ def main() -> int:
     parser.add_argument("--scenario", default="spsc-throughput")
     parser.add_argument("--limit-mib", type=float, default=10.0)
     args = parser.parse_args()
-    app_command = shutil.which("nimsync-tui")
+    # The command installed beside this interpreter first: the venv need not be activated.
+    app_command = shutil.which("nimsync-tui", path=str(Path(sys.executable).parent)) or shutil.which("nimsync-tui")
     if app_command is None or shutil.which("tmux") is None:
         print("soak: needs nimsync-tui installed and tmux on PATH", file=sys.stderr)
         return 2
+    # A soak is often cut short with kill or timeout: unwind so the tmux session goes too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     session = f"soak-{uuid.uuid4().hex[:8]}"
     _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", f"{app_command} --pattern {args.scenario}")
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..errors import RunnerError
@@ -41,6 +41,16 @@ class RunStarted:
     """Seconds between interval records."""
     pid: int
     """The runner's process id."""
+    title: str = ""
+    """The suite's test name."""
+    category: str = ""
+    """The suite's category (Throughput, Latency, Memory, Scalability, Statistical)."""
+    overhead: dict[str, float] = field(default_factory=dict)
+    """The instrument's own cost, measured before the load: ``clock_pair_ns``, ``probe_ns``, ``floor_ns``."""
+    affinity: list[int] = field(default_factory=list)
+    """CPUs the load may run on (one with ``--pin-cpu``)."""
+    notes: list[str] = field(default_factory=list)
+    """Warnings about the run's conditions (a busy machine)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +82,12 @@ class IntervalRecord:
     """Python heap blocks allocated (``sys.getallocatedblocks``)."""
     gc_collections: tuple[int, ...]
     """Garbage collections so far, per generation."""
+    gc_count: int = 0
+    """Garbage collections during this interval (``gc.callbacks``)."""
+    gc_pause_s: float = 0.0
+    """Their summed pause in seconds."""
+    gc_pause_max_s: float = 0.0
+    """The longest of them in seconds."""
     histogram: str = ""
     """The interval's compressed histogram, base64 as in the log (values in ns)."""
 
@@ -79,6 +95,45 @@ class IntervalRecord:
     def ops_per_s(self) -> float:
         """Throughput over the interval."""
         return self.ops / self.length_s if self.length_s > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class StepEnded:
+    """One histogram tag's measured phase is over: a step, or the whole load if it has no steps."""
+
+    kind: ClassVar[str] = "step"
+    tag: str
+    """The tag: the scenario's name, ``<scenario>.<param>-<value>`` or ``<scenario>.corrected``."""
+    param: str | None
+    """The stepped parameter (``producers``, ``capacity``, ``round``), or ``None``."""
+    value: int | None
+    """Its value in this step."""
+    status: str
+    """``completed`` or ``stopped``."""
+    total_ops: int
+    """Operations in the step."""
+    measured_s: float
+    """Length of the step in seconds."""
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    """Figures the load measured itself (memory, exact batch statistics)."""
+    notes: list[str] = field(default_factory=list)
+    """One-line statements about the step."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeapProfile:
+    """``--profile``: the traced Python heap at an interval's end and its biggest allocation sites."""
+
+    kind: ClassVar[str] = "heap"
+    tag: str
+    t_s: float
+    """Seconds since the runner's base time."""
+    traced_bytes: int
+    """Bytes allocated since tracing began and still alive."""
+    peak_bytes: int
+    """The highest that figure has been."""
+    top: list[tuple[str, int, int]]
+    """``(file:line, bytes, blocks)`` of the largest allocation sites, largest first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +149,12 @@ class RunEnded:
     """Operations in the measured phase."""
     measured_s: float
     """Length of the measured phase in seconds."""
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    """Scenario-level figures across steps (efficiency, the leak verdict)."""
+    step_metrics: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    """More figures per step tag, known only after later steps ran."""
+    notes: list[str] = field(default_factory=list)
+    """One-line statements the scenario's result must carry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +165,10 @@ class RunFailed:
     message: str
 
 
-Event = RunStarted | IntervalRecord | RunEnded | RunFailed
-_EVENT_TYPES: dict[str, type[Event]] = {t.kind: t for t in (RunStarted, IntervalRecord, RunEnded, RunFailed)}
+Event = RunStarted | IntervalRecord | StepEnded | HeapProfile | RunEnded | RunFailed
+_EVENT_TYPES: dict[str, type[Event]] = {
+    t.kind: t for t in (RunStarted, IntervalRecord, StepEnded, HeapProfile, RunEnded, RunFailed)
+}
 
 
 def event_json(event: Event) -> str:
@@ -151,6 +214,8 @@ class StreamParser:
                 raw["histogram"] = self._pending[1]
                 raw["gc_collections"] = tuple(raw["gc_collections"])
                 self._pending = None
+            elif event_type is HeapProfile:
+                raw["top"] = [tuple(site) for site in raw["top"]]
             return event_type(**raw)
         except (ValueError, KeyError, TypeError) as exc:
             raise RunnerError(f"runner wrote an unreadable event ({exc}): {text[:80]!r}") from None

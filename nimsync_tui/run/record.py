@@ -29,16 +29,15 @@ from typing import TextIO
 
 from hdrh.histogram import HdrHistogram
 
-from nimsync_tui.scenarios import SCENARIOS
-
 from ..core.files import write_atomically
 from ..core.hgrm import format_percentile_distribution
-from ..core.histogram import LatencySummary, add, decode_histogram, new_histogram, summarize
+from ..core.histogram import LatencySummary, decode_histogram, summarize
 from ..core.hlog import HlogWriter
-from ..core.protocol import IntervalRecord, RunEnded, RunStarted, event_json
+from ..core.protocol import IntervalRecord, event_json
 from ..core.recording import LOG_NAME, PARTIAL_LOG_NAME
 from ..errors import ConfigError, OutputExistsError, RunnerError
-from ..suite.results import ScenarioResult, intervals_csv, results_json, scenario_result
+from ..suite.results import ScenarioResult, intervals_csv, results_json
+from .collect import ScenarioCollector
 from .config import RunSpec
 from .process import RunnerProcess
 
@@ -83,7 +82,8 @@ class OutputDir:
                 f"another nimsync-tui is recording into {self.path}; wait for it or choose another directory"
             ) from None
         names = [LOG_NAME, PARTIAL_LOG_NAME, "results.json", "intervals.csv"]
-        names += [f"{s.scenario}.hgrm" for s in specs]
+        # Steps write one distribution each, so any .hgrm here is an earlier recording's.
+        names += sorted({f"{s.scenario}.hgrm" for s in specs} | {p.name for p in self.path.glob("*.hgrm")})
         taken = [n for n in names if (self.path / n).exists()]
         if taken and not overwrite:
             raise OutputExistsError(
@@ -101,9 +101,10 @@ class OutputDir:
         os.replace(self.path / PARTIAL_LOG_NAME, self.path / LOG_NAME)
 
     def remove_stale_distributions(self, recorded: set[str]) -> None:
-        """Remove ``.hgrm`` files of scenarios an overwritten recording had and this one has not."""
-        for name in SCENARIOS.keys() - recorded:
-            (self.path / f"{name}.hgrm").unlink(missing_ok=True)
+        """Remove ``.hgrm`` files of scenarios (or steps) an overwritten recording had and this one has not."""
+        for stale in self.path.glob("*.hgrm"):
+            if stale.name.removesuffix(".hgrm") not in recorded:
+                stale.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Release the directory (and close the log if still open)."""
@@ -181,63 +182,47 @@ class Recorder:
             signal.signal(signal.SIGINT, previous)
 
     def _record_one(self, spec: RunSpec, position: str) -> None:
-        started: RunStarted | None = None
-        ended: RunEnded | None = None
-        measured: list[IntervalRecord] = []
-        histogram = new_histogram()
+        collector = ScenarioCollector()
         with RunnerProcess(spec) as proc:
             self._running = proc
             if self.interrupted:  # Ctrl-C came while the process started
                 proc.stop()
             for event in proc.events():
-                if isinstance(event, RunStarted):
-                    started = event
-                    self._hlog.write_comment(event_json(event))
-                elif isinstance(event, IntervalRecord):
-                    record = self._on_interval(event, proc.base_time_s, histogram)
-                    if record.phase == "measure":
-                        measured.append(record)
+                collector.feed(event)
+                if isinstance(event, IntervalRecord):
+                    record, histogram = self._on_interval(event, proc.base_time_s)
+                    collector.add_interval(record, histogram)
                     self._progress(
-                        f"{position} {spec.scenario:<18} {record.phase:<7} "
+                        f"{position} {record.tag:<28} {record.phase:<7} "
                         f"{record.total_ops / 1e6:8.3f} M ops  {record.ops_per_s / 1e6:7.3f} M ops/s  "
                         f"p99 {self._rows[-1][1].p99 / 1e3:9.3f} µs  rss {record.rss_bytes / 2**20:6.1f} MiB"
                     )
-                elif isinstance(event, RunEnded):
-                    ended = event
+                else:
                     self._hlog.write_comment(event_json(event))
         self._running = None
-        assert started is not None and ended is not None  # events() raised otherwise
-        if ended.phase != "measure":
-            self._progress(f"{position} {spec.scenario:<18} stopped during warm-up: nothing measured")
+        assert collector.started is not None and collector.ended is not None  # events() raised otherwise
+        if collector.ended.phase != "measure":
+            self._progress(f"{position} {spec.scenario:<28} stopped during warm-up: nothing measured")
             return
-        self._histograms[spec.scenario] = histogram
-        self.results.append(
-            scenario_result(
-                started,
-                measured,
-                histogram,
-                status=ended.status,
-                duration_s=ended.measured_s,
-                operations=ended.total_ops,
-            )
-        )
+        for row in collector.rows():
+            self._histograms[row.result.name] = row.histogram
+            self.results.append(row.result)
 
-    def _on_interval(self, event: IntervalRecord, runner_base_s: float, merged: HdrHistogram) -> IntervalRecord:
-        """Log a measured interval, merge its histogram; returns the record as kept."""
+    def _on_interval(self, event: IntervalRecord, runner_base_s: float) -> tuple[IntervalRecord, HdrHistogram]:
+        """Log a measured interval; returns the record as kept and its decoded histogram."""
         interval_hist = decode_histogram(event.histogram)
         # One timeline for the whole recording: the runner counts from its
         # own base time, the log from ours.
         record = dataclasses.replace(
             event,
             start_s=round(runner_base_s + event.start_s - self._hlog.base_time_s, 6),
-            histogram="",  # merged below; keeping every payload would grow without bound
+            histogram="",  # merged by the collector; keeping every payload would grow without bound
         )
         self._rows.append((record, summarize(interval_hist)))
         if record.phase == "measure":
-            add(merged, interval_hist)
             log_interval(self._hlog, record, interval_hist)
             self._out.log.flush()
-        return record
+        return record, interval_hist
 
     def _write_files(self) -> None:
         write_recording_files(
