@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 _PAGE = Path(str(files(__package__) / "page"))
 _INDEX = Template((_PAGE / "index.html").read_text(encoding="utf-8"))
 _NOTICE = Template((_PAGE / "notice.html").read_text(encoding="utf-8"))
+_STOPPING_SIGNALS = {
+    signal.SIGINT: ExitStatus.SIGINT,
+    signal.SIGTERM: ExitStatus.SIGTERM,
+    signal.SIGHUP: ExitStatus.SIGHUP,  # the terminal it was started from closed
+}
 _WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 _SECURITY_HEADERS = {
@@ -161,7 +166,7 @@ class BrowserServer(Server):
     # -- running ------------------------------------------------------------
 
     async def run(self, out: TextIO, err: TextIO) -> ExitStatus:
-        """Serve until SIGINT or SIGTERM, then end every session; returns the exit status the signal means."""
+        """Serve until SIGINT, SIGTERM or SIGHUP, then end every session; returns the exit status the signal means."""
         runner = web.AppRunner(await self._make_app(), access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, self._options.host or None, self._options.port)
@@ -181,7 +186,7 @@ class BrowserServer(Server):
             if not stopped.done():
                 stopped.set_result(sig)
 
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in _STOPPING_SIGNALS:
             loop.add_signal_handler(sig, stop, sig)
         # Only now the URL: a signal from whoever read it ends the server in order.
         if not self._options.loopback_only:
@@ -199,7 +204,7 @@ class BrowserServer(Server):
         await self._end_all()
         await runner.cleanup()
         await self._end_all()  # any session that raced the first sweep
-        return ExitStatus.SIGINT if received == signal.SIGINT else ExitStatus.SIGTERM
+        return _STOPPING_SIGNALS[received]
 
     async def _end_all(self) -> None:
         await asyncio.gather(*(self._end(session) for session in list(self.sessions)))

@@ -116,7 +116,7 @@ def test_closing_the_websocket_ends_the_app_and_its_runner(tmp_path: Path) -> No
         assert served.proc.poll() is None  # the server itself serves on
 
 
-@pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_a_signal_to_the_server_ends_every_session_and_leaves_no_process(
     tmp_path: Path, sig: signal.Signals, status: int
 ) -> None:
@@ -126,6 +126,19 @@ def test_a_signal_to_the_server_ends_every_session_and_leaves_no_process(
             processes = served.wait_for_descendants(4)  # two apps, each with its runner
             assert served.stop(sig) == status
         assert gone(processes) == []
+
+
+def test_a_killed_server_still_leaves_no_app_and_no_runner(tmp_path: Path) -> None:
+    with serving(tmp_path, *LOAD) as served, served.handshake(f"/ws/{served.token}", served.origin):
+        processes = served.wait_for_descendants(2)
+        served.proc.kill()  # no chance to end its sessions: the apps learn of it from the kernel
+        assert served.proc.wait(60) == -signal.SIGKILL
+        try:
+            assert gone(processes) == []
+        finally:
+            for p in processes:  # orphans outlive a failed test otherwise
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    p.kill()
 
 
 def test_the_app_gets_the_servers_environment_without_what_it_does_not_need(tmp_path: Path) -> None:
