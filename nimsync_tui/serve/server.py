@@ -69,7 +69,6 @@ class BrowserServer(Server):
         self.sessions: set[Session] = set()
         """The sessions whose app may still be running (each holds a slot until it is closed)."""
         self._stopping = False
-        self._runner: web.AppRunner | None = None
 
     # -- the web application ------------------------------------------------
 
@@ -151,7 +150,7 @@ class BrowserServer(Server):
             height = _to_int(request.query.get("height"), 24)
             if await session.start(width, height):
                 await self._process_messages(websocket, session)
-        except (ValueError, AssertionError, TypeError, KeyError) as exc:  # a malformed message from the page
+        except (ValueError, AssertionError, TypeError, KeyError, IndexError) as exc:  # a malformed message
             log.warning("nimsync-tui: closing a session after a malformed message: %s", exc)
         finally:
             await asyncio.shield(self._end(session))

@@ -75,11 +75,6 @@ class Session(AppService):
         self._closed = False
         self._closing: asyncio.Task[None] | None = None
 
-    @property
-    def pid(self) -> int | None:
-        """The app's process id, once started."""
-        return None if self._process is None else self._process.pid
-
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
         # Exec, not a shell: the arguments reach the app exactly as given. A new
         # session: the terminal's Ctrl+C reaches only the server, which ends
