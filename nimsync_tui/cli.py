@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from nimsync_tui.scenarios import IMPLEMENTATIONS, Scenario
+from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Scenario
 
 from . import __version__
 from .core.recording import find_log
@@ -17,6 +17,7 @@ from .errors import ConfigError, ExitStatus, NimsyncError
 from .monitor.curves import VALUE_UNITS_NS
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunOptions, RunSpec, plan_runs, select_scenarios
 from .run.record import OutputDir, Recorder
+from .run.replay import replay_log, write_replay
 from .run.resources import busy_machine
 from .serve.options import ServeOptions, add_serve_options, app_arguments, serve_options, tab_command
 from .suite.results import ScenarioResult
@@ -69,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--replay",
         metavar="PATH",
         type=Path,
-        help="open a recording directory or any .hlog in the app: step, play at the recorded pace, whole run",
+        help="open a recording directory or any .hlog (V0, V1 or V2 histograms) in the app: step, play at the "
+        "recorded pace, whole run; with --record DIR, write its recording files into DIR instead",
     )
     p.add_argument(
         "--value-unit",
@@ -164,8 +166,10 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
             return ExitStatus.OK
         serving = serve_options(args)
         headless = serving is None and is_headless(args, in_browser or sys.stdout.isatty())
-        if args.replay is not None and not headless:
-            return _run_app(args, []) if serving is None else _serve(serving, args, argv)
+        if args.replay is not None:
+            if serving is not None:
+                return _serve(serving, args, argv)
+            return _replay_headless(args) if headless else _run_app(args, [])
         specs = plan_runs(
             args.pattern,
             Overrides(
@@ -225,8 +229,7 @@ def _run_app(args: argparse.Namespace, specs: list[RunSpec]) -> int:
         source = ReplaySource(args.replay, value_unit=args.value_unit or "ns")
     else:
         if args.duration is None and args.iterations is None:
-            # Live, a scenario runs until the user stops it, not for the suite's count.
-            specs = [dataclasses.replace(s, params=dataclasses.replace(s.params, iterations=None)) for s in specs]
+            specs = [_continuous(s) for s in specs]
         baseline = Baseline.load(args.compare, ns_per_unit) if args.compare is not None else None
         source = LiveSession(specs, baseline=baseline)
     app = MonitorApp(source)
@@ -244,12 +247,23 @@ def _serve(options: ServeOptions, args: argparse.Namespace, argv: list[str]) -> 
     return serve(tab_command(app_arguments(argv)), options)
 
 
+def _continuous(spec: RunSpec) -> RunSpec:
+    """Live, a scenario runs until the user stops it rather than for the suite's count.
+
+    Not a stepped one, whose first step would then never end: its steps keep
+    their counts (or its own duration), so the step chart fills.
+    """
+    if SCENARIOS[spec.scenario].steps is not None or spec.duration_s is not None:
+        return spec
+    return dataclasses.replace(spec, params=dataclasses.replace(spec.params, iterations=None))
+
+
 def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
     if args.record is None:
         raise ConfigError("a headless run needs --record DIR")
     progress = _Progress(sys.stderr)
     try:
-        with OutputDir(args.record, specs, overwrite=args.overwrite) as out:
+        with OutputDir(args.record, [s.scenario for s in specs], overwrite=args.overwrite) as out:
             if (busy := busy_machine()) is not None:
                 print(f"nimsync-tui: warning: {busy}", file=sys.stderr)
             recorder = Recorder(out, specs, progress, overwrite=args.overwrite)
@@ -261,6 +275,20 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
     print_summary(results, sys.stdout)
     print(f"recorded in {args.record}")
     return ExitStatus.SIGINT if recorder.interrupted else ExitStatus.OK
+
+
+def _replay_headless(args: argparse.Namespace) -> int:
+    replay = replay_log(args.replay, args.value_unit or "ns")
+    if args.record is not None:
+        try:
+            write_replay(replay, args.record, overwrite=args.overwrite)
+        except OSError as exc:
+            print(f"nimsync-tui: cannot write {exc.filename or args.record}: {exc.strerror}", file=sys.stderr)
+            return ExitStatus.FAILED
+    print_summary(replay.results, sys.stdout)
+    if args.record is not None:
+        print(f"recorded in {args.record}")
+    return ExitStatus.OK
 
 
 def print_summary(results: list[ScenarioResult], out: TextIO) -> None:

@@ -20,7 +20,7 @@ import fcntl
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,7 +52,7 @@ class OutputDir:
     ends however it ends) keeps two recordings from writing one directory.
     """
 
-    def __init__(self, path: Path, specs: list[RunSpec], *, overwrite: bool) -> None:
+    def __init__(self, path: Path, scenarios: Iterable[str], *, overwrite: bool) -> None:
         if path.exists() and not path.is_dir():
             raise ConfigError(f"{path} exists and is not a directory")
         try:
@@ -63,7 +63,7 @@ class OutputDir:
         self.path = path
         """The directory."""
         try:
-            self._lock_and_check(specs, overwrite)
+            self._lock_and_check(scenarios, overwrite)
             log = (path / PARTIAL_LOG_NAME).open("w", encoding="utf-8", newline="\n")
         except OSError as exc:
             os.close(self._fd)
@@ -74,7 +74,7 @@ class OutputDir:
         self.log: TextIO = log
         """The partial log, open for writing."""
 
-    def _lock_and_check(self, specs: list[RunSpec], overwrite: bool) -> None:
+    def _lock_and_check(self, scenarios: Iterable[str], overwrite: bool) -> None:
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -83,7 +83,7 @@ class OutputDir:
             ) from None
         names = [LOG_NAME, PARTIAL_LOG_NAME, "results.json", "intervals.csv"]
         # Steps write one distribution each, so any .hgrm here is an earlier recording's.
-        names += sorted({f"{s.scenario}.hgrm" for s in specs} | {p.name for p in self.path.glob("*.hgrm")})
+        names += sorted({f"{scenario}.hgrm" for scenario in scenarios} | {p.name for p in self.path.glob("*.hgrm")})
         taken = [n for n in names if (self.path / n).exists()]
         if taken and not overwrite:
             raise OutputExistsError(
@@ -249,13 +249,16 @@ def write_recording_files(
     *,
     started_at: datetime,
     overwrite: bool,
+    hgrm_unit_ratio: float = HGRM_UNIT_RATIO,
+    hgrm_header: Sequence[str] = (),
 ) -> None:
     """Write a recording's ``.hgrm``, ``intervals.csv`` and ``results.json``, then move its log into place.
 
-    Shared by ``--record`` and the app's export, so both write the same files.
+    Shared by ``--record``, the app's export and ``--replay``, so all write the same files.
     """
     for name, hist in histograms.items():
-        out.write(f"{name}.hgrm", format_percentile_distribution(hist, output_unit_ratio=HGRM_UNIT_RATIO))
+        text = format_percentile_distribution(hist, output_unit_ratio=hgrm_unit_ratio, header_lines=hgrm_header)
+        out.write(f"{name}.hgrm", text)
     if overwrite:
         out.remove_stale_distributions(set(histograms))
     out.write("intervals.csv", intervals_csv(rows))
