@@ -6,12 +6,15 @@ import argparse
 import dataclasses
 import re
 import sys
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Scenario
 
 from . import __version__
+from .core.files import write_atomically
 from .core.recording import find_log
 from .errors import ConfigError, ExitStatus, NimsyncError
 from .monitor.curves import VALUE_UNITS_NS
@@ -20,7 +23,17 @@ from .run.record import OutputDir, Recorder
 from .run.replay import replay_log, write_replay
 from .run.resources import busy_machine
 from .serve.options import ServeOptions, add_serve_options, app_arguments, serve_options, tab_command
-from .suite.results import ScenarioResult
+from .suite.baseline import Baseline, load_baseline
+from .suite.benchmark_config import BenchmarkConfig, Thresholds, load_config
+from .suite.compare import Comparison, compare, format_comparison
+from .suite.report import SuiteReport, judge
+from .suite.stats_document import stats_json
+from .suite.summary import print_summary
+
+EXIT_STATUSES = """exit status: 0 done; 1 a load failed or a file could not be written; 2 bad options,
+paths, config or baseline (nothing run, nothing written); 3 a target or check missed (with --performance);
+4 a regression against --compare (past its threshold and significant); 130 / 143 stopped by SIGINT / SIGTERM
+(what was measured is still written)"""
 
 LIVE_INTERVAL_S = 0.25
 """The app's interval: four redraws' worth of new data a second."""
@@ -39,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Live benchmark monitor for Trio async channels. "
         "Runs the nimsync suite's load scenarios in a separate process and records "
         "HDR latency histograms, throughput and memory.",
+        epilog=EXIT_STATUSES,
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
@@ -78,13 +92,43 @@ def build_parser() -> argparse.ArgumentParser:
         choices=tuple(VALUE_UNITS_NS),
         help="the unit a log from another tool recorded its values in (default ns; our logs are always ns)",
     )
-    p.add_argument(
+    p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier recording in DIR")
+    suite = p.add_argument_group("the suite's runner: repetitions, targets, baselines")
+    suite.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="the suite's BenchmarkConfig as TOML (default: [tool.nimsync-tui] of ./pyproject.toml)",
+    )
+    suite.add_argument(
+        "--repeat", metavar="N", type=_count, help="measure each scenario N times, each in a fresh process (default 3)"
+    )
+    suite.add_argument(
+        "--timeout", metavar="S", type=_seconds, help="stop a scenario run after S seconds as timed out (default 30)"
+    )
+    suite.add_argument(
+        "--performance",
+        action="store_true",
+        help="run headless as the suite's test runner: exit 3 when a target or check is missed",
+    )
+    suite.add_argument("--baseline", metavar="FILE", type=Path, help="save this run as a baseline (JSON) to FILE")
+    suite.add_argument(
         "--compare",
         metavar="FILE",
         type=Path,
-        help="a recording directory or .hlog whose percentile curve the app draws as the baseline",
+        help="headless: compare with a baseline saved by --baseline, exit 4 on a significant regression; "
+        "in the app: a recording directory or .hlog whose percentile curve is drawn as the baseline",
     )
-    p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier recording in DIR")
+    suite.add_argument(
+        "--regression-threshold",
+        metavar="X",
+        type=_fraction,
+        help="one regression threshold for every metric, as a fraction (default: throughput 0.05, "
+        "latency 0.10, memory 0.15)",
+    )
+    suite.add_argument("--verbose", action="store_true", help="print each interval and each repetition on its own line")
+    suite.add_argument("--stats", action="store_true", help="add the statistical analysis to the summary")
+    suite.add_argument("--output", metavar="FILE", type=Path, help="write the statistical analysis as JSON to FILE")
     load = p.add_argument_group("load parameters (each applies to the scenarios that have it)")
     load.add_argument(
         "--impl", choices=IMPLEMENTATIONS, help="nimsync: this project's channels; trio: trio.open_memory_channel"
@@ -125,6 +169,33 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError(text)
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < 100:
+        raise ValueError(text)
+    return value
+
+
+# argparse names the type in its message ("invalid _count value"): name what is expected instead.
+_count.__name__ = "positive integer"
+_seconds.__name__ = "positive number of seconds"
+_fraction.__name__ = "non-negative fraction (0.05 = 5 %)"
+
+
 def list_scenarios(scenarios: list[Scenario], out: TextIO) -> None:
     """Print ``scenarios`` as a table: name, category, the suite's title, what it runs."""
     rows = [("scenario", "category", "suite test", "load")]
@@ -150,7 +221,53 @@ def normalize_suite_spellings(argv: list[str]) -> list[str]:
 
 def is_headless(args: argparse.Namespace, stdout_is_tty: bool) -> bool:
     """The contract of DESIGN.md: the app opens only on a terminal, with no headless option."""
-    return args.record is not None or not stdout_is_tty
+    return args.record is not None or args.performance or not stdout_is_tty
+
+
+def benchmark_config(args: argparse.Namespace, working_dir: Path) -> BenchmarkConfig:
+    """The config file's settings with the command line's on top."""
+    config = load_config(args.config, working_dir)
+    x = args.regression_threshold
+    return dataclasses.replace(
+        config,
+        measurement_iterations=config.measurement_iterations if args.repeat is None else args.repeat,
+        timeout_s=config.timeout_s if args.timeout is None else args.timeout,
+        iterations=config.iterations if args.iterations is None else args.iterations,
+        warmup_iterations=config.warmup_iterations if args.warmup is None else args.warmup,
+        thresholds=config.thresholds if x is None else Thresholds(throughput=x, latency=x, memory=x),
+    )
+
+
+def planned_runs(
+    args: argparse.Namespace, config: BenchmarkConfig, *, interval_s: float = DEFAULT_INTERVAL_S
+) -> list[RunSpec]:
+    """The checked run specs of the command line over the config."""
+    specs = plan_runs(
+        args.pattern,
+        Overrides(
+            impl=args.impl,
+            capacity=args.capacity,
+            producers=args.producers,
+            consumers=args.consumers,
+            # A config file's counts apply only where no --duration asks for a continuous run.
+            iterations=config.iterations if args.duration is None else None,
+            warmup=config.warmup_iterations,
+            yield_every=args.yield_every,
+            sample_every=args.sample_every,
+            rate=args.rate,
+            parallel=args.parallel if args.parallel is not None else (True if config.parallel else None),
+            workers=args.workers if args.workers is not None else config.workers,
+        ),
+        interval_s=interval_s,
+        duration_s=args.duration,
+        options=RunOptions(
+            pin_cpu=args.pin_cpu,
+            profile=args.profile,
+            trace=args.trace,
+            artifacts_dir=_artifacts_dir(args),
+        ),
+    )
+    return [dataclasses.replace(spec, timeout_s=config.timeout_s) for spec in specs]
 
 
 def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
@@ -170,35 +287,15 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
             if serving is not None:
                 return _serve(serving, args, argv)
             return _replay_headless(args) if headless else _run_app(args, [])
-        specs = plan_runs(
-            args.pattern,
-            Overrides(
-                impl=args.impl,
-                capacity=args.capacity,
-                producers=args.producers,
-                consumers=args.consumers,
-                iterations=args.iterations,
-                warmup=args.warmup,
-                yield_every=args.yield_every,
-                sample_every=args.sample_every,
-                rate=args.rate,
-                parallel=args.parallel,
-                workers=args.workers,
-            ),
-            interval_s=args.interval or (DEFAULT_INTERVAL_S if headless else LIVE_INTERVAL_S),
-            duration_s=args.duration,
-            options=RunOptions(
-                pin_cpu=args.pin_cpu,
-                profile=args.profile,
-                trace=args.trace,
-                artifacts_dir=_artifacts_dir(args),
-            ),
+        config = benchmark_config(args, Path.cwd())
+        specs = planned_runs(
+            args, config, interval_s=args.interval or (DEFAULT_INTERVAL_S if headless else LIVE_INTERVAL_S)
         )
         if serving is not None:  # the options are checked (above) before a server starts
             return _serve(serving, args, argv)
         if not headless:
             return _run_app(args, specs)
-        return _run_headless(args, specs)
+        return _run_headless(args, specs, config)
     except KeyboardInterrupt:
         print("nimsync-tui: interrupted before the recording was finished", file=sys.stderr)
         return ExitStatus.SIGINT
@@ -258,23 +355,94 @@ def _continuous(spec: RunSpec) -> RunSpec:
     return dataclasses.replace(spec, params=dataclasses.replace(spec.params, iterations=None))
 
 
-def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
-    if args.record is None:
-        raise ConfigError("a headless run needs --record DIR")
-    progress = _Progress(sys.stderr)
+def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: BenchmarkConfig) -> int:
+    """Run, print the summary; write a recording, baseline or statistics only where asked."""
+    # Everything that can be refused is refused before anything runs.
+    baseline = load_baseline(args.compare) if args.compare is not None else None
+    for option, path in (("--baseline", args.baseline), ("--output", args.output)):
+        if path is not None and not path.parent.is_dir():
+            raise ConfigError(f"{option} {path}: the directory {path.parent} does not exist")
+    progress = _Progress(sys.stderr, verbose=args.verbose)
+    started_at = datetime.now(UTC)
+    recorder = partial(
+        Recorder,
+        specs=specs,
+        progress=progress,
+        overwrite=args.overwrite,
+        repeat=config.measurement_iterations,
+        judge=partial(judge, targets=config.targets),
+    )
     try:
-        with OutputDir(args.record, [s.scenario for s in specs], overwrite=args.overwrite) as out:
-            if (busy := busy_machine()) is not None:
-                print(f"nimsync-tui: warning: {busy}", file=sys.stderr)
-            recorder = Recorder(out, specs, progress, overwrite=args.overwrite)
-            results = recorder.run()
+        if args.record is not None:
+            with OutputDir(args.record, [s.scenario for s in specs], overwrite=args.overwrite) as out:
+                run = recorder(out)
+                _warn_if_busy()
+                run.run()
+        else:
+            run = recorder(None)
+            _warn_if_busy()
+            run.run()
     except OSError as exc:  # the disk filled up or a file vanished mid-run
         print(f"nimsync-tui: cannot write {exc.filename or args.record}: {exc.strerror}", file=sys.stderr)
         return ExitStatus.FAILED
     progress.done()
-    print_summary(results, sys.stdout)
-    print(f"recorded in {args.record}")
-    return ExitStatus.SIGINT if recorder.interrupted else ExitStatus.OK
+    assert run.report is not None  # run() returned
+    report = run.report
+    print_summary(report, sys.stdout, stats=args.stats or args.output is not None)
+    now = Baseline.of(
+        report,
+        environment=run.environment,
+        run={
+            "repeat": config.measurement_iterations,
+            "interval_s": specs[0].interval_s,
+            "duration_s": args.duration,
+        },
+        recorded_at=started_at,
+    )
+    comparison = None
+    if baseline is not None:
+        comparison = compare(baseline, now, config.thresholds)
+        if comparison.warning:
+            print(f"nimsync-tui: warning: {comparison.warning}", file=sys.stderr)
+        for line in format_comparison(comparison, str(args.compare), baseline.recorded_at):
+            print(line)
+    _write_outputs(args, run.interrupted, now, report, comparison)
+    return _exit_status(args, run.interrupted, report, comparison)
+
+
+def _warn_if_busy() -> None:
+    """Once the run is sure to start (nothing left to refuse): figures from a busy machine are noisy."""
+    if (busy := busy_machine()) is not None:
+        print(f"nimsync-tui: warning: {busy}", file=sys.stderr)
+
+
+def _write_outputs(
+    args: argparse.Namespace, interrupted: bool, now: Baseline, report: SuiteReport, comparison: Comparison | None
+) -> None:
+    if args.baseline is not None:
+        if interrupted:
+            # A baseline missing the scenarios after the Ctrl-C would make later compares quietly partial.
+            print(f"nimsync-tui: stopped early, so no baseline was saved to {args.baseline}", file=sys.stderr)
+        else:
+            now.save(args.baseline)
+            print(f"baseline saved to {args.baseline}")
+    if args.output is not None:
+        write_atomically(args.output, stats_json(now, report, comparison))
+        print(f"statistics written to {args.output}")
+    if args.record is not None:
+        print(f"recorded in {args.record}")
+
+
+def _exit_status(
+    args: argparse.Namespace, interrupted: bool, report: SuiteReport, comparison: Comparison | None
+) -> ExitStatus:
+    if interrupted:
+        return ExitStatus.SIGINT
+    if comparison is not None and comparison.regressions:
+        return ExitStatus.REGRESSION
+    if args.performance and report.missed:
+        return ExitStatus.TARGET_MISSED
+    return ExitStatus.OK
 
 
 def _replay_headless(args: argparse.Namespace) -> int:
@@ -285,34 +453,18 @@ def _replay_headless(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"nimsync-tui: cannot write {exc.filename or args.record}: {exc.strerror}", file=sys.stderr)
             return ExitStatus.FAILED
-    print_summary(replay.results, sys.stdout)
+    print_summary(replay.report, sys.stdout)
     if args.record is not None:
         print(f"recorded in {args.record}")
     return ExitStatus.OK
 
 
-def print_summary(results: list[ScenarioResult], out: TextIO) -> None:
-    """Two lines per scenario: its rate, then what its histogram says."""
-    for r in results:
-        lat = r.latency_ns
-        print(
-            f"{r.name:<18} {r.operations:>13,} {r.operation}s in {r.duration_s:.3f} s = "
-            f"{r.throughput_ops_s:,.0f} ops/s [{r.status}]",
-            file=out,
-        )
-        print(
-            f"{'':<18} {r.measures}: p50 {lat.p50 / 1e3:.3f} µs, p99 {lat.p99 / 1e3:.3f} µs, "
-            f"max {lat.max / 1e3:.3f} µs",
-            file=out,
-        )
-
-
 class _Progress:
-    """One status line on stderr: rewritten in place on a terminal, appended otherwise."""
+    """One status line on stderr: rewritten in place on a terminal, appended otherwise (or with ``verbose``)."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, *, verbose: bool = False) -> None:
         self._stream = stream
-        self._tty = stream.isatty()
+        self._tty = stream.isatty() and not verbose
 
     def __call__(self, line: str) -> None:
         if self._tty:

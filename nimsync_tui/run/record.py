@@ -6,8 +6,12 @@ Writes into the output directory:
   interval's vital signs as JSON comments (HdrHistogram log format 1.3);
 - ``<scenario>.hgrm``: the percentile distribution of each scenario, in
   microseconds, as the reference ``HistogramLogProcessor`` prints it;
-- ``results.json``: per-scenario summary and the environment;
+- ``results.json``: per-scenario summary, repetitions, analysis, targets, and the environment;
 - ``intervals.csv``: one row per interval, warm-up included.
+
+Each scenario runs ``repeat`` times, each repetition in a fresh load process;
+its files hold all repetitions (the log's intervals, the merged ``.hgrm``).
+Without an output directory the same run writes nothing: only the report is kept.
 
 Existing files are never overwritten unless asked, and every file appears
 only once complete (written to a temporary name, then renamed).
@@ -17,26 +21,37 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import io
 import os
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import TextIO
+from typing import Any, TextIO
 
 from hdrh.histogram import HdrHistogram
 
 from ..core.files import write_atomically
 from ..core.hgrm import format_percentile_distribution
-from ..core.histogram import LatencySummary, decode_histogram, summarize
+from ..core.histogram import decode_histogram
 from ..core.hlog import HlogWriter
-from ..core.protocol import IntervalRecord, event_json
+from ..core.protocol import IntervalRecord, RunStarted, event_json
 from ..core.recording import LOG_NAME, PARTIAL_LOG_NAME
 from ..errors import ConfigError, OutputExistsError, RunnerError
-from ..suite.results import ScenarioResult, intervals_csv, results_json
+from ..suite.environment import fingerprint
+from ..suite.report import RowMeasurement, SuiteReport, add_repetition, results_json
+from ..suite.report import judge as judge_rows
+from ..suite.results import (
+    IntervalLatency,
+    Latency,
+    ScenarioResult,
+    intervals_csv,
+    latency_of,
+)
 from .collect import ScenarioCollector
 from .config import RunSpec
 from .process import RunnerProcess
@@ -120,26 +135,50 @@ class OutputDir:
         self.close()
 
 
+class _Discard(io.StringIO):
+    """The log of a run that writes nothing (and keeps nothing)."""
+
+    def write(self, s: str) -> int:
+        return len(s)
+
+
+Judge = Callable[[list[RowMeasurement]], SuiteReport]
+"""Turns the measured rows into the run's report (targets bound in by the caller)."""
+
+
 class Recorder:
     """Runs scenarios and turns their event streams into the output files."""
 
     def __init__(
-        self, out: OutputDir, specs: list[RunSpec], progress: Callable[[str], None], *, overwrite: bool = False
+        self,
+        out: OutputDir | None,
+        specs: list[RunSpec],
+        progress: Callable[[str], None],
+        *,
+        overwrite: bool = False,
+        repeat: int = 1,
+        judge: Judge | None = None,
     ) -> None:
         self._out = out
         self._specs = specs
         self._progress = progress
         self._overwrite = overwrite
+        self._repeat = repeat
+        self._judge = judge if judge is not None else partial(judge_rows, targets=())
         self._started_at = datetime.now(UTC)
+        self.environment = fingerprint()
+        """The machine and its load when the run started."""
         # The log is streamed as intervals arrive, so a crash hours in still
         # leaves the data, and renamed into place at the end.
-        self._hlog = HlogWriter(out.log)
+        self._hlog = HlogWriter(out.log if out is not None else _Discard())
         self._hlog.write_header(time.time())
-        self._histograms: dict[str, HdrHistogram] = {}
-        self._rows: list[tuple[IntervalRecord, LatencySummary]] = []
+        self._measured: dict[str, RowMeasurement] = {}
+        self._rows: list[tuple[IntervalRecord, Latency]] = []
         self._running: RunnerProcess | None = None
         self.results: list[ScenarioResult] = []
-        """Results of the scenarios measured so far."""
+        """Results of the scenarios measured, each over its repetitions."""
+        self.report: SuiteReport | None = None
+        """The judged run, once :meth:`run` returned."""
         self.interrupted = False
         """True once the user stopped the recording (Ctrl-C)."""
 
@@ -149,16 +188,26 @@ class Recorder:
         Ctrl-C stops the running scenario cleanly (its last interval still
         counts) and skips the rest; what was measured is still written.
         """
+        runs = [(index, spec, rep) for index, spec in enumerate(self._specs, 1) for rep in range(1, self._repeat + 1)]
         with self._ctrl_c_stops():
-            for index, spec in enumerate(self._specs, 1):
+            for index, spec, rep in runs:
                 if self.interrupted:
                     break
+                position = f"[{index}/{len(self._specs)}]"
+                if self._repeat > 1:
+                    position += f" rep {rep}/{self._repeat}"
                 try:
-                    self._record_one(spec, f"[{index}/{len(self._specs)}]")
+                    self._record_one(spec, position)
                 except RunnerError as exc:
+                    if self._out is None:
+                        raise
                     partial = self._out.path / PARTIAL_LOG_NAME
                     raise RunnerError(f"{exc} (what was measured is in {partial})") from None
-            self._write_files()
+            measured = list(self._measured.values())
+            self.report = self._judge(measured)
+            self.results = [row.result for row in self.report.rows]
+            if self._out is not None:
+                self._write_files(self._out, self.report)
         return self.results
 
     @contextmanager
@@ -183,6 +232,7 @@ class Recorder:
 
     def _record_one(self, spec: RunSpec, position: str) -> None:
         collector = ScenarioCollector()
+        first_row = len(self._rows)
         with RunnerProcess(spec) as proc:
             self._running = proc
             if self.interrupted:  # Ctrl-C came while the process started
@@ -195,7 +245,7 @@ class Recorder:
                     self._progress(
                         f"{position} {record.tag:<28} {record.phase:<7} "
                         f"{record.total_ops / 1e6:8.3f} M ops  {record.ops_per_s / 1e6:7.3f} M ops/s  "
-                        f"p99 {self._rows[-1][1].p99 / 1e3:9.3f} µs  rss {record.rss_bytes / 2**20:6.1f} MiB"
+                        f"p99 {_micros(self._rows[-1][1].p99)}  rss {record.rss_bytes / 2**20:6.1f} MiB"
                     )
                 else:
                     self._hlog.write_comment(event_json(event))
@@ -205,8 +255,22 @@ class Recorder:
             self._progress(f"{position} {spec.scenario:<28} stopped during warm-up: nothing measured")
             return
         for row in collector.rows():
-            self._histograms[row.result.name] = row.histogram
-            self.results.append(row.result)
+            self._count_repetition(collector.started, row.result, row.histogram, self._rows[first_row:], position)
+
+    def _count_repetition(
+        self,
+        started: RunStarted,
+        result: ScenarioResult,
+        histogram: HdrHistogram,
+        rows: list[tuple[IntervalRecord, Latency]],
+        position: str,
+    ) -> None:
+        """Count one run's result row as a repetition of that row, and report it."""
+        add_repetition(self._measured, started, result, histogram, rows)
+        self._progress(
+            f"{position} {result.name:<28} done    {result.operations:,} {result.operation}s in "
+            f"{result.duration_s:.3f} s = {result.throughput_ops_s:,.0f} ops/s"
+        )
 
     def _on_interval(self, event: IntervalRecord, runner_base_s: float) -> tuple[IntervalRecord, HdrHistogram]:
         """Log a measured interval; returns the record as kept and its decoded histogram."""
@@ -218,19 +282,21 @@ class Recorder:
             start_s=round(runner_base_s + event.start_s - self._hlog.base_time_s, 6),
             histogram="",  # merged by the collector; keeping every payload would grow without bound
         )
-        self._rows.append((record, summarize(interval_hist)))
+        self._rows.append((record, latency_of(interval_hist)))
         if record.phase == "measure":
             log_interval(self._hlog, record, interval_hist)
-            self._out.log.flush()
+            if self._out is not None:
+                self._out.log.flush()
         return record, interval_hist
 
-    def _write_files(self) -> None:
+    def _write_files(self, out: OutputDir, report: SuiteReport) -> None:
         write_recording_files(
-            self._out,
-            self._histograms,
+            out,
+            {name: row.histogram for name, row in self._measured.items()},
             self._rows,
-            self.results,
+            report,
             started_at=self._started_at,
+            environment=self.environment,
             overwrite=self._overwrite,
         )
 
@@ -244,10 +310,11 @@ def log_interval(hlog: HlogWriter, record: IntervalRecord, hist: HdrHistogram) -
 def write_recording_files(
     out: OutputDir,
     histograms: dict[str, HdrHistogram],
-    rows: list[tuple[IntervalRecord, LatencySummary]],
-    results: list[ScenarioResult],
+    rows: Sequence[tuple[IntervalRecord, IntervalLatency]],
+    report: SuiteReport,
     *,
     started_at: datetime,
+    environment: dict[str, Any],
     overwrite: bool,
     hgrm_unit_ratio: float = HGRM_UNIT_RATIO,
     hgrm_header: Sequence[str] = (),
@@ -262,6 +329,11 @@ def write_recording_files(
     if overwrite:
         out.remove_stale_distributions(set(histograms))
     out.write("intervals.csv", intervals_csv(rows))
-    out.write("results.json", results_json(results, started_at=started_at))
+    out.write("results.json", results_json(report, started_at=started_at, environment=environment))
     # The log goes last: its presence marks a finished recording.
     out.finish_log()
+
+
+def _micros(value_ns: int | None) -> str:
+    """A latency for the progress line; an interval without samples has none."""
+    return "      n/a   " if value_ns is None else f"{value_ns / 1e3:9.3f} µs"

@@ -77,12 +77,13 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
 def serve_options(args: argparse.Namespace) -> ServeOptions | None:
     """The server's options, or None without ``--serve``; :class:`ConfigError` for a combination that cannot be."""
     if not args.serve:
-        given = [name for name in _SERVE_ONLY if getattr(args, name) is not None]
-        if given:
-            raise ConfigError(f"--{given[0].replace('_', '-')} needs --serve")
+        misplaced = [name for name in _SERVE_ONLY if getattr(args, name) is not None]
+        if misplaced:
+            raise ConfigError(f"--{misplaced[0].replace('_', '-')} needs --serve")
         return None
-    if args.record is not None:
-        raise ConfigError("--serve shows the app in browsers and --record runs headless: choose one")
+    for option, given in (("--record", args.record is not None), ("--performance", bool(args.performance))):
+        if given:
+            raise ConfigError(f"--serve shows the app in browsers and {option} runs headless: choose one")
     return ServeOptions(
         host=DEFAULT_HOST if args.host is None else args.host,
         port=DEFAULT_PORT if args.port is None else args.port,

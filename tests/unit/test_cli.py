@@ -1,8 +1,10 @@
 """The command line's contract (DESIGN.md): spellings and when the app opens."""
 
+import io
+
 import pytest
 
-from nimsync_tui.cli import build_parser, is_headless, main, normalize_suite_spellings
+from nimsync_tui.cli import _Progress, build_parser, is_headless, main, normalize_suite_spellings
 from nimsync_tui.scenarios import SCENARIOS
 
 
@@ -25,9 +27,26 @@ def test_the_app_opens_only_on_a_terminal_without_a_headless_option() -> None:
     assert not is_headless(parse([]), stdout_is_tty=True)
     assert is_headless(parse([]), stdout_is_tty=False)
     assert is_headless(parse(["--record", "d"]), stdout_is_tty=True)
+    assert is_headless(parse(["--performance"]), stdout_is_tty=True)
+    assert not is_headless(parse(["--compare", "b.json"]), stdout_is_tty=True)  # the app's baseline curve
 
 
-def test_headless_replay_of_a_directory_without_a_recording_writes_nothing(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_verbose_keeps_every_progress_line_on_a_terminal() -> None:
+    quiet, verbose = _Terminal(), _Terminal()
+    for progress in (_Progress(quiet), _Progress(verbose, verbose=True)):
+        progress("interval 1")
+        progress("repetition 1 done")
+    assert quiet.getvalue() == "\r\x1b[Kinterval 1\r\x1b[Krepetition 1 done"
+    assert verbose.getvalue() == "interval 1\nrepetition 1 done\n"
+
+
+def test_replay_off_a_terminal_is_a_headless_replay_not_a_live_run(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # Headless replay landed: a directory without a log is refused as such, and nothing is recorded.
     assert main(["--replay", str(tmp_path), "--record", str(tmp_path / "out")]) == 2
     assert "holds no recording" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()

@@ -43,6 +43,7 @@ def test_serving_is_loopback_on_port_8000_for_4_sessions_unless_told() -> None:
         (["--port", "8001"], "--port needs --serve"),
         (["--max-sessions", "2"], "--max-sessions needs --serve"),
         (["--serve", "--record", "d"], "--serve shows the app in browsers and --record runs headless"),
+        (["--serve", "--performance"], "--serve shows the app in browsers and --performance runs headless"),
         (["--serve", "--port", "70000"], "invalid port '70000'"),
         (["--serve", "--max-sessions", "0"], "invalid session count '0'"),
         (["--serve", "--pattern", "no-such-scenario"], "no-such-scenario"),
