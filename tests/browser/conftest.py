@@ -27,9 +27,13 @@ def require_chromium() -> str:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for the whole run."""
+    """One headless Chromium per module.
+
+    Not per session: sync Playwright keeps an asyncio loop running in this
+    thread until it stops, and later tests call ``asyncio.run()``.
+    """
     executable = require_chromium()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, headless=True)
