@@ -3,7 +3,7 @@
 Prints figures, asserts nothing; each figure is the median of ``--repeat`` runs.
 Results are checked equal before they are timed.
 
-    python benchmarks/replay_speed.py [--intervals 10000] [--repeat 3]
+    python benchmarks/replay_speed.py [--intervals 10000] [--repeat 3] [--memory-only]
 
 Per interval: the library's ``HdrHistogram.decode`` against ours one at a time
 (``decode_base64``) and in batches (``decode_many``). For a generated log of
@@ -11,6 +11,13 @@ Per interval: the library's ``HdrHistogram.decode`` against ours one at a time
 ``HistogramLogReader``, one ``add`` per interval), ours (``read_hlog`` then
 ``decode_entries`` and ``merge`` per tag), and what a replay needs before
 its first frame (``read_hlog`` and the first interval decoded).
+
+Memory: the peak RSS (``ru_maxrss`` of the child process) of a headless
+``nimsync-tui --replay LOG --record DIR`` of a generated log of 10,000 and of
+40,000 intervals, side by side: equal figures mean memory follows the tags,
+not the length of the log. To measure another checkout's code, run this
+script with ``python -S`` and ``PYTHONPATH=CHECKOUT:SITE_PACKAGES``; the child
+is started the same way and the package's path is printed.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ import argparse
 import gc
 import io
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -29,6 +38,7 @@ from hdrh.histogram import HdrHistogram
 from hdrh.log import HistogramLogReader
 
 # Runnable as a plain script from a checkout, without installing the package.
+import nimsync_tui
 from nimsync_tui.core.counts import merge
 from nimsync_tui.core.encoding import decode_base64, decode_many
 from nimsync_tui.core.histogram import counts_view, new_histogram, record_values
@@ -105,13 +115,82 @@ def first_frame(path: Path) -> object:
     return entries[0].counts()
 
 
+MEMORY_INTERVALS = (10_000, 40_000)
+POOL = 500
+"""Distinct intervals of the memory logs, repeated: decoding costs the same, writing costs far less."""
+
+
+def write_long_log(path: Path, intervals: int, pool: list[HdrHistogram]) -> None:
+    """A two-tag log of ``intervals`` one-second intervals, their histograms taken in turn from ``pool``."""
+    head = io.StringIO()
+    HlogWriter(head).write_header(1_795_766_400.123)
+    tails = []
+    for hist in pool:
+        line = io.StringIO()
+        HlogWriter(line).write_interval(None, 0.0, 1.0, hist)
+        tails.append(line.getvalue().split(",", 2)[2])  # max and histogram
+    with path.open("w") as out:
+        out.write(head.getvalue())
+        for i in range(intervals):
+            out.write(f"Tag={TAGS[i % 2]},{i}.000,1.000,{tails[i % len(tails)]}")
+
+
+# Linux carries a process's peak RSS across fork and exec: a child started by this process (which
+# holds the generated histograms) would report at least this process's peak. A bare interpreter
+# starts the replay instead and reports its ru_maxrss: a child of a small process measures itself.
+_LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
+def replay_peak_rss(log: Path, out: Path) -> tuple[int, float]:
+    """Peak RSS (bytes) and wall seconds of a headless replay of ``log`` into ``out``, in a child process."""
+    # The child imports the package as this process does (python -S with PYTHONPATH for another checkout).
+    flags = ["-S"] if sys.flags.no_site else []
+    command = [sys.executable, *flags, "-m", "nimsync_tui", "--replay", str(log), "--record", str(out)]
+    started = time.perf_counter()
+    report = subprocess.run(
+        [sys.executable, "-S", "-c", _LAUNCHER, *command], check=True, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - started
+    status, maxrss_kib = (int(field) for field in report.stdout.split())
+    if status != 0:
+        raise SystemExit(f"{' '.join(command)} exited with {status}")
+    return maxrss_kib * 1024, wall
+
+
+def memory_table(samples: int) -> None:
+    pool = interval_histograms(POOL, samples)
+    figures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in MEMORY_INTERVALS:
+            log = Path(tmp) / f"{n}.hlog"
+            write_long_log(log, n, pool)
+            rss, wall = replay_peak_rss(log, Path(tmp) / f"{n}.out")
+            figures.append((n, log.stat().st_size, rss, wall))
+    print(f"headless --replay LOG --record DIR, peak RSS of the child; package {Path(nimsync_tui.__file__).parent}")
+    print(f"{'intervals':>10} {'log MB':>8} {'peak RSS MB':>12} {'wall s':>8}")
+    for n, size, rss, wall in figures:
+        print(f"{n:>10,} {size / 1e6:8.1f} {rss / 1e6:12.1f} {wall:8.2f}")
+    (n0, _, rss0, _), (n1, _, rss1, _) = figures
+    print(f"{n1 // n0}x the intervals: {rss1 / rss0:.2f}x the peak RSS")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--intervals", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=2_000, help="values recorded per interval")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--memory-only", action="store_true", help="print only the peak RSS of headless replays")
     args = parser.parse_args()
     n, repeat = args.intervals, args.repeat
+    memory_table(args.samples)
+    print()
+    if args.memory_only:
+        return
 
     hists = interval_histograms(n, args.samples)
     encoded = [h.encode() for h in hists]

@@ -16,12 +16,14 @@ from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Scenario
 
 from . import __version__
 from .core.files import write_atomically
+from .core.recording import find_log
+from .core.units import VALUE_UNITS_NS
 from .errors import ConfigError, ExitStatus, NimsyncError
-from .monitor.curves import VALUE_UNITS_NS
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunOptions, RunSpec, plan_runs, select_scenarios
 from .run.record import OutputDir, Recorder
 from .run.replay import replay_log, write_replay
 from .run.resources import busy_machine
+from .serve.options import ServeOptions, add_serve_options, app_arguments, serve_options, tab_command
 from .suite.baseline import Baseline, load_baseline
 from .suite.benchmark_config import BenchmarkConfig, Thresholds, load_config
 from .suite.compare import Comparison, compare, format_comparison
@@ -165,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--trace", action="store_true", help="cProfile the load: <scenario>.pstats and <scenario>.trace.txt"
     )
+    add_serve_options(p)
     return p
 
 
@@ -269,20 +272,29 @@ def planned_runs(
     return [dataclasses.replace(spec, timeout_s=config.timeout_s) for spec in specs]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command; returns the exit status."""
-    args = build_parser().parse_args(normalize_suite_spellings(sys.argv[1:] if argv is None else argv))
+def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
+    """Run the command; returns the exit status.
+
+    ``in_browser``: this process is one ``--serve`` tab, whose terminal is the browser.
+    """
+    argv = normalize_suite_spellings(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
     try:
         if args.list:
             list_scenarios(select_scenarios(args.pattern), sys.stdout)
             return ExitStatus.OK
-        headless = is_headless(args, sys.stdout.isatty())
+        serving = serve_options(args)
+        headless = serving is None and is_headless(args, in_browser or sys.stdout.isatty())
         if args.replay is not None:
+            if serving is not None:
+                return _serve(serving, args, argv)
             return _replay_headless(args) if headless else _run_app(args, [], ())
         config = benchmark_config(args, Path.cwd())
         specs = planned_runs(
             args, config, interval_s=args.interval or (DEFAULT_INTERVAL_S if headless else LIVE_INTERVAL_S)
         )
+        if serving is not None:  # the options are checked (above) before a server starts
+            return _serve(serving, args, argv)
         if not headless:
             return _run_app(args, specs, config.targets)
         return _run_headless(args, specs, config)
@@ -323,6 +335,15 @@ def _run_app(args: argparse.Namespace, specs: list[RunSpec], targets: Sequence[T
     status = app.run()
     # None: the app ended on an error of its own, which Textual has printed.
     return status if status is not None else app.return_code or ExitStatus.FAILED
+
+
+def _serve(options: ServeOptions, args: argparse.Namespace, argv: list[str]) -> int:
+    """Serve the app to browsers: each tab runs it with ``argv`` minus the serve options."""
+    from .serve.server import serve  # noqa: PLC0415 (aiohttp and textual-serve load only for --serve)
+
+    if args.replay is not None:
+        find_log(args.replay)  # a wrong path fails here, once, not in every tab
+    return serve(tab_command(app_arguments(argv)), options)
 
 
 def _continuous(spec: RunSpec) -> RunSpec:

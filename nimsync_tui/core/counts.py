@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import HistogramFormatError
 
-__all__ = ["CountsHistogram", "HistogramLayout", "SparseCounts", "merge"]
+__all__ = ["CountsHistogram", "HistogramLayout", "SparseCounts", "add_parts", "merge"]
 
 _INT64_MAX = 2**63 - 1
 
@@ -216,6 +216,16 @@ def merge(layout: HistogramLayout, parts: Sequence[SparseCounts]) -> CountsHisto
     source layout are added in one numpy pass.
     """
     total = CountsHistogram(layout)
+    add_parts(total, parts)
+    return total
+
+
+def add_parts(total: CountsHistogram, parts: Sequence[SparseCounts]) -> None:
+    """Add ``parts`` into ``total``, resizing it as Java's auto-resize does: a log merged batch by batch.
+
+    Resizing keeps the lowest value and the digits, so the indexes already
+    counted keep their meaning and only the array grows.
+    """
     by_layout: dict[HistogramLayout, list[SparseCounts]] = {}
     for part in parts:
         if part.indexes.size:
@@ -224,15 +234,14 @@ def merge(layout: HistogramLayout, parts: Sequence[SparseCounts]) -> CountsHisto
         (source.highest_value(max(int(p.indexes[-1]) for p in group)) for source, group in by_layout.items()),
         default=0,
     )
-    if layout.highest_value(layout.counts_len - 1) < highest:
-        total.layout = layout.resized(highest)
+    if total.layout.highest_value(total.layout.counts_len - 1) < highest:
+        total.layout = total.layout.resized(highest)
     for source, group in by_layout.items():
         indexes = np.concatenate([p.indexes for p in group])
         counts = np.concatenate([p.counts for p in group])
         if not total.layout.same_indexes(source):
             indexes = total.layout.indexes_of(source.lowest_values(indexes))
         _add_at(total, indexes, counts)
-    return total
 
 
 def _add_at(total: CountsHistogram, indexes: np.ndarray, counts: np.ndarray) -> None:

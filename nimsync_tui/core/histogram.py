@@ -24,7 +24,7 @@ from hdrh.codec import HdrCookieException, HdrHistogramSettingsException, HdrLen
 from hdrh.histogram import HdrHistogram
 
 from ..errors import HistogramFormatError
-from .counts import CountsHistogram
+from .counts import CountsHistogram, SparseCounts
 from .encoding import decode_base64
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "record_values",
     "reset",
     "summarize",
+    "summarize_sparse",
     "to_hdrhistogram",
     "value_at_percentiles",
 ]
@@ -235,20 +236,26 @@ def value_at_percentiles(hist: HdrHistogram, percentiles: Sequence[float]) -> li
     lowest for the 0th percentile); 0 for an empty histogram.
     """
     counts = counts_view(hist)
-    total = hist.total_count
-    cumulative = np.cumsum(counts)
-    layout = _layout_of(hist)
+    nonzero = np.flatnonzero(counts)
+    return _percentiles(_layout_of(hist), nonzero, counts[nonzero], int(hist.total_count), percentiles)
+
+
+def _percentiles(
+    layout: _Layout, indexes: np.ndarray, weights: np.ndarray, total: int, percentiles: Sequence[float]
+) -> list[int]:
+    # Zero counts never move the running sum, so the non-zero ones alone find the same bucket.
+    cumulative = np.cumsum(weights)
     result = []
     for percentile in percentiles:
         # Same float expression as the library, so that ties round the same way.
         target = max(int((min(percentile, 100.0) * total / 100) + 0.5), 1)
-        index = int(np.searchsorted(cumulative, target, side="left"))
-        if index >= len(cumulative) or total == 0:
+        position = int(np.searchsorted(cumulative, target, side="left"))
+        if position >= len(cumulative) or total == 0:
             result.append(0)
         elif percentile:
-            result.append(int(layout.highest[index]))
+            result.append(int(layout.highest[indexes[position]]))
         else:
-            result.append(int(layout.lowest[index]))
+            result.append(int(layout.lowest[indexes[position]]))
     return result
 
 
@@ -271,13 +278,15 @@ def mean_stddev(hist: HdrHistogram) -> tuple[float, float]:
 
     Both use each bucket's median-equivalent value, as Java's HdrHistogram does.
     """
-    total = int(hist.total_count)
-    if total == 0:
-        return 0.0, 0.0
     counts = counts_view(hist)
     nonzero = np.flatnonzero(counts)
-    weights = counts[nonzero]
-    medians = _layout_of(hist).median[nonzero]
+    return _mean_stddev(_layout_of(hist), nonzero, counts[nonzero], int(hist.total_count))
+
+
+def _mean_stddev(layout: _Layout, indexes: np.ndarray, weights: np.ndarray, total: int) -> tuple[float, float]:
+    if total == 0:
+        return 0.0, 0.0
+    medians = layout.median[indexes]
     if int(medians[-1]) * total < 2**63:
         value_sum = int(np.dot(medians, weights))
     else:
@@ -322,13 +331,23 @@ def summarize(hist: HdrHistogram) -> LatencySummary:
     """All of :class:`LatencySummary` in a few numpy passes (about 0.2 ms)."""
     counts = counts_view(hist)
     nonzero = np.flatnonzero(counts)
-    layout = _layout_of(hist)
-    mean, stddev = mean_stddev(hist)
-    p50, p90, p99, p999 = value_at_percentiles(hist, _SUMMARY_PERCENTILES)
+    return _summary(_layout_of(hist), nonzero, counts[nonzero], int(hist.total_count))
+
+
+def summarize_sparse(sparse: SparseCounts) -> LatencySummary:
+    """:func:`summarize` of a decoded histogram's non-zero counts, without a counts array of its full length."""
+    layout = sparse.layout
+    table = _layout(layout.unit_magnitude, layout.sub_bucket_half_count_magnitude, layout.counts_len)
+    return _summary(table, sparse.indexes, sparse.counts, int(sparse.counts.sum()))
+
+
+def _summary(layout: _Layout, indexes: np.ndarray, weights: np.ndarray, total: int) -> LatencySummary:
+    mean, stddev = _mean_stddev(layout, indexes, weights, total)
+    p50, p90, p99, p999 = _percentiles(layout, indexes, weights, total, _SUMMARY_PERCENTILES)
     return LatencySummary(
-        count=int(hist.total_count),
-        min=int(layout.lowest[nonzero[0]]) if nonzero.size else 0,
-        max=int(layout.highest[nonzero[-1]]) if nonzero.size else 0,
+        count=total,
+        min=int(layout.lowest[indexes[0]]) if indexes.size else 0,
+        max=int(layout.highest[indexes[-1]]) if indexes.size else 0,
         mean=mean,
         stddev=stddev,
         p50=p50,

@@ -25,6 +25,7 @@ from ..errors import HistogramFormatError
 from .counts import CountsHistogram, SparseCounts
 from .encoding import EncodedHistogramError, decode_base64, decode_many
 from .histogram import decode_histogram, max_value
+from .protocol import IntervalRecord
 
 __all__ = [
     "DEFAULT_MAX_VALUE_UNIT_RATIO",
@@ -165,6 +166,24 @@ class HlogEntry:
         except HistogramFormatError as error:
             raise HistogramFormatError(f"{self.source}, line {self.line}: {error}") from None
 
+    def record(self, tag: str, *, ops: int = 0, total_ops: int = 0, histogram: str = "") -> IntervalRecord:
+        """The interval as a measured record without vital signs (another tool's log): times and count only."""
+        return IntervalRecord(
+            tag=tag,
+            phase="measure",
+            start_s=self.start_s,
+            length_s=self.length_s,
+            ops=ops,
+            total_ops=total_ops,
+            overflow=0,
+            rss_bytes=0,
+            peak_rss_bytes=0,
+            cpu_percent=0.0,
+            allocated_blocks=0,
+            gc_collections=(),
+            histogram=histogram,
+        )
+
     def counts(self) -> CountsHistogram:
         """The decoded interval histogram as numpy counts (any layout and precision)."""
         try:
@@ -214,7 +233,10 @@ class HlogReader(Iterator[HlogEntry]):
         self.base_time_s: float | None = None
         """BaseTime, seconds since the epoch, once read (entry start times are relative to it)."""
         self.comments: list[HlogComment] = []
-        """Every other comment line read so far (the runner's JSON events)."""
+        """Every other comment line read so far (the runner's JSON events).
+
+        A reader of a long log may clear it as it goes: the reader only appends.
+        """
 
     def __iter__(self) -> HlogReader:
         return self

@@ -19,9 +19,6 @@ PERCENTILE_LEVELS = frozen_array(100.0 * (1.0 - 10.0 ** -np.linspace(0.0, MAX_NI
 
 TABLE_PERCENTILES = (50.0, 90.0, 99.0, 99.9, 99.99)
 
-VALUE_UNITS_NS = {"ns": 1.0, "us": 1e3, "µs": 1e3, "ms": 1e6, "s": 1e9}
-"""Nanoseconds per unit a log's values may be recorded in (``--value-unit``)."""
-
 
 def percentile_curve(hist: HdrHistogram, ns_per_unit: float = 1.0) -> Curve:
     """The spectrum of ``hist``, up to the highest level its count resolves.

@@ -14,8 +14,8 @@ from hdrh.histogram import HdrHistogram
 from ..core.hlog import HlogEntry, HlogReader, read_hlog
 from ..core.protocol import IntervalRecord, RunStarted
 from ..core.recording import find_log
+from ..core.units import VALUE_UNITS_NS
 from ..errors import ConfigError, HistogramFormatError
-from .curves import VALUE_UNITS_NS
 from .snapshot import ScenarioRow, Snapshot
 from .state import RunState
 
@@ -169,7 +169,7 @@ class ReplaySource:
         if vitals is not None:
             record = IntervalRecord(**{**_record_fields(vitals), "histogram": payload, "phase": "measure"})
         else:
-            record = _bare_record(name, entry, payload)
+            record = entry.record(name, histogram=payload)
         track.append(record, vitals is not None, entry.histogram)
 
     # -- moving -----------------------------------------------------------------
@@ -279,22 +279,3 @@ def _json_event(text: str) -> dict[str, Any] | None:
 
 def _record_fields(record: IntervalRecord) -> dict[str, Any]:
     return {f: getattr(record, f) for f in _INTERVAL_FIELDS}
-
-
-def _bare_record(tag: str, entry: HlogEntry, payload: str) -> IntervalRecord:
-    """A record for an interval with no vitals (another tool's log): only its times and histogram."""
-    return IntervalRecord(
-        tag=tag,
-        phase="measure",
-        start_s=entry.start_s,
-        length_s=entry.length_s,
-        ops=0,
-        total_ops=0,
-        overflow=0,
-        rss_bytes=0,
-        peak_rss_bytes=0,
-        cpu_percent=0.0,
-        allocated_blocks=0,
-        gc_collections=(),
-        histogram=payload,
-    )

@@ -7,8 +7,6 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy import stats
-
 from .results import ScenarioResult
 
 CONFIDENCE = 0.95
@@ -76,6 +74,9 @@ def analyze_results(results: Sequence[BenchmarkResult]) -> BenchmarkAnalysis:
         if stddev == 0.0:
             low = high = mean  # t.interval returns nan for a zero scale
         else:
+            # Imported here, not at the top: scipy.stats adds ~90 MB of RSS, paid only by a run that uses it.
+            from scipy import stats  # noqa: PLC0415
+
             low, high = (float(x) for x in stats.t.interval(CONFIDENCE, n - 1, loc=mean, scale=stddev / math.sqrt(n)))
     return BenchmarkAnalysis(
         repetitions=n,

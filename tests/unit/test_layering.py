@@ -1,7 +1,11 @@
 """The measurement core and the loads run without any UI toolkit."""
 
+import pkgutil
 import subprocess
 import sys
+from pathlib import Path
+
+import nimsync_tui
 
 
 def _modules_after(imports: str) -> list[str]:
@@ -24,3 +28,21 @@ def test_channels_and_scenarios_never_import_the_core() -> None:
     assert "nimsync_tui.scenarios" in loaded
     ours = {m for m in loaded if m.startswith("nimsync_tui.")}
     assert all(m.startswith(("nimsync_tui.channels", "nimsync_tui.scenarios")) for m in ours), ours
+
+
+def test_the_core_and_the_runner_never_import_the_app() -> None:
+    """core/ and run/ are what the headless recorder and the load run: the app's state and UI sit above them."""
+    packages = Path(nimsync_tui.__file__).parent
+    modules = [
+        f"nimsync_tui.{layer}.{m.name}" for layer in ("core", "run") for m in pkgutil.iter_modules([packages / layer])
+    ]
+    assert "nimsync_tui.run.replay" in modules
+    loaded = _modules_after(", ".join(modules))
+    assert [m for m in loaded if m.startswith(("nimsync_tui.monitor", "nimsync_tui.tui", "nimsync_tui.serve"))] == []
+
+
+def test_the_cli_loads_scipy_only_when_a_statistic_needs_it() -> None:
+    """scipy.stats adds ~90 MB of RSS: headless replay's bounded memory (benchmarks/replay_speed.py) must not pay it."""
+    loaded = _modules_after("nimsync_tui.cli, nimsync_tui.suite.analysis, nimsync_tui.suite.compare")
+    assert "nimsync_tui.suite.compare" in loaded
+    assert [m for m in loaded if m == "scipy" or m.startswith("scipy.")] == []

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from nimsync_tui.core.counts import HistogramLayout
+from nimsync_tui.core.encoding import decode_base64
 from nimsync_tui.errors import ConfigError, HistogramFormatError
 from nimsync_tui.run.replay import replay_log, write_replay
 from tests.hdr_encoders import encode_line
@@ -184,3 +186,31 @@ def test_a_line_cut_in_the_middle_says_so(tmp_path: Path) -> None:
 def test_a_directory_without_a_recording_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="holds no recording"):
         replay_log(tmp_path)
+
+
+def _long_log(path: Path, intervals: int, pool: list[str]) -> Path:
+    lines = [HEADER, LEGEND]
+    lines += [f"Tag=load,{i}.000,1.000,1.000,{pool[i % len(pool)]}\n" for i in range(intervals)]
+    path.write_text("".join(lines))
+    return path
+
+
+def _peak_traced_bytes(log: Path) -> int:
+    tracemalloc.start()
+    try:
+        replay_log(log)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_long_log_is_merged_as_it_streams_past(tmp_path: Path) -> None:
+    """Each more interval costs its small row, never its decoded histogram: memory follows the tags."""
+    layout = HistogramLayout(1, 3_600_000_000_000, 3)
+    pool = [encode_line(counts_of(latencies(seed, 3000), layout), version=2, digits=3) for seed in range(20)]
+    decoded = sum(decode_base64(text).counts.nonzero()[0].size for text in pool) * 16 / len(pool)
+    assert decoded > 15_000  # the bytes of one interval's non-zero indexes and counts
+    short, long = 1000, 4000
+    peaks = [_peak_traced_bytes(_long_log(tmp_path / f"{n}.hlog", n, pool)) for n in (short, long)]
+    per_interval = (peaks[1] - peaks[0]) / (long - short)
+    assert per_interval < decoded / 4, f"{per_interval:.0f} bytes more per interval; a decoded one is {decoded:.0f}"

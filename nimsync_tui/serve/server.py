@@ -1,0 +1,262 @@
+"""The web server behind ``--serve``: textual-serve, with the doors it leaves open shut.
+
+textual-serve alone has no authentication and no Origin check, so any web page
+the user visits could open a websocket to it, start an app process and drive
+it. Here every page and websocket needs the server's random token, a websocket's
+Origin must be the server's own, sessions are capped, nothing is fetched from
+outside the server (a Content-Security-Policy makes the browser hold to it), no
+directory is ever listed, and each app gets only the environment it needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import html
+import logging
+import secrets
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+from importlib.resources import files
+from pathlib import Path
+from string import Template
+from typing import TextIO
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from textual_serve.server import Server
+
+from ..errors import ConfigError, ExitStatus
+from .options import ServeOptions
+from .session import Session
+
+log = logging.getLogger(__name__)
+
+_PAGE = Path(str(files(__package__) / "page"))
+_INDEX = Template((_PAGE / "index.html").read_text(encoding="utf-8"))
+_NOTICE = Template((_PAGE / "notice.html").read_text(encoding="utf-8"))
+_STOPPING_SIGNALS = {
+    signal.SIGINT: ExitStatus.SIGINT,
+    signal.SIGTERM: ExitStatus.SIGTERM,
+    signal.SIGHUP: ExitStatus.SIGHUP,  # the terminal it was started from closed
+}
+_WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
+_LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+_SECURITY_HEADERS = {
+    # The browser itself refuses anything not from this server: the page
+    # template's web font, textual.js's ?ping= fetch, framing by another site.
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self'; "
+        "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class BrowserServer(Server):
+    """Serves one command, one process per websocket, to the holders of its token."""
+
+    def __init__(self, command: Sequence[str], options: ServeOptions) -> None:
+        super().__init__(" ".join(command), host=options.host, port=options.port, title="nimsync-tui")
+        self._command = list(command)
+        self._options = options
+        self.token = secrets.token_urlsafe(24)
+        """The secret in the printed URL; nothing is served without it."""
+        self.sessions: set[Session] = set()
+        """The sessions whose app may still be running (each holds a slot until it is closed)."""
+        self._stopping = False
+
+    # -- the web application ------------------------------------------------
+
+    async def _make_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._check_host])
+        app.add_routes(
+            [
+                web.get("/", self.handle_index),
+                web.get("/ws", self.handle_websocket),  # no token: refused like a wrong one
+                web.get("/ws/{token:[^/]*}", self.handle_websocket),
+                # Download keys are random and only ever sent down an authenticated websocket.
+                web.get("/download/{key}", self.handle_download),
+                web.static("/static", self.statics_path, show_index=False),  # textual-serve's client
+                web.static("/page", _PAGE, show_index=False),
+            ]
+        )
+        app.on_response_prepare.append(_add_security_headers)
+        return app
+
+    @web.middleware
+    async def _check_host(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        # A DNS-rebinding page reaches us under its own host name; refuse it
+        # before the token is even looked at.
+        if not self._host_allowed(request.host):
+            return _notice(web.HTTPForbidden, "Unknown host", f"This server does not answer to {request.host!r}.")
+        return await handler(request)
+
+    def _host_allowed(self, host: str) -> bool:
+        if self._options.host in _WILDCARD_HOSTS:
+            return True  # reachable under any of the machine's names; the token and Origin still hold
+        names = {_url_host(self._options.host)}
+        if self._options.loopback_only:
+            names.update(_LOOPBACK_NAMES)
+        return host in {f"{name}:{self.port}" for name in names} or (self.port == 80 and host in names)
+
+    def _token_ok(self, token: str) -> bool:
+        return hmac.compare_digest(token.encode(), self.token.encode())
+
+    def _full(self) -> bool:
+        return len(self.sessions) >= self._options.max_sessions
+
+    async def handle_index(self, request: web.Request) -> web.Response:
+        """The page that runs textual-serve's terminal client, or why it cannot."""
+        if not self._token_ok(request.query.get("token", "")):
+            return _refused_token()
+        if self._full():
+            return _sessions_full(self._options.max_sessions)
+        font_size = min(max(_to_int(request.query.get("fontsize"), 16), 6), 64)
+        page = _INDEX.substitute(
+            title="nimsync-tui",
+            font_size=font_size,
+            websocket_url=html.escape(f"ws://{request.host}/ws/{self.token}"),
+        )
+        return web.Response(text=page, content_type="text/html")
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse | web.Response:  # type: ignore[override]
+        """One tab's app: checked, started, fed the tab's keys and closed with it."""
+        if not self._token_ok(request.match_info.get("token", "")):
+            return _refused_token()
+        if request.headers.get("Origin") != f"http://{request.host}":
+            return _notice(web.HTTPForbidden, "Foreign origin", "Only this server's own page may open a session.")
+        if self._stopping:
+            return _notice(web.HTTPServiceUnavailable, "Stopping", "The server is shutting down.")
+        if self._full():
+            return _sessions_full(self._options.max_sessions)
+        websocket = web.WebSocketResponse(heartbeat=15)
+        session = Session(
+            self._command,
+            write_bytes=websocket.send_bytes,
+            write_str=websocket.send_str,
+            close=websocket.close,
+            download_manager=self.download_manager,
+        )
+        # Taken before the first await: two tabs racing for the last slot cannot both get it.
+        self.sessions.add(session)
+        try:
+            await websocket.prepare(request)
+            width = _to_int(request.query.get("width"), 80)
+            height = _to_int(request.query.get("height"), 24)
+            if await session.start(width, height):
+                await self._process_messages(websocket, session)
+        except (ValueError, AssertionError, TypeError, KeyError, IndexError) as exc:  # a malformed message
+            log.warning("nimsync-tui: closing a session after a malformed message: %s", exc)
+        finally:
+            await asyncio.shield(self._end(session))
+        return websocket
+
+    async def _end(self, session: Session) -> None:
+        try:
+            await session.close()
+        finally:
+            self.sessions.discard(session)
+
+    # -- running ------------------------------------------------------------
+
+    async def run(self, out: TextIO, err: TextIO) -> ExitStatus:
+        """Serve until SIGINT, SIGTERM or SIGHUP, then end every session; returns the exit status the signal means."""
+        runner = web.AppRunner(await self._make_app(), access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self._options.host or None, self._options.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise ConfigError(
+                f"cannot listen on {self._options.host}:{self._options.port}: {exc.strerror} "
+                "(choose another --port, or --port 0 for any free one)"
+            ) from None
+        self.port = _bound_port(runner)
+        loop = asyncio.get_running_loop()
+        stopped: asyncio.Future[signal.Signals] = loop.create_future()
+
+        def stop(sig: signal.Signals) -> None:
+            if not stopped.done():
+                stopped.set_result(sig)
+
+        for sig in _STOPPING_SIGNALS:
+            loop.add_signal_handler(sig, stop, sig)
+        # Only now the URL: a signal from whoever read it ends the server in order.
+        if not self._options.loopback_only:
+            print(
+                f"nimsync-tui: warning: --host {self._options.host or '(all)'} serves beyond this machine: whoever "
+                "can reach it and has the link drives the monitor, over unencrypted http",
+                file=err,
+                flush=True,
+            )
+        print(f"nimsync-tui: open {self.url} (Ctrl+C stops the server and every session)", file=out, flush=True)
+        # The handlers stay: a second Ctrl+C must not cut the ending of the sessions short.
+        received = await stopped
+        self._stopping = True
+        await site.stop()
+        await self._end_all()
+        await runner.cleanup()
+        await self._end_all()  # any session that raced the first sweep
+        return _STOPPING_SIGNALS[received]
+
+    async def _end_all(self) -> None:
+        await asyncio.gather(*(self._end(session) for session in list(self.sessions)))
+
+    @property
+    def url(self) -> str:
+        """The URL to open, token included."""
+        host = socket.gethostname() if self._options.host in _WILDCARD_HOSTS else _url_host(self._options.host)
+        return f"http://{host}:{self.port}/?token={self.token}"
+
+
+def serve(command: Sequence[str], options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    """Serve ``command`` (one process per browser tab) until stopped; returns the exit status."""
+    return asyncio.run(BrowserServer(command, options).run(out, err))
+
+
+async def _add_security_headers(_request: web.Request, response: web.StreamResponse) -> None:
+    # The websocket handshake (101) and every page, file and refusal alike.
+    for name, value in _SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+
+
+def _notice(status: type[web.HTTPException], title: str, message: str) -> web.Response:
+    page = _NOTICE.substitute(title=html.escape(title), message=html.escape(message))
+    return web.Response(status=status.status_code, text=page, content_type="text/html")
+
+
+def _refused_token() -> web.Response:
+    return _notice(
+        web.HTTPForbidden, "Link needed", "Open the full link that nimsync-tui --serve printed (it holds a token)."
+    )
+
+
+def _sessions_full(limit: int) -> web.Response:
+    return _notice(
+        web.HTTPServiceUnavailable,
+        "All sessions in use",
+        f"This server runs at most {limit} session{'s' if limit != 1 else ''} at once (--max-sessions {limit}). "
+        "Close another tab of it, then reload this page.",
+    )
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _bound_port(runner: web.AppRunner) -> int:
+    address = runner.addresses[0]
+    return int(address[1])
+
+
+def _to_int(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text is not None else default
+    except ValueError:
+        return default
