@@ -316,15 +316,7 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             self._send_budget -= 1
             self._buffer.append(value)
             return
-        if not self._send_budget:
-            # The yield_every-th operation. Yielding before acting (rather
-            # than after) costs one await less; what we saw before the yield
-            # is stale, so the checks below run after it.
-            await checkpoint()
-            self._refill_send_budget()
-            charge = False
-        else:
-            charge = True
+        await self._take_turn(sending=True)
         if self._closed:
             raise ChannelClosed("send on a closed channel")
         if self._recv_waiters:
@@ -334,11 +326,7 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         else:
             await self._park_sender(_SendWaiter(current_task(), (value,), 0))
             return
-        if charge:
-            # Spends one unit of budget, which also counts the item.
-            self._send_budget -= 1
-        else:
-            self._sent_base += 1
+        self._sent_base += 1
 
     @enable_ki_protection
     def send_nowait(self, value: T) -> None:
@@ -359,7 +347,6 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             raise trio.WouldBlock
         self._sent_base += 1
 
-    @enable_ki_protection
     async def send_many(self, items: Iterable[T], progress: SendProgress | None = None) -> None:
         """Send every item of ``items`` in order, waiting for room as needed.
 
@@ -378,17 +365,21 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             a single-producer channel.
           trio.Cancelled: cancelled; see ``progress``.
         """
+        # Deliberately not KI-protected, unlike every other operation: the
+        # caller's iterable runs here, and an endless or slow generator must
+        # stay interruptible by Ctrl-C. It is read only after the turn is
+        # taken, so a send_many cancelled at its checkpoint never touched it.
+        if progress is not None:
+            progress.sent = 0
+        await self._take_turn(sending=True)
         # Slicing is what makes batches cheap; a list copy of a generator is
         # still far cheaper than per-item handling.
         batch: list[T] | tuple[T, ...] = items if isinstance(items, (list, tuple)) else list(items)
-        if progress is not None:
-            progress.sent = 0
-        if not self._send_budget:
-            await checkpoint()
-            self._refill_send_budget()
-            charge = False
-        else:
-            charge = True
+        await self._send_batch(batch, progress)
+
+    @enable_ki_protection
+    async def _send_batch(self, batch: list[T] | tuple[T, ...], progress: SendProgress | None) -> None:
+        # send_many after its turn: the channel's state changes only in here.
         if self._closed:
             raise ChannelClosed("send on a closed channel")
         n = len(batch)
@@ -417,11 +408,32 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             return
         if progress is not None:
             progress.sent = n
-        if charge:
-            self._send_budget -= 1
-            self._sent_base += n - 1
+        self._sent_base += n
+
+    @enable_ki_protection
+    async def _take_turn(self, *, sending: bool) -> None:
+        # Every operation but the hot paths' starts here, whether it then
+        # succeeds, parks or raises: each spends one unit of its side's
+        # budget, and the one that finds the budget empty is the checkpoint.
+        # Spending before acting means no path can skip the count (a retry
+        # loop around a raising recv still reaches a checkpoint), and
+        # yielding before acting (rather than after) costs one await less;
+        # what the caller saw before the yield is stale, so it checks after.
+        if sending:
+            if self._send_budget:
+                self._send_budget -= 1
+                # A spent unit counts as an item sent (see _sent_base); the
+                # caller adds the items it really sent.
+                self._sent_base -= 1
+                return
+            await checkpoint()
+            self._refill_send_budget()
         else:
-            self._sent_base += n
+            if self._recv_budget:
+                self._recv_budget -= 1
+                return
+            await checkpoint()
+            self._recv_budget = self._budget_full
 
     def _refill_send_budget(self) -> None:
         # A schedule point has passed: the budget starts over. The budget
@@ -482,19 +494,12 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         if self._recv_budget and self._buffer and not self._send_waiters:
             self._recv_budget -= 1
             return self._buffer.popleft()
-        if not self._recv_budget:
-            await checkpoint()
-            self._recv_budget = self._budget_full
-            charge = False
-        else:
-            charge = True
+        await self._take_turn(sending=False)
         value = self._try_recv()
         if value is _EMPTY:
             if self._closed:
                 raise EndOfChannel
             return await self._park_receiver(0)  # type: ignore[no-any-return]
-        if charge:
-            self._recv_budget -= 1
         return value
 
     @enable_ki_protection
@@ -530,12 +535,7 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         max_items = operator.index(max_items)
         if max_items < 1:
             raise ValueError(f"max_items must be >= 1, not {max_items}")
-        if not self._recv_budget:
-            await checkpoint()
-            self._recv_budget = self._budget_full
-            charge = False
-        else:
-            charge = True
+        await self._take_turn(sending=False)
         buffer = self._buffer
         if buffer:
             if len(buffer) <= max_items:
@@ -554,8 +554,6 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             raise EndOfChannel
         else:
             return await self._park_receiver(max_items)  # type: ignore[no-any-return]
-        if charge:
-            self._recv_budget -= 1
         return items
 
     def _try_recv(self) -> T:
