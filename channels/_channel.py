@@ -238,7 +238,9 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
     long. It is per side and per channel: a task alternating sends and
     receives on one channel may complete up to ``yield_every`` of each, and a
     task using k channels up to k times that. A ``send_many``/``recv_many``
-    call counts as one operation whatever its size. The ``*_nowait`` methods
+    call counts as one operation whatever its size, and an operation counts
+    whether it completes, waits or raises, so a retry loop around a failing
+    ``recv`` still reaches its checkpoints. The ``*_nowait`` methods
     never yield and are not counted. ``yield_every=1`` makes every
     ``send``/``recv`` a checkpoint, as in Trio's memory channels.
 

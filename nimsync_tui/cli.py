@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -11,9 +13,11 @@ from typing import NoReturn, TextIO
 from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS
 
 from . import __version__
+from .core.recording import PARTIAL_LOG_NAME
 from .errors import ConfigError, ExitStatus, NimsyncError
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunSpec, plan_runs
-from .run.record import OutputDir, Recorder
+from .run.record import OutputDir, Recorder, scenario_timeout
+from .run.stopping import StopSignal, raise_stop_signal, stop_signals
 from .suite.results import ScenarioResult
 
 
@@ -36,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--record",
         metavar="DIR",
-        type=Path,
+        type=_directory,
         help="run headless and write run.hlog, results.json, intervals.csv and <scenario>.hgrm into DIR",
     )
     p.add_argument(
@@ -54,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_INTERVAL_S,
         help=f"seconds per histogram interval (default {DEFAULT_INTERVAL_S})",
     )
+    p.add_argument(
+        "--timeout",
+        metavar="S",
+        type=float,
+        help="stop a scenario that runs longer than S seconds, warm-up included, and report it as timed out "
+        "(default: 30, plus --duration)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier recording in DIR")
     load = p.add_argument_group("load parameters (each applies to the scenarios that have it)")
     load.add_argument(
@@ -68,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument("--sample-every", metavar="N", type=int, help="throughput scenarios time one item or batch in N")
     return p
+
+
+def _directory(text: str) -> Path:
+    # Path("") is ".", which would record into whatever directory we run in.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a directory, not an empty string")
+    return Path(text)
 
 
 def list_scenarios(out: TextIO) -> None:
@@ -98,7 +116,24 @@ def is_headless(args: argparse.Namespace, stdout_is_tty: bool) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
-    args = build_parser().parse_args(normalize_suite_spellings(sys.argv[1:] if argv is None else argv))
+    # A file size limit (ulimit -f) must give a write error we can report,
+    # not the signal's default of ending the process with a core dump.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    try:
+        # SIGTERM and SIGHUP stop us as Ctrl-C does; where a recording is
+        # under way, the recorder handles them more gently still.
+        with stop_signals(raise_stop_signal):
+            return _main(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:  # only before the handlers above were in place
+        stopped = StopSignal(signal.SIGINT)
+    except StopSignal as exc:
+        stopped = exc
+    print(f"nimsync-tui: stopped by {stopped.name} before anything was recorded", file=sys.stderr)
+    return stopped.exit_status
+
+
+def _main(argv: list[str]) -> int:
+    args = build_parser().parse_args(normalize_suite_spellings(argv))
     if args.list:
         list_scenarios(sys.stdout)
         return ExitStatus.OK
@@ -121,9 +156,6 @@ def main(argv: list[str] | None = None) -> int:
         if not is_headless(args, sys.stdout.isatty()):
             return _run_app(args, specs)
         return _run_headless(args, specs)
-    except KeyboardInterrupt:
-        print("nimsync-tui: interrupted before the recording was finished", file=sys.stderr)
-        return ExitStatus.SIGINT
     except NimsyncError as exc:
         print(f"nimsync-tui: {exc}", file=sys.stderr)
         return exc.exit_status
@@ -136,23 +168,44 @@ def _run_app(_args: argparse.Namespace, _specs: list[RunSpec]) -> int:
 def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
     if args.record is None:
         raise ConfigError("a headless run needs --record DIR")
+    if args.duration is not None and math.isinf(args.duration) and len(specs) > 1:
+        raise ConfigError(
+            f"--duration inf runs one scenario until stopped, and {len(specs)} match; choose one with --pattern"
+        )
+    timeout_s = scenario_timeout(args.timeout, args.duration)
     progress = _Progress(sys.stderr)
     try:
         with OutputDir(args.record, specs, overwrite=args.overwrite) as out:
-            recorder = Recorder(out, specs, progress, overwrite=args.overwrite)
+            recorder = Recorder(
+                out, specs, progress, notice=progress.notice, overwrite=args.overwrite, timeout_s=timeout_s
+            )
             results = recorder.run()
     except OSError as exc:  # the disk filled up or a file vanished mid-run
-        print(f"nimsync-tui: cannot write {exc.filename or args.record}: {exc.strerror}", file=sys.stderr)
+        progress.notice(f"cannot write {exc.filename or args.record}: {exc.strerror}")
         return ExitStatus.FAILED
+    except StopSignal as stop:  # a second stop signal: no time to finish the files
+        partial = args.record / PARTIAL_LOG_NAME
+        progress.notice(f"stopped by {stop.name} before the recording was finished; what was measured is in {partial}")
+        return stop.exit_status
     progress.done()
     print_summary(results, sys.stdout)
+    if recorder.not_run:
+        print(f"not run: {', '.join(recorder.not_run)}")
     print(f"recorded in {args.record}")
-    return ExitStatus.SIGINT if recorder.interrupted else ExitStatus.OK
+    if recorder.stopped_by is not None:
+        stopped = StopSignal(recorder.stopped_by)
+        progress.notice(f"stopped by {stopped.name}; what was measured is in {args.record}")
+        return stopped.exit_status
+    if any(r.status in ("failed", "timed_out") for r in results):
+        return ExitStatus.FAILED
+    return ExitStatus.OK
 
 
 def print_summary(results: list[ScenarioResult], out: TextIO) -> None:
-    """Two lines per scenario: its rate, then what its histogram says."""
+    """Two lines per scenario: its rate, then what its histogram says (or why it failed)."""
     for r in results:
+        if r.error is not None:
+            print(f"{r.name:<18} {r.status.upper().replace('_', ' ')}: {r.error}", file=out)
         lat = r.latency_ns
         print(
             f"{r.name:<18} {r.operations:>13,} {r.operation}s in {r.duration_s:.3f} s = "
@@ -178,6 +231,13 @@ class _Progress:
             self._stream.write("\r\x1b[K" + line)
         else:
             self._stream.write(line + "\n")
+        self._stream.flush()
+
+    def notice(self, line: str) -> None:
+        """A line that stays: what went wrong, addressed to the user."""
+        if self._tty:
+            self._stream.write("\r\x1b[K")
+        self._stream.write(f"nimsync-tui: {line}\n")
         self._stream.flush()
 
     def done(self) -> None:

@@ -9,41 +9,102 @@ Writes into the output directory:
 - ``results.json``: per-scenario summary and the environment;
 - ``intervals.csv``: one row per interval, warm-up included.
 
-Existing files are never overwritten unless asked, and every file appears
-only once complete (written to a temporary name, then renamed).
+What a recording promises when things go wrong:
+
+- Existing files are never overwritten unless asked, and every file appears
+  only once complete (written to a temporary name, then renamed); the final
+  files are all written before the first is renamed, so a full disk leaves
+  an earlier recording whole.
+- The log grows as ``run.hlog.partial``, one whole interval at a time: a
+  recorder killed outright leaves every completed interval there, readable;
+  a failed write is cut back to the last whole interval.
+- A scenario whose load fails, dies or overruns its timeout is reported on
+  one line, kept in the files as ``failed`` or ``timed_out`` with what it
+  measured until then, and the next scenario runs.
+- SIGINT, SIGTERM and SIGHUP stop the running scenario gently and skip the
+  rest; the files are still written.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import fcntl
+import io
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import TextIO
 
 from hdrh.histogram import HdrHistogram
 
 from nimsync_tui.scenarios import SCENARIOS
 
-from ..core.files import write_atomically
+from ..core.files import StagedFiles
 from ..core.hgrm import format_percentile_distribution
 from ..core.histogram import LatencySummary, add, decode_histogram, new_histogram, summarize
 from ..core.hlog import HlogWriter
 from ..core.protocol import IntervalRecord, RunEnded, RunStarted, event_json
 from ..core.recording import LOG_NAME, PARTIAL_LOG_NAME
-from ..errors import ConfigError, OutputExistsError, RunnerError
+from ..errors import ConfigError, LoadFailedError, OutputExistsError
 from ..suite.results import ScenarioResult, intervals_csv, results_json, scenario_result
 from .config import RunSpec
 from .process import RunnerProcess
+from .stopping import raise_stop_signal, stop_signals
 
 HGRM_UNIT_RATIO = 1000.0
 """``.hgrm`` files are in microseconds; histograms are recorded in nanoseconds."""
+
+DEFAULT_TIMEOUT_S = 30.0
+"""The suite's limit per scenario, warm-up included; with ``--duration`` it is added to the duration."""
+
+
+def scenario_timeout(timeout_s: float | None, duration_s: float | None) -> float:
+    """The time a scenario may run: ``timeout_s`` if given, else the default past ``duration_s``.
+
+    Raises :class:`ConfigError` for a timeout that is not positive, or that
+    would stop every scenario before its ``duration_s`` is up.
+    """
+    if timeout_s is None:
+        return DEFAULT_TIMEOUT_S + (duration_s or 0.0)
+    if not timeout_s > 0:
+        raise ConfigError(f"--timeout must be a positive number of seconds, got {timeout_s}")
+    if duration_s is not None and not timeout_s > duration_s:
+        raise ConfigError(f"--timeout {timeout_s:g} s would stop every scenario before its --duration {duration_s:g} s")
+    return timeout_s
+
+
+class _Log:
+    """The growing ``run.hlog.partial``: appended one whole interval at a time.
+
+    Each append is written with ``os.write`` at once, never left in a buffer,
+    so a recorder killed outright leaves only whole lines; an append that
+    fails (a full disk) is cut back to the last whole one before the error
+    goes on.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+        self._size = 0
+
+    def append(self, text: str) -> None:
+        data = memoryview(text.encode("utf-8"))
+        size = len(data)
+        try:
+            while data:
+                data = data[os.write(self._fd, data) :]
+        except OSError as exc:
+            os.ftruncate(self._fd, self._size)
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
+        self._size += size
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
 
 class OutputDir:
@@ -51,29 +112,29 @@ class OutputDir:
 
     The lock (``flock`` on the directory itself, released when the process
     ends however it ends) keeps two recordings from writing one directory.
+    A directory that cannot be claimed is left as it was found: any folder
+    created for it on the way is removed again.
     """
 
     def __init__(self, path: Path, specs: list[RunSpec], *, overwrite: bool) -> None:
-        if path.exists() and not path.is_dir():
-            raise ConfigError(f"{path} exists and is not a directory")
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError as exc:
-            raise ConfigError(f"cannot create {path}: {exc.strerror}") from None
         self.path = path
         """The directory."""
+        created = _make_directories(path)
+        try:
+            self._fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            _remove_directories(created)
+            raise ConfigError(f"cannot open {path}: {exc.strerror}") from None
         try:
             self._lock_and_check(specs, overwrite)
-            log = (path / PARTIAL_LOG_NAME).open("w", encoding="utf-8", newline="\n")
-        except OSError as exc:
+            self.log = _Log(path / PARTIAL_LOG_NAME)
+            """The partial log."""
+        except BaseException as exc:
             os.close(self._fd)
-            raise ConfigError(f"cannot write in {path}: {exc.strerror}") from None
-        except BaseException:
-            os.close(self._fd)
+            _remove_directories(created)
+            if isinstance(exc, OSError):
+                raise ConfigError(f"cannot write in {path}: {exc.strerror}") from None
             raise
-        self.log: TextIO = log
-        """The partial log, open for writing."""
 
     def _lock_and_check(self, specs: list[RunSpec], overwrite: bool) -> None:
         try:
@@ -91,19 +152,23 @@ class OutputDir:
                 "choose another directory or pass --overwrite"
             )
 
-    def write(self, name: str, text: str) -> None:
-        """Write the file ``name`` atomically."""
-        write_atomically(self.path / name, text)
+    def finish(self, files: dict[str, str], *, remove: set[str]) -> None:
+        """Write ``files`` (name: text) and rename the log into place; then delete the ``remove`` names.
 
-    def finish_log(self) -> None:
-        """Rename the complete log into place."""
+        The log goes last: its presence marks a finished recording.
+        """
         self.log.close()
+        with StagedFiles() as staged:
+            for name, text in files.items():
+                path = self.path / name
+                try:
+                    staged.write(path, text)
+                except OSError as exc:
+                    raise OSError(exc.errno, exc.strerror, str(path)) from None
+            staged.commit()
         os.replace(self.path / PARTIAL_LOG_NAME, self.path / LOG_NAME)
-
-    def remove_stale_distributions(self, recorded: set[str]) -> None:
-        """Remove ``.hgrm`` files of scenarios an overwritten recording had and this one has not."""
-        for name in SCENARIOS.keys() - recorded:
-            (self.path / f"{name}.hgrm").unlink(missing_ok=True)
+        for name in remove:
+            (self.path / name).unlink(missing_ok=True)
 
     def close(self) -> None:
         """Release the directory (and close the log if still open)."""
@@ -119,108 +184,175 @@ class OutputDir:
         self.close()
 
 
+def _make_directories(path: Path) -> list[Path]:
+    """Create ``path`` and its missing parents; the folders created, outermost first.
+
+    On failure nothing created stays behind, and the error is a :class:`ConfigError`.
+    """
+    created: list[Path] = []
+    try:
+        if path.exists() and not path.is_dir():
+            raise ConfigError(f"{path} exists and is not a directory")
+        missing = []
+        folder = path
+        while not folder.exists():
+            missing.append(folder)
+            folder = folder.parent
+        for folder in reversed(missing):
+            folder.mkdir()
+            created.append(folder)
+    except OSError as exc:
+        _remove_directories(created)
+        raise ConfigError(f"cannot create {_short(path)}: {exc.strerror}") from None
+    return created
+
+
+def _remove_directories(created: list[Path]) -> None:
+    for folder in reversed(created):
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # something else put a file there meanwhile: leave it
+
+
+def _short(path: Path) -> str:
+    # An over-long path must still give a line a person can read.
+    text = str(path)
+    return text if len(text) <= 120 else f"{text[:60]}...{text[-40:]} ({len(text)} characters)"
+
+
 class Recorder:
     """Runs scenarios and turns their event streams into the output files."""
 
     def __init__(
-        self, out: OutputDir, specs: list[RunSpec], progress: Callable[[str], None], *, overwrite: bool = False
+        self,
+        out: OutputDir,
+        specs: list[RunSpec],
+        progress: Callable[[str], None],
+        *,
+        notice: Callable[[str], None],
+        overwrite: bool = False,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self._out = out
         self._specs = specs
         self._progress = progress
+        self._notice = notice
         self._overwrite = overwrite
+        self._timeout_s = timeout_s
         self._started_at = datetime.now(UTC)
-        # The log is streamed as intervals arrive, so a crash hours in still
-        # leaves the data, and renamed into place at the end.
-        self._hlog = HlogWriter(out.log)
+        # Log lines gather here and go to the file one whole interval at a
+        # time (see _Log); the file is renamed into place at the end.
+        self._pending = io.StringIO()
+        self._hlog = HlogWriter(self._pending)
         self._hlog.write_header(time.time())
+        self._commit_log()
         self._histograms: dict[str, HdrHistogram] = {}
         self._rows: list[tuple[IntervalRecord, LatencySummary]] = []
         self._running: RunnerProcess | None = None
         self.results: list[ScenarioResult] = []
-        """Results of the scenarios measured so far."""
-        self.interrupted = False
-        """True once the user stopped the recording (Ctrl-C)."""
+        """Results of the scenarios run so far, failed and timed-out ones included."""
+        self.stopped_by: int | None = None
+        """The signal (SIGINT, SIGTERM, SIGHUP) that stopped the recording, if one did."""
+        self.not_run: list[str] = []
+        """Scenarios never started because the recording was stopped first."""
 
     def run(self) -> list[ScenarioResult]:
         """Record every scenario, then write the files; returns their results.
 
-        Ctrl-C stops the running scenario cleanly (its last interval still
-        counts) and skips the rest; what was measured is still written.
+        A stop signal stops the running scenario cleanly (its last interval
+        still counts) and skips the rest; what was measured is still written.
+        A scenario that fails or times out is kept as such, and the next runs.
         """
-        with self._ctrl_c_stops():
+        with stop_signals(self._stop_gently):
             for index, spec in enumerate(self._specs, 1):
-                if self.interrupted:
+                if self.stopped_by is not None:
+                    self.not_run = [s.scenario for s in self._specs[index - 1 :]]
                     break
-                try:
-                    self._record_one(spec, f"[{index}/{len(self._specs)}]")
-                except RunnerError as exc:
-                    partial = self._out.path / PARTIAL_LOG_NAME
-                    raise RunnerError(f"{exc} (what was measured is in {partial})") from None
+                self._record_one(spec, f"[{index}/{len(self._specs)}]")
             self._write_files()
         return self.results
 
-    @contextmanager
-    def _ctrl_c_stops(self) -> Iterator[None]:
-        """While recording, Ctrl-C asks the running load to stop instead of raising.
-
-        The runner still owes its last interval and its end, so reading goes
-        on undisturbed; a second Ctrl-C raises KeyboardInterrupt as usual.
-        """
-
-        def stop(_signum: int, _frame: FrameType | None) -> None:
-            self.interrupted = True
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            if self._running is not None:
-                self._running.stop()
-
-        previous = signal.signal(signal.SIGINT, stop)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, previous)
+    def _stop_gently(self, signum: int, _frame: FrameType | None) -> None:
+        # The runner still owes its last interval and its end, so reading
+        # goes on undisturbed; a second stop signal raises StopSignal.
+        self.stopped_by = signum
+        for other in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(other, raise_stop_signal)
+        if self._running is not None:
+            self._running.stop()
 
     def _record_one(self, spec: RunSpec, position: str) -> None:
         started: RunStarted | None = None
         ended: RunEnded | None = None
+        failure: LoadFailedError | None = None
         measured: list[IntervalRecord] = []
         histogram = new_histogram()
-        with RunnerProcess(spec) as proc:
+        with RunnerProcess(spec, timeout_s=self._timeout_s) as proc:
             self._running = proc
-            if self.interrupted:  # Ctrl-C came while the process started
+            if self.stopped_by is not None:  # the signal came while the process started
                 proc.stop()
-            for event in proc.events():
-                if isinstance(event, RunStarted):
-                    started = event
-                    self._hlog.write_comment(event_json(event))
-                elif isinstance(event, IntervalRecord):
-                    record = self._on_interval(event, proc.base_time_s, histogram)
-                    if record.phase == "measure":
-                        measured.append(record)
-                    self._progress(
-                        f"{position} {spec.scenario:<18} {record.phase:<7} "
-                        f"{record.total_ops / 1e6:8.3f} M ops  {record.ops_per_s / 1e6:7.3f} M ops/s  "
-                        f"p99 {self._rows[-1][1].p99 / 1e3:9.3f} µs  rss {record.rss_bytes / 2**20:6.1f} MiB"
-                    )
-                elif isinstance(event, RunEnded):
-                    ended = event
-                    self._hlog.write_comment(event_json(event))
-        self._running = None
-        assert started is not None and ended is not None  # events() raised otherwise
-        if ended.phase != "measure":
+            try:
+                for event in proc.events():
+                    if isinstance(event, RunStarted):
+                        started = event
+                        self._hlog.write_comment(event_json(event))
+                        self._commit_log()
+                    elif isinstance(event, IntervalRecord):
+                        record = self._on_interval(event, proc.base_time_s, histogram)
+                        if record.phase == "measure":
+                            measured.append(record)
+                        self._progress(
+                            f"{position} {spec.scenario:<18} {record.phase:<7} "
+                            f"{record.total_ops / 1e6:8.3f} M ops  {record.ops_per_s / 1e6:7.3f} M ops/s  "
+                            f"p99 {self._rows[-1][1].p99 / 1e3:9.3f} µs  rss {record.rss_bytes / 2**20:6.1f} MiB"
+                        )
+                    elif isinstance(event, RunEnded):
+                        ended = event
+                        self._hlog.write_comment(event_json(event))
+                        self._commit_log()
+            except LoadFailedError as exc:
+                failure = exc
+            finally:
+                self._running = None
+        status, error = self._outcome(spec, proc, ended, failure)
+        if ended is not None and ended.phase != "measure" and status == "stopped":
             self._progress(f"{position} {spec.scenario:<18} stopped during warm-up: nothing measured")
             return
-        self._histograms[spec.scenario] = histogram
+        if measured:
+            self._histograms[spec.scenario] = histogram
         self.results.append(
             scenario_result(
-                started,
+                started or _started_from(spec, proc.pid),
                 measured,
                 histogram,
-                status=ended.status,
-                duration_s=ended.measured_s,
-                operations=ended.total_ops,
+                status=status,
+                duration_s=ended.measured_s if ended else sum(r.length_s for r in measured),
+                operations=ended.total_ops if ended else (measured[-1].total_ops if measured else 0),
+                error=error,
             )
         )
+
+    def _outcome(
+        self, spec: RunSpec, proc: RunnerProcess, ended: RunEnded | None, failure: LoadFailedError | None
+    ) -> tuple[str, str | None]:
+        """The scenario's status and, unless all went well, why; says so on one line."""
+        if proc.timed_out:
+            error = f"timed out after {self._timeout_s:g} s"
+            if failure is not None:
+                error += " (it did not stop when asked and was killed)"
+            self._notice(f"{spec.scenario} {error}")
+            return "timed_out", error
+        if failure is not None:
+            self._notice(str(failure))
+            return "failed", failure.cause
+        assert ended is not None  # events() raised otherwise
+        return ended.status, None
+
+    def _commit_log(self) -> None:
+        self._out.log.append(self._pending.getvalue())
+        self._pending.seek(0)
+        self._pending.truncate()
 
     def _on_interval(self, event: IntervalRecord, runner_base_s: float, merged: HdrHistogram) -> IntervalRecord:
         """Log a measured interval, merge its histogram; returns the record as kept."""
@@ -237,16 +369,29 @@ class Recorder:
             add(merged, interval_hist)
             self._hlog.write_interval(record.tag, record.start_s, record.length_s, interval_hist)
             self._hlog.write_comment(event_json(record))
-            self._out.log.flush()
+            self._commit_log()
         return record
 
     def _write_files(self) -> None:
-        out = self._out
-        for name, hist in self._histograms.items():
-            out.write(f"{name}.hgrm", format_percentile_distribution(hist, output_unit_ratio=HGRM_UNIT_RATIO))
-        if self._overwrite:
-            out.remove_stale_distributions(set(self._histograms))
-        out.write("intervals.csv", intervals_csv(self._rows))
-        out.write("results.json", results_json(self.results, started_at=self._started_at))
-        # The log goes last: its presence marks a finished recording.
-        out.finish_log()
+        files = {
+            f"{name}.hgrm": format_percentile_distribution(hist, output_unit_ratio=HGRM_UNIT_RATIO)
+            for name, hist in self._histograms.items()
+        }
+        files["intervals.csv"] = intervals_csv(self._rows)
+        files["results.json"] = results_json(self.results, started_at=self._started_at, not_run=self.not_run)
+        # With --overwrite, distributions of scenarios this recording lacks are stale.
+        stale = {f"{name}.hgrm" for name in SCENARIOS} - files.keys() if self._overwrite else set()
+        self._out.finish(files, remove=stale)
+
+
+def _started_from(spec: RunSpec, pid: int) -> RunStarted:
+    """What the runner would have said on starting, for a load that died before it could."""
+    scenario = SCENARIOS[spec.scenario]
+    return RunStarted(
+        scenario=spec.scenario,
+        measures=scenario.measures_with(spec.params),
+        operation=scenario.operation,
+        params=dataclasses.asdict(spec.params),
+        interval_s=spec.interval_s,
+        pid=pid,
+    )

@@ -43,7 +43,8 @@ class ScenarioResult:
     measures: str
     operation: str
     status: str
-    """``completed`` or ``stopped`` (interrupted before its planned end)."""
+    """``completed``; ``stopped`` (interrupted before its planned end); ``failed`` (the load
+    raised or its process died: see ``error``); ``timed_out`` (stopped by the suite's timeout)."""
     duration_s: float
     operations: int
     throughput_ops_s: float
@@ -57,6 +58,9 @@ class ScenarioResult:
     """Mean CPU use of the load process (100 = one core)."""
     stability: Stability
     parameters: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    """Why a ``failed`` or ``timed_out`` scenario ended, one line; ``None`` otherwise.
+    The figures then cover what was measured before that."""
 
 
 def scenario_result(
@@ -67,6 +71,7 @@ def scenario_result(
     status: str,
     duration_s: float,
     operations: int,
+    error: str | None = None,
 ) -> ScenarioResult:
     """Summarise one scenario from its measured intervals and their merged histogram."""
     # A last interval cut short by the end of the run is no sample of the
@@ -95,6 +100,7 @@ def scenario_result(
             cv=sd_rate / mean_rate if mean_rate > 0 else 0.0,
         ),
         parameters=dict(started.params),
+        error=error,
     )
 
 
@@ -126,13 +132,14 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def results_json(results: list[ScenarioResult], *, started_at: datetime) -> str:
-    """The text of ``results.json``."""
+def results_json(results: list[ScenarioResult], *, started_at: datetime, not_run: list[str] | None = None) -> str:
+    """The text of ``results.json``; ``not_run`` names the scenarios a stopped recording never started."""
     document = {
         "tool": "nimsync-tui",
         "recorded_at": started_at.astimezone(UTC).isoformat(timespec="seconds"),
         "environment": environment(),
         "scenarios": [asdict(r) for r in results],
+        "not_run": not_run or [],
     }
     return json.dumps(document, indent=2) + "\n"
 
