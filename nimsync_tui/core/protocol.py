@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -21,7 +22,7 @@ from ..errors import RunnerError
 _HISTOGRAM_LINE = re.compile(
     r"Tag=(?P<tag>[^,]*),(?P<start>[\d.]+),(?P<length>[\d.]+),(?P<max>[\d.]+),(?P<payload>\S+)$"
 )
-_BASE_TIME = re.compile(r"#\[BaseTime: *([\d.]+) ")
+_BASE_TIME = re.compile(r"#\[BaseTime: *(\d+(?:\.\d*)?) ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,17 @@ class RunFailed:
 
 Event = RunStarted | IntervalRecord | RunEnded | RunFailed
 _EVENT_TYPES: dict[str, type[Event]] = {t.kind: t for t in (RunStarted, IntervalRecord, RunEnded, RunFailed)}
+# Each event's fields and the JSON types they must arrive as: the consumers
+# do arithmetic on them, so a wrong type is caught here, as a RunnerError.
+_JSON_TYPES: dict[object, tuple[type, ...]] = {str: (str,), int: (int,), float: (int, float), dict: (dict,)}
+_FIELD_TYPES: dict[type[Event], dict[str, object]] = {
+    t: {
+        f.name: typing.get_origin(hint) or hint
+        for f in dataclasses.fields(t)
+        if (hint := typing.get_type_hints(t)[f.name])
+    }
+    for t in _EVENT_TYPES.values()
+}
 
 
 def event_json(event: Event) -> str:
@@ -144,6 +156,8 @@ class StreamParser:
     def _event(self, text: str) -> Event:
         try:
             raw = json.loads(text)
+            if not isinstance(raw, dict):
+                raise TypeError("not a JSON object")
             event_type = _EVENT_TYPES[raw.pop("event")]
             if event_type is IntervalRecord:
                 if self._pending is None or self._pending[0] != raw["tag"]:
@@ -151,6 +165,23 @@ class StreamParser:
                 raw["histogram"] = self._pending[1]
                 raw["gc_collections"] = tuple(raw["gc_collections"])
                 self._pending = None
+            _check_types(event_type, raw)
             return event_type(**raw)
         except (ValueError, KeyError, TypeError) as exc:
-            raise RunnerError(f"runner wrote an unreadable event ({exc}): {text[:80]!r}") from None
+            reason = " ".join(str(exc).split())
+            raise RunnerError(f"runner wrote an unreadable event ({reason}): {text[:80]!r}") from None
+
+
+def _check_types(event_type: type[Event], raw: dict[str, Any]) -> None:
+    """Raise TypeError unless ``raw`` holds exactly ``event_type``'s fields, each of its JSON type."""
+    fields = _FIELD_TYPES[event_type]
+    if raw.keys() != fields.keys():
+        raise TypeError(f"fields {sorted(raw)} are not {sorted(fields)}")
+    for name, expected in fields.items():
+        value = raw[name]
+        if expected is tuple:
+            ok = all(type(v) is int for v in value)
+        else:
+            ok = not isinstance(value, bool) and isinstance(value, _JSON_TYPES[expected])
+        if not ok:
+            raise TypeError(f"{name} is {type(value).__name__}")

@@ -59,7 +59,10 @@ class RunnerProcess:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
-            text=True,
+            # Bytes that are not UTF-8 reach the parser as U+FFFD and are
+            # reported as a protocol error, never as a UnicodeDecodeError.
+            encoding="utf-8",
+            errors="replace",
             bufsize=1,
         )
         self._stop_asked = threading.Event()
