@@ -124,7 +124,7 @@ class OutputDir:
             self._fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as exc:
             _remove_directories(created)
-            raise ConfigError(f"cannot open {path}: {exc.strerror}") from None
+            raise ConfigError(f"cannot open {_short(path)}: {exc.strerror}") from None
         try:
             self._lock_and_check(specs, overwrite)
             self.log = _Log(path / PARTIAL_LOG_NAME)
@@ -133,7 +133,7 @@ class OutputDir:
             os.close(self._fd)
             _remove_directories(created)
             if isinstance(exc, OSError):
-                raise ConfigError(f"cannot write in {path}: {exc.strerror}") from None
+                raise ConfigError(f"cannot write in {_short(path)}: {exc.strerror}") from None
             raise
 
     def _lock_and_check(self, specs: list[RunSpec], overwrite: bool) -> None:

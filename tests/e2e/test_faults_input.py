@@ -56,8 +56,11 @@ def test_an_empty_record_path_is_refused(tmp_path: Path) -> None:
     [
         "a/b/" + "x" * 300,  # a name longer than the file system allows, under folders still to create
         "/".join(["y" * 200] * 25),  # a path longer than PATH_MAX, every name fine
+        # Folders that can be created, but the log's path inside them is past PATH_MAX:
+        # the folders made for the recording are removed again.
+        "/".join(["z" * 200] * 20) + "/" + "z" * 60,
     ],
-    ids=["long-name", "long-path"],
+    ids=["long-name", "long-path", "long-path-inside"],
 )
 def test_an_over_long_path_is_exit_2_and_leaves_nothing_behind(path: str, tmp_path: Path) -> None:
     proc = nimsync("--record", path, "--pattern", "pingpong-*", "--iterations", "1000", cwd=tmp_path, timeout=60)
