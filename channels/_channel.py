@@ -318,7 +318,8 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             self._send_budget -= 1
             self._buffer.append(value)
             return
-        await self._take_turn(sending=True)
+        if self._take_turn(sending=True):
+            await checkpoint()
         if self._closed:
             raise ChannelClosed("send on a closed channel")
         if self._recv_waiters:
@@ -373,7 +374,8 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         # taken, so a send_many cancelled at its checkpoint never touched it.
         if progress is not None:
             progress.sent = 0
-        await self._take_turn(sending=True)
+        if self._take_turn(sending=True):
+            await checkpoint()
         # Slicing is what makes batches cheap; a list copy of a generator is
         # still far cheaper than per-item handling.
         batch: list[T] | tuple[T, ...] = items if isinstance(items, (list, tuple)) else list(items)
@@ -413,29 +415,33 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         self._sent_base += n
 
     @enable_ki_protection
-    async def _take_turn(self, *, sending: bool) -> None:
+    def _take_turn(self, *, sending: bool) -> bool:
         # Every operation but the hot paths' starts here, whether it then
         # succeeds, parks or raises: each spends one unit of its side's
-        # budget, and the one that finds the budget empty is the checkpoint.
-        # Spending before acting means no path can skip the count (a retry
-        # loop around a raising recv still reaches a checkpoint), and
-        # yielding before acting (rather than after) costs one await less;
-        # what the caller saw before the yield is stale, so it checks after.
+        # budget, and the one that finds the budget empty must be the
+        # checkpoint: True tells the caller to `await checkpoint()` before
+        # acting (yielding before rather than after costs one await less;
+        # what the caller saw before the yield is stale, so it checks after).
+        # Spending before acting means no path can skip the count: a retry
+        # loop around a raising recv still reaches a checkpoint. The count
+        # restarts here rather than after the await because Trio's
+        # checkpoint() always passes its schedule point, even when it then
+        # raises Cancelled. Synchronous, so yield_every=1 pays no extra
+        # coroutine per operation.
         if sending:
             if self._send_budget:
                 self._send_budget -= 1
                 # A spent unit counts as an item sent (see _sent_base); the
                 # caller adds the items it really sent.
                 self._sent_base -= 1
-                return
-            await checkpoint()
+                return False
             self._refill_send_budget()
-        else:
-            if self._recv_budget:
-                self._recv_budget -= 1
-                return
-            await checkpoint()
-            self._recv_budget = self._budget_full
+            return True
+        if self._recv_budget:
+            self._recv_budget -= 1
+            return False
+        self._recv_budget = self._budget_full
+        return True
 
     def _refill_send_budget(self) -> None:
         # A schedule point has passed: the budget starts over. The budget
@@ -496,7 +502,8 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         if self._recv_budget and self._buffer and not self._send_waiters:
             self._recv_budget -= 1
             return self._buffer.popleft()
-        await self._take_turn(sending=False)
+        if self._take_turn(sending=False):
+            await checkpoint()
         value = self._try_recv()
         if value is _EMPTY:
             if self._closed:
@@ -537,7 +544,8 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         max_items = operator.index(max_items)
         if max_items < 1:
             raise ValueError(f"max_items must be >= 1, not {max_items}")
-        await self._take_turn(sending=False)
+        if self._take_turn(sending=False):
+            await checkpoint()
         buffer = self._buffer
         if buffer:
             if len(buffer) <= max_items:
