@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import re
 import signal
@@ -187,11 +188,15 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
         partial = args.record / PARTIAL_LOG_NAME
         progress.notice(f"stopped by {stop.name} before the recording was finished; what was measured is in {partial}")
         return stop.exit_status
-    progress.done()
-    print_summary(results, sys.stdout)
-    if recorder.not_run:
-        print(f"not run: {', '.join(recorder.not_run)}")
-    print(f"recorded in {args.record}")
+    # The files are written. A terminal closed under us (SIGHUP) or a reader
+    # that left (a closed pipe) can still make the summary fail: the status
+    # must say what happened to the recording, not to the summary.
+    with contextlib.suppress(OSError):
+        progress.done()
+        print_summary(results, sys.stdout)
+        if recorder.not_run:
+            print(f"not run: {', '.join(recorder.not_run)}")
+        print(f"recorded in {args.record}", flush=True)
     if recorder.stopped_by is not None:
         stopped = StopSignal(recorder.stopped_by)
         progress.notice(f"stopped by {stopped.name}; what was measured is in {args.record}")
@@ -219,29 +224,38 @@ def print_summary(results: list[ScenarioResult], out: TextIO) -> None:
         )
 
 
+_ERASE_LINE = "\r\x1b[K"
+"""Back to the start of the terminal's line and clear it."""
+
+
 class _Progress:
-    """One status line on stderr: rewritten in place on a terminal, appended otherwise."""
+    """One status line on stderr: rewritten in place on a terminal, appended otherwise.
+
+    Once a write fails (the terminal was closed, the reader of the pipe left)
+    nothing more is written: the recording goes on and ends as it would have.
+    """
 
     def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
+        self._stream: TextIO | None = stream
         self._tty = stream.isatty()
 
     def __call__(self, line: str) -> None:
-        if self._tty:
-            self._stream.write("\r\x1b[K" + line)
-        else:
-            self._stream.write(line + "\n")
-        self._stream.flush()
+        self._write(_ERASE_LINE + line if self._tty else f"{line}\n")
 
     def notice(self, line: str) -> None:
         """A line that stays: what went wrong, addressed to the user."""
-        if self._tty:
-            self._stream.write("\r\x1b[K")
-        self._stream.write(f"nimsync-tui: {line}\n")
-        self._stream.flush()
+        self._write((_ERASE_LINE if self._tty else "") + f"nimsync-tui: {line}\n")
 
     def done(self) -> None:
         """End the in-place line so what follows starts on a fresh one."""
         if self._tty:
-            self._stream.write("\n")
+            self._write("\n")
+
+    def _write(self, text: str) -> None:
+        if self._stream is None:
+            return
+        try:
+            self._stream.write(text)
             self._stream.flush()
+        except OSError:
+            self._stream = None

@@ -52,7 +52,7 @@ from ..errors import ConfigError, LoadFailedError, OutputExistsError
 from ..suite.results import ScenarioResult, intervals_csv, results_json, scenario_result
 from .config import RunSpec
 from .process import RunnerProcess
-from .stopping import raise_stop_signal, stop_signals
+from .stopping import STOP_SIGNALS, raise_stop_signal, stop_signals
 
 HGRM_UNIT_RATIO = 1000.0
 """``.hgrm`` files are in microseconds; histograms are recorded in nanoseconds."""
@@ -277,8 +277,9 @@ class Recorder:
         # The runner still owes its last interval and its end, so reading
         # goes on undisturbed; a second stop signal raises StopSignal.
         self.stopped_by = signum
-        for other in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(other, raise_stop_signal)
+        for other in STOP_SIGNALS:
+            if signal.getsignal(other) == self._stop_gently:
+                signal.signal(other, raise_stop_signal)
         if self._running is not None:
             self._running.stop()
 

@@ -53,8 +53,14 @@ def raise_stop_signal(signum: int, _frame: FrameType | None) -> None:
 
 @contextmanager
 def stop_signals(handler: Handler) -> Iterator[None]:
-    """Within the block, every stop signal calls ``handler``; the previous handlers come back after."""
-    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
+    """Within the block, every stop signal calls ``handler``; the previous handlers come back after.
+
+    A signal that was ignored when the process started stays ignored:
+    ``nohup`` (SIGHUP ignored) is the user asking to survive a closed terminal.
+    """
+    previous = {
+        signum: signal.signal(signum, handler) for signum in STOP_SIGNALS if signal.getsignal(signum) != signal.SIG_IGN
+    }
     try:
         yield
     finally:

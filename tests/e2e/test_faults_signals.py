@@ -7,13 +7,17 @@ is a closed terminal (sent to the whole foreground process group).
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from .fault_helpers import Running, error_lines, gone, results
+from .fault_helpers import CLI, Running, error_lines, gone, results
 
 
 @pytest.mark.parametrize(
@@ -61,3 +65,60 @@ def test_a_second_signal_ends_at_once_and_keeps_the_partial_log(tmp_path: Path) 
     ]
     assert (out / "run.hlog.partial").exists() and not (out / "results.json").exists()
     assert gone(runner)
+
+
+def test_nohup_keeps_recording_through_a_hangup(tmp_path: Path) -> None:
+    # nohup (SIGHUP ignored on start) is the user saying "survive my terminal": respect it.
+    out = tmp_path / "rec"
+    proc = subprocess.Popen(
+        [*CLI, "--record", out, "--pattern", "spsc-*", "--duration", "1.5", "--interval", "0.2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # noqa: PLW1509 (no threads here)
+    )
+    assert proc.stderr is not None
+    proc.stderr.readline()
+    proc.send_signal(signal.SIGHUP)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert results(out)["spsc-throughput"]["status"] == "completed"
+
+
+def test_closing_the_terminal_stops_the_recording_and_keeps_it(tmp_path: Path) -> None:
+    # A real terminal closed under the command: tmux kills the session, the
+    # pty hangs up and its session leader gets SIGHUP. A shell would resend it
+    # to its jobs; the watcher standing in for the shell does the same, then
+    # waits for the command and writes down its status. Every later write of
+    # the command to the terminal fails.
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        pytest.skip("tmux is not installed")
+    out, status_file = tmp_path / "rec", tmp_path / "status"
+    watcher = (
+        "import signal, subprocess, sys; "
+        "p = subprocess.Popen(sys.argv[2:]); "
+        "signal.signal(signal.SIGHUP, lambda *_: p.send_signal(signal.SIGHUP)); "
+        "open(sys.argv[1], 'w').write(str(p.wait()))"
+    )
+    command = [sys.executable, "-c", watcher, str(status_file), *CLI, "--record", str(out)]
+    command += ["--duration", "60", "--interval", "0.2"]
+    session = f"nimsync-hup-{os.getpid()}"
+    socket = ["-L", session]
+    subprocess.run(
+        [tmux, *socket, "new-session", "-d", "-s", session, "-x", "120", "-y", "20", shlex.join(command)], check=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "run.hlog.partial").exists() or len((out / "run.hlog.partial").read_text().splitlines()) < 12:
+            assert time.monotonic() < deadline, "the recording never got going"
+            time.sleep(0.2)
+    finally:
+        subprocess.run([tmux, *socket, "kill-server"], check=False)
+    deadline = time.monotonic() + 60
+    while not status_file.exists() or not status_file.read_text():
+        assert time.monotonic() < deadline, "the command did not end after the hangup"
+        time.sleep(0.2)
+    assert status_file.read_text() == "129"
+    assert results(out)["spsc-throughput"]["status"] == "stopped"
+    assert (out / "run.hlog").exists()
