@@ -48,7 +48,7 @@ def nimsync(
 class Running:
     """The command running in its own session, read line by line from stderr."""
 
-    def __init__(self, *args: str | Path, faults: bool = False) -> None:
+    def __init__(self, *args: str | Path, faults: bool = False, preexec_fn: Callable[[], object] | None = None) -> None:
         self.proc = subprocess.Popen(
             [*CLI, *map(str, args)],
             stdout=subprocess.PIPE,
@@ -56,6 +56,7 @@ class Running:
             text=True,
             start_new_session=True,
             env=env(faults=faults),
+            preexec_fn=preexec_fn,  # noqa: PLW1509 (a limit or a signal disposition; no threads here)
         )
         self.stderr = ""
 

@@ -70,18 +70,14 @@ def test_a_second_signal_ends_at_once_and_keeps_the_partial_log(tmp_path: Path) 
 def test_nohup_keeps_recording_through_a_hangup(tmp_path: Path) -> None:
     # nohup (SIGHUP ignored on start) is the user saying "survive my terminal": respect it.
     out = tmp_path / "rec"
-    proc = subprocess.Popen(
-        [*CLI, "--record", out, "--pattern", "spsc-*", "--duration", "1.5", "--interval", "0.2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # noqa: PLW1509 (no threads here)
-    )
-    assert proc.stderr is not None
-    proc.stderr.readline()
-    proc.send_signal(signal.SIGHUP)
-    _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 0, stderr
+    run = Running(
+        "--record", out, "--pattern", "spsc-*", "--duration", "1.5", "--interval", "0.2",
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )  # fmt: skip
+    run.wait_for("warmup")
+    os.kill(run.proc.pid, signal.SIGHUP)
+    status, _, stderr = run.finish()
+    assert status == 0, stderr
     assert results(out)["spsc-throughput"]["status"] == "completed"
 
 
