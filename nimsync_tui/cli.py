@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import math
 import re
 import signal
@@ -16,10 +17,14 @@ from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS
 from . import __version__
 from .core.recording import PARTIAL_LOG_NAME
 from .errors import ConfigError, ExitStatus, NimsyncError
+from .monitor.curves import VALUE_UNITS_NS
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunSpec, plan_runs
 from .run.record import OutputDir, Recorder, scenario_timeout
 from .run.stopping import StopSignal, raise_stop_signal, stop_signals
 from .suite.results import ScenarioResult
+
+LIVE_INTERVAL_S = 0.25
+"""The app's interval: four redraws' worth of new data a second."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,8 +61,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--interval",
         metavar="S",
         type=float,
-        default=DEFAULT_INTERVAL_S,
-        help=f"seconds per histogram interval (default {DEFAULT_INTERVAL_S})",
+        help=f"seconds per histogram interval (default {DEFAULT_INTERVAL_S}; {LIVE_INTERVAL_S} in the app)",
+    )
+    p.add_argument(
+        "--replay",
+        metavar="PATH",
+        type=Path,
+        help="open a recording directory or any .hlog in the app: step, play at the recorded pace, whole run",
+    )
+    p.add_argument(
+        "--value-unit",
+        choices=tuple(VALUE_UNITS_NS),
+        help="the unit a log from another tool recorded its values in (default ns; our logs are always ns)",
+    )
+    p.add_argument(
+        "--compare",
+        metavar="FILE",
+        type=Path,
+        help="a recording directory or .hlog whose percentile curve the app draws as the baseline",
     )
     p.add_argument(
         "--timeout",
@@ -117,28 +138,14 @@ def is_headless(args: argparse.Namespace, stdout_is_tty: bool) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
-    # A file size limit (ulimit -f) must give a write error we can report,
-    # not the signal's default of ending the process with a core dump.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    try:
-        # SIGTERM and SIGHUP stop us as Ctrl-C does; where a recording is
-        # under way, the recorder handles them more gently still.
-        with stop_signals(raise_stop_signal):
-            return _main(sys.argv[1:] if argv is None else argv)
-    except KeyboardInterrupt:  # only before the handlers above were in place
-        stopped = StopSignal(signal.SIGINT)
-    except StopSignal as exc:
-        stopped = exc
-    print(f"nimsync-tui: stopped by {stopped.name} before anything was recorded", file=sys.stderr)
-    return stopped.exit_status
-
-
-def _main(argv: list[str]) -> int:
-    args = build_parser().parse_args(normalize_suite_spellings(argv))
+    args = build_parser().parse_args(normalize_suite_spellings(sys.argv[1:] if argv is None else argv))
     if args.list:
         list_scenarios(sys.stdout)
         return ExitStatus.OK
     try:
+        headless = is_headless(args, sys.stdout.isatty())
+        if args.replay is not None and not headless:
+            return _run_app(args, [])
         specs = plan_runs(
             args.pattern,
             Overrides(
@@ -151,19 +158,45 @@ def _main(argv: list[str]) -> int:
                 yield_every=args.yield_every,
                 sample_every=args.sample_every,
             ),
-            interval_s=args.interval,
+            # "is None", not "or": --interval 0 is a mistake to report, not a request for the default.
+            interval_s=args.interval
+            if args.interval is not None
+            else (DEFAULT_INTERVAL_S if headless else LIVE_INTERVAL_S),
             duration_s=args.duration,
         )
-        if not is_headless(args, sys.stdout.isatty()):
+        if not headless:
             return _run_app(args, specs)
         return _run_headless(args, specs)
+    except KeyboardInterrupt:
+        print("nimsync-tui: stopped by SIGINT before anything was recorded", file=sys.stderr)
+        return ExitStatus.SIGINT
     except NimsyncError as exc:
         print(f"nimsync-tui: {exc}", file=sys.stderr)
         return exc.exit_status
 
 
-def _run_app(_args: argparse.Namespace, _specs: list[RunSpec]) -> int:
-    raise ConfigError("the interactive monitor is not part of this release yet; record headless with --record DIR")
+def _run_app(args: argparse.Namespace, specs: list[RunSpec]) -> int:
+    """Open the live monitor over ``specs``, or over the log of ``--replay``."""
+    # Imported here: headless modes never load Textual.
+    from .monitor.baseline import Baseline  # noqa: PLC0415
+    from .monitor.replay import ReplaySource  # noqa: PLC0415
+    from .monitor.session import LiveSession  # noqa: PLC0415
+    from .tui import MonitorApp  # noqa: PLC0415
+
+    ns_per_unit = VALUE_UNITS_NS[args.value_unit or "ns"]
+    source: LiveSession | ReplaySource
+    if args.replay is not None:
+        source = ReplaySource(args.replay, value_unit=args.value_unit or "ns")
+    else:
+        if args.duration is None and args.iterations is None:
+            # Live, a scenario runs until the user stops it, not for the suite's count.
+            specs = [dataclasses.replace(s, params=dataclasses.replace(s.params, iterations=None)) for s in specs]
+        baseline = Baseline.load(args.compare, ns_per_unit) if args.compare is not None else None
+        source = LiveSession(specs, baseline=baseline)
+    app = MonitorApp(source)
+    status = app.run()
+    # None: the app ended on an error of its own, which Textual has printed.
+    return status if status is not None else app.return_code or ExitStatus.FAILED
 
 
 def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
@@ -174,9 +207,14 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
             f"--duration inf runs one scenario until stopped, and {len(specs)} match; choose one with --pattern"
         )
     timeout_s = scenario_timeout(args.timeout, args.duration)
+    # A file size limit (ulimit -f) must give a write error we can report,
+    # not the signal's default of ending the process with a core dump.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     progress = _Progress(sys.stderr)
     try:
-        with OutputDir(args.record, specs, overwrite=args.overwrite) as out:
+        # SIGTERM and SIGHUP stop a headless run as Ctrl-C does; once the
+        # recording runs, the recorder handles all three more gently still.
+        with stop_signals(raise_stop_signal), OutputDir(args.record, specs, overwrite=args.overwrite) as out:
             recorder = Recorder(
                 out, specs, progress, notice=progress.notice, overwrite=args.overwrite, timeout_s=timeout_s
             )
@@ -184,9 +222,10 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
     except OSError as exc:  # the disk filled up or a file vanished mid-run
         progress.notice(f"cannot write {exc.filename or args.record}: {exc.strerror}")
         return ExitStatus.FAILED
-    except StopSignal as stop:  # a second stop signal: no time to finish the files
+    except StopSignal as stop:  # a second stop signal, or one before the recording ran: no time to finish
         partial = args.record / PARTIAL_LOG_NAME
-        progress.notice(f"stopped by {stop.name} before the recording was finished; what was measured is in {partial}")
+        where = f"what was measured is in {partial}" if partial.exists() else "nothing was recorded"
+        progress.notice(f"stopped by {stop.name} before the recording was finished; {where}")
         return stop.exit_status
     # The files are written. A terminal closed under us (SIGHUP) or a reader
     # that left (a closed pipe) can still make the summary fail: the status

@@ -24,6 +24,27 @@ STOP_GRACE_S = 5.0
 """How long a runner may take to flush and exit after its stdin closes."""
 
 
+def runner_command(spec: RunSpec) -> list[str]:
+    """The command line of a runner process for ``spec``.
+
+    ``-P``: the load imports the installed nimsync_tui, never a same-named
+    folder in whatever directory the user started us from.
+    """
+    return [sys.executable, "-P", "-m", "nimsync_tui.run.runner", spec.to_json()]
+
+
+def exit_reason(code: int, stderr_text: str) -> str:
+    """Why a runner ended without reporting its end: its exit status (or signal) and its last stderr line."""
+    if code < 0:
+        reason = f"was killed by signal {-code}{_signal_name(-code)}"
+    elif code:
+        reason = f"exited with status {code}"
+    else:
+        reason = "ended without reporting its end"
+    tail = [ln.strip() for ln in stderr_text.splitlines() if ln.strip()]
+    return f"{reason}: {tail[-1]}" if tail else reason
+
+
 class RunnerProcess:
     """One runner child process and the event stream it writes.
 
@@ -53,9 +74,7 @@ class RunnerProcess:
         self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")  # noqa: SIM115 (closed in close())
         self._parser = StreamParser()
         self._proc = subprocess.Popen(
-            # -P: the load imports the installed nimsync_tui, never a same-named
-            # folder in whatever directory the user started us from.
-            [sys.executable, "-P", "-m", "nimsync_tui.run.runner", spec.to_json()],
+            runner_command(spec),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
@@ -106,7 +125,8 @@ class RunnerProcess:
             yield event
         code = self._proc.wait()
         if not finished or code != 0:
-            raise LoadFailedError(self.spec.scenario, f"load process {self._exit_reason(code)}")
+            self._stderr.seek(0)
+            raise LoadFailedError(self.spec.scenario, f"load process {exit_reason(code, self._stderr.read())}")
 
     def stop(self) -> None:
         """Ask the child to stop; it still reports its last interval and end.
@@ -147,17 +167,6 @@ class RunnerProcess:
             self._proc.wait(STOP_GRACE_S)
         except subprocess.TimeoutExpired:
             self._proc.kill()
-
-    def _exit_reason(self, code: int) -> str:
-        if code < 0:
-            reason = f"was killed by signal {-code}{_signal_name(-code)}"
-        elif code:
-            reason = f"exited with status {code}"
-        else:
-            reason = "ended without reporting its end"
-        self._stderr.seek(0)
-        tail = [ln.strip() for ln in self._stderr.read().splitlines() if ln.strip()]
-        return f"{reason}: {tail[-1]}" if tail else reason
 
     def __enter__(self) -> RunnerProcess:
         return self

@@ -90,7 +90,7 @@ class _Log:
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
         self._size = 0
 
-    def append(self, text: str) -> None:
+    def write(self, text: str) -> None:
         data = memoryview(text.encode("utf-8"))
         size = len(data)
         try:
@@ -127,14 +127,25 @@ class OutputDir:
             raise ConfigError(f"cannot open {_short(path)}: {exc.strerror}") from None
         try:
             self._lock_and_check(specs, overwrite)
-            self.log = _Log(path / PARTIAL_LOG_NAME)
-            """The partial log."""
+            self._log = _Log(path / PARTIAL_LOG_NAME)
         except BaseException as exc:
             os.close(self._fd)
             _remove_directories(created)
             if isinstance(exc, OSError):
                 raise ConfigError(f"cannot write in {_short(path)}: {exc.strerror}") from None
             raise
+
+        # Log lines gather here and reach the file one whole interval at a
+        # time, by commit_log() (see _Log).
+        self._pending = io.StringIO()
+        self.hlog = HlogWriter(self._pending)
+        """The recording's log: what is written here reaches ``run.hlog.partial`` at :meth:`commit_log`."""
+
+    def commit_log(self) -> None:
+        """Append what :attr:`hlog` gathered since the last commit to the log file, as one write."""
+        self._log.write(self._pending.getvalue())
+        self._pending.seek(0)
+        self._pending.truncate()
 
     def _lock_and_check(self, specs: list[RunSpec], overwrite: bool) -> None:
         try:
@@ -157,7 +168,8 @@ class OutputDir:
 
         The log goes last: its presence marks a finished recording.
         """
-        self.log.close()
+        self.commit_log()
+        self._log.close()
         with StagedFiles() as staged:
             for name, text in files.items():
                 path = self.path / name
@@ -172,7 +184,7 @@ class OutputDir:
 
     def close(self) -> None:
         """Release the directory (and close the log if still open)."""
-        self.log.close()
+        self._log.close()
         os.close(self._fd)
 
     def __enter__(self) -> OutputDir:
@@ -241,12 +253,11 @@ class Recorder:
         self._overwrite = overwrite
         self._timeout_s = timeout_s
         self._started_at = datetime.now(UTC)
-        # Log lines gather here and go to the file one whole interval at a
-        # time (see _Log); the file is renamed into place at the end.
-        self._pending = io.StringIO()
-        self._hlog = HlogWriter(self._pending)
+        # The log is streamed as intervals arrive, so a crash hours in still
+        # leaves the data, and renamed into place at the end.
+        self._hlog = out.hlog
         self._hlog.write_header(time.time())
-        self._commit_log()
+        out.commit_log()
         self._histograms: dict[str, HdrHistogram] = {}
         self._rows: list[tuple[IntervalRecord, LatencySummary]] = []
         self._running: RunnerProcess | None = None
@@ -298,7 +309,7 @@ class Recorder:
                     if isinstance(event, RunStarted):
                         started = event
                         self._hlog.write_comment(event_json(event))
-                        self._commit_log()
+                        self._out.commit_log()
                     elif isinstance(event, IntervalRecord):
                         record = self._on_interval(event, proc.base_time_s, histogram)
                         if record.phase == "measure":
@@ -311,7 +322,7 @@ class Recorder:
                     elif isinstance(event, RunEnded):
                         ended = event
                         self._hlog.write_comment(event_json(event))
-                        self._commit_log()
+                        self._out.commit_log()
             except LoadFailedError as exc:
                 failure = exc
             finally:
@@ -350,11 +361,6 @@ class Recorder:
         assert ended is not None  # events() raised otherwise
         return ended.status, None
 
-    def _commit_log(self) -> None:
-        self._out.log.append(self._pending.getvalue())
-        self._pending.seek(0)
-        self._pending.truncate()
-
     def _on_interval(self, event: IntervalRecord, runner_base_s: float, merged: HdrHistogram) -> IntervalRecord:
         """Log a measured interval, merge its histogram; returns the record as kept."""
         interval_hist = decode_histogram(event.histogram)
@@ -368,21 +374,52 @@ class Recorder:
         self._rows.append((record, summarize(interval_hist)))
         if record.phase == "measure":
             add(merged, interval_hist)
-            self._hlog.write_interval(record.tag, record.start_s, record.length_s, interval_hist)
-            self._hlog.write_comment(event_json(record))
-            self._commit_log()
+            log_interval(self._hlog, record, interval_hist)
+            self._out.commit_log()
         return record
 
     def _write_files(self) -> None:
-        files = {
-            f"{name}.hgrm": format_percentile_distribution(hist, output_unit_ratio=HGRM_UNIT_RATIO)
-            for name, hist in self._histograms.items()
-        }
-        files["intervals.csv"] = intervals_csv(self._rows)
-        files["results.json"] = results_json(self.results, started_at=self._started_at, not_run=self.not_run)
-        # With --overwrite, distributions of scenarios this recording lacks are stale.
-        stale = {f"{name}.hgrm" for name in SCENARIOS} - files.keys() if self._overwrite else set()
-        self._out.finish(files, remove=stale)
+        write_recording_files(
+            self._out,
+            self._histograms,
+            self._rows,
+            self.results,
+            started_at=self._started_at,
+            overwrite=self._overwrite,
+            not_run=self.not_run,
+        )
+
+
+def log_interval(hlog: HlogWriter, record: IntervalRecord, hist: HdrHistogram) -> None:
+    """One measured interval as a recording's log holds it: the histogram line, then its JSON comment."""
+    hlog.write_interval(record.tag, record.start_s, record.length_s, hist)
+    hlog.write_comment(event_json(record))
+
+
+def write_recording_files(
+    out: OutputDir,
+    histograms: dict[str, HdrHistogram],
+    rows: list[tuple[IntervalRecord, LatencySummary]],
+    results: list[ScenarioResult],
+    *,
+    started_at: datetime,
+    overwrite: bool,
+    not_run: list[str] | None = None,
+) -> None:
+    """Write a recording's ``.hgrm``, ``intervals.csv`` and ``results.json``, then move its log into place.
+
+    Shared by ``--record`` and the app's export, so both write the same files.
+    ``not_run`` names the scenarios a stopped recording never started.
+    """
+    files = {
+        f"{name}.hgrm": format_percentile_distribution(hist, output_unit_ratio=HGRM_UNIT_RATIO)
+        for name, hist in histograms.items()
+    }
+    files["intervals.csv"] = intervals_csv(rows)
+    files["results.json"] = results_json(results, started_at=started_at, not_run=not_run)
+    # With --overwrite, distributions of scenarios this recording lacks are stale.
+    stale = {f"{name}.hgrm" for name in SCENARIOS} - files.keys() if overwrite else set()
+    out.finish(files, remove=stale)
 
 
 def _started_from(spec: RunSpec, pid: int) -> RunStarted:

@@ -1,0 +1,161 @@
+"""The immutable pictures of a run that the UI draws: nothing here changes after it is built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def frozen_array(values: object) -> np.ndarray:
+    """A read-only float64 copy of ``values``: a snapshot's arrays cannot be changed by anyone."""
+    array = np.array(values, dtype=np.float64)
+    array.setflags(write=False)
+    return array
+
+
+_NO_POINTS = frozen_array([])
+
+
+def _no_points() -> np.ndarray:
+    return _NO_POINTS
+
+
+@dataclass(frozen=True, slots=True)
+class Curve:
+    """A percentile spectrum: the latency at each percentile level, as HdrHistogram plots it."""
+
+    levels: np.ndarray
+    """Percentile levels (0..100), ascending."""
+    values_ns: np.ndarray
+    """The latency at each level, in nanoseconds."""
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing was recorded."""
+        return self.levels.size == 0
+
+
+EMPTY_CURVE = Curve(_NO_POINTS, _NO_POINTS)
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyTable:
+    """The table beside the percentile plot; values in nanoseconds."""
+
+    p50: float = 0.0
+    p90: float = 0.0
+    p99: float = 0.0
+    p999: float = 0.0
+    p9999: float = 0.0
+    max: float = 0.0
+    mean: float = 0.0
+    stddev: float = 0.0
+    count: int = 0
+    """Values recorded."""
+    overflow: int = 0
+    """Values beyond the histogram's range: counted here, never hidden."""
+    floor_ns: float = 0.0
+    """The measurement floor: the cost of one clock read, the smallest latency the probe can tell."""
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """A value over time, with the statistics the suite judges stability by."""
+
+    t_s: np.ndarray = field(default_factory=_no_points)
+    """Seconds since the run started."""
+    values: np.ndarray = field(default_factory=_no_points)
+    """One value per point."""
+    mean: float = 0.0
+    """Mean over the points counted (full-length intervals)."""
+    stddev: float = 0.0
+    """Sample standard deviation over the same points (0 with fewer than two)."""
+
+    @property
+    def cv(self) -> float:
+        """Coefficient of variation, stddev / mean."""
+        return self.stddev / self.mean if self.mean > 0 else 0.0
+
+    @property
+    def empty(self) -> bool:
+        """True when there are no points."""
+        return self.values.size == 0
+
+
+@dataclass(frozen=True, slots=True)
+class RunView:
+    """Everything shown about one run: one implementation of one scenario."""
+
+    label: str
+    """What distinguishes this run: the implementation and its checkpoint rule."""
+    scenario: str = ""
+    phase: str = "idle"
+    """``idle``, ``starting``, ``warm-up``, ``measuring``, ``done``, ``stopped``, ``failed`` or ``replay``."""
+    message: str = ""
+    """Why the run failed, or what to do next; empty when all is well."""
+    params: dict[str, object] = field(default_factory=dict)
+    measures: str = ""
+    """What each histogram value is."""
+    interval_s: float = 0.0
+    elapsed_s: float = 0.0
+    """Measured seconds so far."""
+    intervals: int = 0
+    """Measured intervals so far."""
+    latest: Curve = EMPTY_CURVE
+    """The last interval's spectrum."""
+    total: Curve = EMPTY_CURVE
+    """The run so far."""
+    table: LatencyTable = LatencyTable()
+    """Statistics of the run so far."""
+    throughput: Series = Series()
+    """Operations per second, per measured interval."""
+    rss: Series = Series()
+    """Resident set size of the load process, bytes."""
+    heap: Series = Series()
+    """Python heap blocks allocated in the load process."""
+    gc_marks_s: np.ndarray = field(default_factory=_no_points)
+    """Times of intervals in which a full (generation 2) collection ran."""
+    steps: tuple[tuple[str, float], ...] = ()
+    """For a stepped scenario: (step, mean ops/s) in the order they ran."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioRow:
+    """One line of the scenario list."""
+
+    name: str
+    state: str
+    """``idle``, ``running``, ``done``, ``stopped`` or ``failed``."""
+    verdict: str = ""
+    """``PASS`` or ``FAIL`` against the scenario's throughput target; empty without one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One frame's worth of monitor state."""
+
+    mode: str = "live"
+    """``live`` or ``replay``."""
+    runs: tuple[RunView, ...] = ()
+    """The run on screen; two in a comparison (ours first)."""
+    scenarios: tuple[ScenarioRow, ...] = ()
+    selected: str = ""
+    """The scenario on screen."""
+    baseline: Curve = EMPTY_CURVE
+    """The ``--compare`` curve, if any."""
+    baseline_label: str = ""
+    target_ops_s: float | None = None
+    """The selected scenario's throughput target, if it has one."""
+    position: tuple[int, int] = (0, 0)
+    """In replay: intervals shown, intervals loaded."""
+    playing: bool = False
+    """In replay: whether the intervals play at their recorded pace."""
+    loaded: bool = True
+    """In replay: whether the whole log has been read."""
+    value_unit: str = "ns"
+    """The unit the source's values were recorded in (replay of foreign logs)."""
+
+
+EMPTY_SNAPSHOT = Snapshot()
+"""Before anything arrived: the UI draws this instead of checking for ``None``."""

@@ -1,0 +1,128 @@
+"""Modal dialogs: a directory to write into, the load's parameters, and the help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Markdown
+
+_DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 64; height: auto; border: thick $primary; background: $surface; padding: 1 2; }}
+{name} Input {{ margin-bottom: 1; }}
+"""
+
+
+class DirectoryDialog(ModalScreen[Path | None]):
+    """Asks for a directory; returns it, or ``None`` when cancelled."""
+
+    DEFAULT_CSS = _DIALOG_CSS.format(name="DirectoryDialog")
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, default: Path) -> None:
+        super().__init__()
+        self._title = title
+        self._default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self._title)
+            yield Input(str(self._default), id="directory")
+            yield Button("Write", variant="primary", id="ok")
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self._done()
+
+    def on_button_pressed(self, _event: Button.Pressed) -> None:
+        self._done()
+
+    def _done(self) -> None:
+        value = self.query_one("#directory", Input).value.strip()
+        self.dismiss(Path(value).expanduser() if value else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ParamsDialog(ModalScreen[tuple[int, int, int] | None]):
+    """Asks for capacity, producers and consumers; returns them, or ``None`` when cancelled."""
+
+    DEFAULT_CSS = _DIALOG_CSS.format(name="ParamsDialog")
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, capacity: int, producers: int, consumers: int) -> None:
+        super().__init__()
+        self._values = (capacity, producers, consumers)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            for name, value in zip(("capacity", "producers", "consumers"), self._values, strict=True):
+                yield Label(name)
+                yield Input(str(value), id=name, type="integer")
+            yield Label("", id="problem")
+            yield Button("Restart with these", variant="primary", id="ok")
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self._done()
+
+    def on_button_pressed(self, _event: Button.Pressed) -> None:
+        self._done()
+
+    def _done(self) -> None:
+        try:
+            capacity, producers, consumers = (
+                int(self.query_one(f"#{n}", Input).value) for n in ("capacity", "producers", "consumers")
+            )
+        except ValueError:
+            self.query_one("#problem", Label).update("each must be a whole number")
+            return
+        self.dismiss((capacity, producers, consumers))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+HELP = """\
+# nimsync-tui
+
+The load runs in its own process; this screen only draws what it reports,
+at most ten times a second.
+
+| key | live | replay |
+|---|---|---|
+| `↑` `↓` `enter` | choose and start a scenario | choose a tag |
+| `space` | pause drawing (the load and reading go on) | play at the recorded pace / stop |
+| `r` | restart (histograms reset) | |
+| `i` | switch implementation (ours / trio) | |
+| `c` | change capacity, producers, consumers | |
+| `m` | compare live: off, ours vs trio, ours vs ours under Trio's rule | |
+| `e` | export the run as a recording | |
+| `b` | save the run as a baseline and compare with it | |
+| `←` `→` | | step one interval |
+| `home` `w` | | first interval, whole run |
+| `ctrl+p` | command palette: every action | |
+| `q` `ctrl+c` | quit: every load process stopped | quit |
+
+The percentile plot is HdrHistogram's: x is 1/(1-p) on a log scale, y the latency on a log scale.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """The keys and what the charts mean."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Markdown { width: 90%; height: auto; max-height: 90%; border: thick $primary; background: $surface; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        yield Markdown(HELP)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,186 @@
+"""The monitor's widgets: each draws its part of a snapshot, and only when given a new one."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+from textual.widgets import Static
+
+from ..monitor.snapshot import EMPTY_SNAPSHOT, RunView, Snapshot
+from . import units
+from .canvas import BrailleCanvas
+from .figures import RUN_COLOURS, TARGET_COLOUR, Figure, short_label
+
+_GUTTER = 8
+
+
+class BraillePlot(Widget):
+    """A chart drawn in braille dots from a :class:`Figure`; redrawn only when the figure or size changes."""
+
+    DEFAULT_CSS = """
+    BraillePlot { border: round $primary-background-lighten-2; padding: 0 1; }
+    """
+
+    def __init__(self, title: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = title
+        self._figure = Figure(note="")
+
+    def show(self, figure: Figure) -> None:
+        """Draw ``figure`` at the next refresh (the app only builds a figure when its snapshot changed)."""
+        self._figure = figure
+        self.refresh()
+
+    def render(self) -> Text:
+        width, height = self.content_size
+        figure = self._figure
+        out = Text(no_wrap=True, overflow="crop")
+        legend = Text("  ").join(Text(text, style=colour) for text, colour in figure.legend)
+        out.append_text(legend)
+        out.append("\n")
+        if figure.note or width <= _GUTTER + 2 or height < 4:
+            out.append(figure.note, style="dim")
+            return out
+        plot_w, plot_h = width - _GUTTER, height - 2
+        canvas = BrailleCanvas(plot_w, plot_h)
+        colours: list[str] = []
+
+        def colour_index(colour: str) -> int:
+            if colour not in colours:
+                colours.append(colour)
+            return colours.index(colour)
+
+        for x, colour in figure.vlines:
+            canvas.vline(x, colour_index(colour))
+        for y, colour in figure.hlines:
+            canvas.hline(y, colour_index(colour))
+        for trace in figure.traces:
+            canvas.plot(trace.x, trace.y, colour_index(trace.colour), connect=trace.connect)
+        labels = {min(plot_h - 1, max(0, round((1.0 - y) * (plot_h - 1)))): text for y, text in figure.y_ticks}
+        for row_index, row in enumerate(canvas.rows()):
+            out.append(f"{labels.get(row_index, ''):>{_GUTTER - 1}}┤", style="dim")
+            for ch, index in row:
+                out.append(ch, style=colours[index] if index >= 0 else "")
+            out.append("\n")
+        axis = [" "] * width
+        for x, text in figure.x_ticks:
+            at = _GUTTER + round(x * (plot_w - 1)) - len(text) // 2
+            at = max(_GUTTER, min(at, width - len(text)))
+            if all(c == " " for c in axis[max(at - 1, 0) : at + len(text) + 1]):
+                axis[at : at + len(text)] = text
+        out.append("".join(axis), style="dim")
+        return out
+
+
+class HeaderBar(Static):
+    """Scenario, implementation, mode, load shape, phase, elapsed time and interval."""
+
+    DEFAULT_CSS = "HeaderBar { height: 2; background: $primary-background; padding: 0 1; }"
+
+    def show(self, snapshot: Snapshot) -> None:
+        """Write the snapshot's header."""
+        self.update(header_text(snapshot), layout=False)
+
+
+def header_text(snapshot: Snapshot) -> Text:
+    """The two header lines."""
+    run = snapshot.runs[0] if snapshot.runs else RunView(label="")
+    p = run.params
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("nimsync-tui ", style="bold")
+    text.append(f"{snapshot.selected or '-'}", style="bold #5fd7ff")
+    text.append(f"  {' vs '.join(r.label for r in snapshot.runs)}")
+    text.append("\n")
+    if snapshot.mode == "replay":
+        shown, total = snapshot.position
+        state = "playing" if snapshot.playing else "stepping"
+        more = "" if snapshot.loaded else " (loading)"
+        text.append(f"replay  interval {shown}/{total}{more}  {state}  values in {snapshot.value_unit}")
+    else:
+        mode = p.get("impl", "-")
+        text.append(
+            f"live {mode}  capacity {p.get('capacity', '-')}  {p.get('producers', '-')}x{p.get('consumers', '-')}"
+        )
+    phase_style = {"failed": "bold red", "measuring": "green", "done": "bold green"}.get(run.phase, "yellow")
+    text.append("  phase ")
+    text.append(run.phase, style=phase_style)
+    text.append(f"  elapsed {units.seconds(run.elapsed_s)}  interval {run.interval_s:g}s")
+    failed = [r for r in snapshot.runs if r.message]
+    if failed:
+        text.append(f"  {failed[0].message}", style="bold red")
+    return text
+
+
+class LatencyTableView(Static):
+    """p50 .. max, mean, stddev, count, overflow and the measurement floor of the run so far."""
+
+    DEFAULT_CSS = "LatencyTableView { border: round $primary-background-lighten-2; padding: 0 1; }"
+
+    def show(self, snapshot: Snapshot) -> None:
+        """Write the snapshot's table."""
+        self.update(table_text(snapshot), layout=False)
+
+
+def table_text(snapshot: Snapshot) -> Text:
+    """The table's lines: one column per run."""
+    runs = snapshot.runs
+    text = Text(no_wrap=True, overflow="crop")
+    rows: list[tuple[str, list[str]]] = [
+        ("p50", [units.latency(r.table.p50) for r in runs]),
+        ("p90", [units.latency(r.table.p90) for r in runs]),
+        ("p99", [units.latency(r.table.p99) for r in runs]),
+        ("p99.9", [units.latency(r.table.p999) for r in runs]),
+        ("p99.99", [units.latency(r.table.p9999) for r in runs]),
+        ("max", [units.latency(r.table.max) for r in runs]),
+        ("mean", [units.latency(r.table.mean) for r in runs]),
+        ("stddev", [units.latency(r.table.stddev) for r in runs]),
+        ("count", [units.count(r.table.count) for r in runs]),
+        ("overflow", [str(r.table.overflow) for r in runs]),
+        ("floor", [units.latency(r.table.floor_ns) for r in runs]),
+    ]
+    if len(runs) > 1:
+        text.append(" " * 9)
+        for index, run in enumerate(runs):
+            text.append(f"{short_label(run.label):>9}", style=RUN_COLOURS[index % len(RUN_COLOURS)])
+        text.append("\n")
+    for name, values in rows:
+        text.append(f"{name:<9}", style="dim")
+        for index, value in enumerate(values):
+            style = RUN_COLOURS[index % len(RUN_COLOURS)]
+            if name == "overflow" and value != "0":
+                style = "bold red"
+            text.append(f"{value:>9}", style=style)
+        text.append("\n")
+    return text
+
+
+class StepChart(Static):
+    """Throughput per step of a stepped scenario, as bars."""
+
+    DEFAULT_CSS = "StepChart { border: round $primary-background-lighten-2; padding: 0 1; }"
+
+    def show(self, snapshot: Snapshot) -> None:
+        """Write the snapshot's steps."""
+        self.update(steps_text(snapshot, max(self.content_size.width, 20)), layout=False)
+
+
+def steps_text(snapshot: Snapshot, width: int) -> Text:
+    """One bar per step; a note when the scenario is not stepped."""
+    run = snapshot.runs[0] if snapshot.runs else None
+    text = Text(no_wrap=True, overflow="crop")
+    if run is None or not run.steps:
+        text.append("one step: not a stepped scenario", style="dim")
+        return text
+    top = max(rate for _, rate in run.steps) or 1.0
+    label_w = max(len(step) for step, _ in run.steps)
+    bar_w = max(width - label_w - 9, 1)
+    for step, rate in run.steps:
+        text.append(f"{step:<{label_w}} ", style="dim")
+        text.append("█" * max(1, round(bar_w * rate / top)), style=RUN_COLOURS[0])
+        text.append(f" {units.count(rate)}\n")
+    if snapshot.target_ops_s:
+        text.append(f"target {units.count(snapshot.target_ops_s)}/s", style=TARGET_COLOUR)
+    return text
+
+
+__all__ = ["EMPTY_SNAPSHOT", "BraillePlot", "HeaderBar", "LatencyTableView", "StepChart"]
