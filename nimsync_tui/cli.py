@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Live benchmark monitor for Trio async channels. "
         "Runs the nimsync suite's load scenarios in a separate process and records "
         "HDR latency histograms, throughput and memory.",
+        epilog="exit status: 0 done; 1 a scenario failed or timed out, or a file could not be written; "
+        "2 bad options or paths (nothing run, nothing created); 3 a target missed (--performance); "
+        "4 a regression (--compare); 129, 130, 143 stopped by SIGHUP, SIGINT, SIGTERM "
+        "(what was measured is still written)",
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
