@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import psutil
 
@@ -49,7 +50,8 @@ def main() -> int:
     parser.add_argument("--scenario", default="spsc-throughput")
     parser.add_argument("--limit-mib", type=float, default=10.0)
     args = parser.parse_args()
-    app_command = shutil.which("nimsync-tui")
+    # The command installed beside this interpreter first: the venv need not be activated.
+    app_command = shutil.which("nimsync-tui", path=str(Path(sys.executable).parent)) or shutil.which("nimsync-tui")
     if app_command is None or shutil.which("tmux") is None:
         print("soak: needs nimsync-tui installed and tmux on PATH", file=sys.stderr)
         return 2
