@@ -48,7 +48,7 @@ from ..core.histogram import LatencySummary, add, decode_histogram, new_histogra
 from ..core.hlog import HlogWriter
 from ..core.protocol import IntervalRecord, RunEnded, RunStarted, event_json
 from ..core.recording import LOG_NAME, PARTIAL_LOG_NAME
-from ..errors import ConfigError, LoadFailedError, OutputExistsError
+from ..errors import ConfigError, HistogramFormatError, LoadFailedError, OutputExistsError
 from ..suite.results import ScenarioResult, intervals_csv, results_json, scenario_result
 from .config import RunSpec
 from .process import RunnerProcess
@@ -79,10 +79,10 @@ def scenario_timeout(timeout_s: float | None, duration_s: float | None) -> float
 class _Log:
     """The growing ``run.hlog.partial``: appended one whole interval at a time.
 
-    Each append is written with ``os.write`` at once, never left in a buffer,
-    so a recorder killed outright leaves only whole lines; an append that
-    fails (a full disk) is cut back to the last whole one before the error
-    goes on.
+    Each :meth:`write` goes to the file with ``os.write`` at once, never left
+    in a buffer, so a recorder killed outright leaves only whole intervals; a
+    write that fails (a full disk) is cut back to the last whole one before
+    the error goes on.
     """
 
     def __init__(self, path: Path) -> None:
@@ -325,6 +325,8 @@ class Recorder:
                         self._out.commit_log()
             except LoadFailedError as exc:
                 failure = exc
+            except HistogramFormatError as exc:  # a broken payload is the load's failure, not bad input
+                failure = LoadFailedError(spec.scenario, f"load process wrote a {exc}")
             finally:
                 self._running = None
         status, error = self._outcome(spec, proc, ended, failure)
