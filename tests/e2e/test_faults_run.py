@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import resource
 import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,10 @@ from hdrh.log import HistogramLogReader
 
 from nimsync_tui.core.histogram import new_histogram
 from nimsync_tui.core.hlog import read_hlog
+from nimsync_tui.core.protocol import IntervalRecord, RunStarted, event_json
+from nimsync_tui.run import process
+from nimsync_tui.run.config import Overrides, plan_runs
+from nimsync_tui.run.record import OutputDir, Recorder
 
 from ..java_reference import java_percentile_distribution
 from .fault_helpers import Running, error_lines, gone, nimsync, results
@@ -201,3 +206,28 @@ def test_a_full_disk_leaves_an_earlier_recording_whole(tmp_path: Path) -> None:
     proc = nimsync("--record", out, *FINAL_FILE_FAILS, "--overwrite", preexec_fn=lambda: _limit_file_size(3700))
     assert proc.returncode == 1, proc.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != "run.hlog.partial"} == before
+
+
+def test_a_corrupt_histogram_from_the_load_is_its_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A load process that speaks the protocol but sends a payload no decoder takes.
+    started = RunStarted("pingpong-latency", "x", "round trip", {}, 0.1, 1)
+    interval = IntervalRecord("pingpong-latency", "measure", 0.0, 0.1, 5, 5, 0, 1, 1, 1.0, 1, (0, 0, 0))
+    stream = "\n".join(
+        [
+            "#[BaseTime: 1795766400.123 (seconds since epoch)]",
+            "#" + event_json(started),
+            "Tag=pingpong-latency,0.000,0.100,0.001,HISTFAAAAnotreallyahistogram",
+            "#" + event_json(interval),
+            "",
+        ]
+    )
+    fake = [sys.executable, "-c", f"import sys; sys.stdout.write({stream!r}); sys.stdin.read()"]
+    monkeypatch.setattr(process, "runner_command", lambda _spec: fake)
+    specs = plan_runs("pingpong-*", Overrides(iterations=1000))
+    notices: list[str] = []
+    with OutputDir(tmp_path / "rec", specs, overwrite=False) as out:
+        recorder = Recorder(out, specs, lambda _: None, notice=notices.append)
+        (result,) = recorder.run()
+    assert result.status == "failed" and result.error is not None
+    assert result.error.startswith("load process wrote a corrupt encoded histogram")
+    assert notices == [f"pingpong-latency: {result.error}"]
