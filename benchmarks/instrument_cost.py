@@ -57,7 +57,11 @@ def run_once(name: str, items: int, instrumented: bool, interval_s: float = 0.25
         return load.ops / elapsed
 
     gc.collect()
-    return trio.run(main)
+    try:
+        return trio.run(main)
+    finally:
+        if sampler is not None:
+            sampler.close()  # unhook its gc callback: rounds must not pile them up
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -55,6 +56,8 @@ def main() -> int:
     if app_command is None or shutil.which("tmux") is None:
         print("soak: needs nimsync-tui installed and tmux on PATH", file=sys.stderr)
         return 2
+    # A soak is often cut short with kill or timeout: unwind so the tmux session goes too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     session = f"soak-{uuid.uuid4().hex[:8]}"
     _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", f"{app_command} --pattern {args.scenario}")
     try:

@@ -12,14 +12,15 @@ import sys
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS
+from nimsync_tui.scenarios import IMPLEMENTATIONS, Scenario
 
 from . import __version__
 from .core.recording import PARTIAL_LOG_NAME
 from .errors import ConfigError, ExitStatus, NimsyncError
 from .monitor.curves import VALUE_UNITS_NS
-from .run.config import DEFAULT_INTERVAL_S, Overrides, RunSpec, plan_runs
+from .run.config import DEFAULT_INTERVAL_S, Overrides, RunOptions, RunSpec, plan_runs, select_scenarios
 from .run.record import OutputDir, Recorder, scenario_timeout
+from .run.resources import busy_machine
 from .run.stopping import StopSignal, raise_stop_signal, stop_signals
 from .suite.results import ScenarioResult
 
@@ -54,7 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run headless and write run.hlog, results.json, intervals.csv and <scenario>.hgrm into DIR",
     )
     p.add_argument(
-        "--pattern", metavar="GLOB", default="*", help="run the scenarios whose name matches GLOB (default: all)"
+        "--pattern",
+        metavar="TEXT",
+        default="*",
+        help="run the scenarios whose name, category or suite title matches TEXT, case-insensitively, "
+        "as a glob or a substring (--pattern Throughput, --pattern:'Scalability'; default: all)",
     )
     length = p.add_mutually_exclusive_group()
     length.add_argument("--duration", metavar="S", type=float, help="measure each scenario continuously for S seconds")
@@ -104,6 +109,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--yield-every", metavar="N", type=int, help="our channel checkpoints every N operations (1: Trio's convention)"
     )
     load.add_argument("--sample-every", metavar="N", type=int, help="throughput scenarios time one item or batch in N")
+    load.add_argument(
+        "--rate",
+        metavar="OPS",
+        type=float,
+        help="latency scenarios: open loop, OPS operations a second on a fixed schedule; logs the service time "
+        "and <scenario>.corrected, timed from each operation's intended start",
+    )
+    load.add_argument(
+        "--parallel",
+        action="store_true",
+        default=None,
+        help="worker-scaling: each worker is a process with its own Trio loop and channel",
+    )
+    load.add_argument("--workers", metavar="N", type=int, help="worker-scaling: the largest worker count")
+    run = p.add_argument_group("the load process")
+    run.add_argument("--pin-cpu", metavar="N", type=int, help="pin the load process to CPU N (recorded in the results)")
+    run.add_argument(
+        "--profile",
+        action="store_true",
+        help="trace the Python heap: top allocation sites per interval into the log, <scenario>.profile.txt beside it",
+    )
+    run.add_argument(
+        "--trace", action="store_true", help="cProfile the load: <scenario>.pstats and <scenario>.trace.txt"
+    )
     return p
 
 
@@ -114,11 +143,13 @@ def _directory(text: str) -> Path:
     return Path(text)
 
 
-def list_scenarios(out: TextIO) -> None:
-    """Print one line per scenario."""
-    width = max(len(name) for name in SCENARIOS)
-    for name, scenario in SCENARIOS.items():
-        print(f"{name:<{width}}  {scenario.summary}", file=out)
+def list_scenarios(scenarios: list[Scenario], out: TextIO) -> None:
+    """Print ``scenarios`` as a table: name, category, the suite's title, what it runs."""
+    rows = [("scenario", "category", "suite test", "load")]
+    rows += [(s.name, s.category, s.title, s.summary) for s in scenarios]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths, strict=False)) + "  " + row[3], file=out)
 
 
 _SUITE_SPELLING = re.compile(r"(--[a-z][a-z0-9-]*):(.*)", re.DOTALL)
@@ -143,10 +174,10 @@ def is_headless(args: argparse.Namespace, stdout_is_tty: bool) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     args = build_parser().parse_args(normalize_suite_spellings(sys.argv[1:] if argv is None else argv))
-    if args.list:
-        list_scenarios(sys.stdout)
-        return ExitStatus.OK
     try:
+        if args.list:
+            list_scenarios(select_scenarios(args.pattern), sys.stdout)
+            return ExitStatus.OK
         headless = is_headless(args, sys.stdout.isatty())
         if args.replay is not None and not headless:
             return _run_app(args, [])
@@ -161,12 +192,21 @@ def main(argv: list[str] | None = None) -> int:
                 warmup=args.warmup,
                 yield_every=args.yield_every,
                 sample_every=args.sample_every,
+                rate=args.rate,
+                parallel=args.parallel,
+                workers=args.workers,
             ),
             # "is None", not "or": --interval 0 is a mistake to report, not a request for the default.
             interval_s=args.interval
             if args.interval is not None
             else (DEFAULT_INTERVAL_S if headless else LIVE_INTERVAL_S),
             duration_s=args.duration,
+            options=RunOptions(
+                pin_cpu=args.pin_cpu,
+                profile=args.profile,
+                trace=args.trace,
+                artifacts_dir=_artifacts_dir(args),
+            ),
         )
         if not headless:
             return _run_app(args, specs)
@@ -177,6 +217,14 @@ def main(argv: list[str] | None = None) -> int:
     except NimsyncError as exc:
         print(f"nimsync-tui: {exc}", file=sys.stderr)
         return exc.exit_status
+
+
+def _artifacts_dir(args: argparse.Namespace) -> str | None:
+    """Where ``--profile`` and ``--trace`` write: into the recording, or beside ``--output``."""
+    if args.record is not None:
+        return str(args.record)
+    output = getattr(args, "output", None)
+    return str(Path(output).parent) if output is not None else None
 
 
 def _run_app(args: argparse.Namespace, specs: list[RunSpec]) -> int:
@@ -219,6 +267,8 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
         # SIGTERM and SIGHUP stop a headless run as Ctrl-C does; once the
         # recording runs, the recorder handles all three more gently still.
         with stop_signals(raise_stop_signal), OutputDir(args.record, specs, overwrite=args.overwrite) as out:
+            if (busy := busy_machine()) is not None:
+                progress.notice(f"warning: {busy}")
             recorder = Recorder(
                 out, specs, progress, notice=progress.notice, overwrite=args.overwrite, timeout_s=timeout_s
             )

@@ -1,15 +1,55 @@
-"""The load scenarios of the nimsync performance suite, on Trio.
+"""The benchmarks of the nimsync performance suite, as load scenarios on Trio.
 
-Each :class:`Scenario` is a named load with the suite's parameters; the
-runner (in ``nimsync_tui``) drives it. Nothing here imports the measurement
-core or the UI.
+Each :class:`Scenario` is a named load with the suite's title, category and
+parameters; the runner (in ``nimsync_tui``) drives it. Nothing here imports
+the measurement core or the UI.
 """
 
-from ._scenario import IMPLEMENTATIONS, Load, Params, Probe, Scenario
-from .latency import PINGPONG_LATENCY
+from ._scenario import (
+    CATEGORIES,
+    IMPLEMENTATIONS,
+    Load,
+    Metrics,
+    Params,
+    Probe,
+    Scenario,
+    Step,
+    StepOutcome,
+    Summary,
+)
+from .latency import ASYNC_OP_LATENCY, LATENCY_DISTRIBUTION, PINGPONG_LATENCY
+from .memory import CHANNEL_MEMORY, MEMORY_LEAK
+from .scaling import CAPACITY_SCALING, WORKER_SCALING
+from .stability import THROUGHPUT_STABILITY
 from .throughput import MPMC_THROUGHPUT, SPSC_THROUGHPUT
 
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in (SPSC_THROUGHPUT, MPMC_THROUGHPUT, PINGPONG_LATENCY)}
-"""Every scenario by name, in the order ``--list`` shows them."""
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        SPSC_THROUGHPUT,
+        MPMC_THROUGHPUT,
+        PINGPONG_LATENCY,
+        ASYNC_OP_LATENCY,
+        CHANNEL_MEMORY,
+        MEMORY_LEAK,
+        WORKER_SCALING,
+        CAPACITY_SCALING,
+        LATENCY_DISTRIBUTION,
+        THROUGHPUT_STABILITY,
+    )
+}
+"""Every benchmark of the suite by name, in the suite's order (the order ``--list`` shows)."""
 
-__all__ = ["IMPLEMENTATIONS", "SCENARIOS", "Load", "Params", "Probe", "Scenario"]
+__all__ = [
+    "CATEGORIES",
+    "IMPLEMENTATIONS",
+    "SCENARIOS",
+    "Load",
+    "Metrics",
+    "Params",
+    "Probe",
+    "Scenario",
+    "Step",
+    "StepOutcome",
+    "Summary",
+]

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from time import perf_counter_ns
 
 import numpy as np
 from hdrh.histogram import HdrHistogram
 
 from .histogram import new_histogram, record_values
 
-__all__ = ["DEFAULT_BUFFER_SIZE", "IntervalHistogram", "Probe"]
+__all__ = [
+    "DEFAULT_BUFFER_SIZE",
+    "NEAR_FLOOR_FACTOR",
+    "IntervalHistogram",
+    "Probe",
+    "SelfOverhead",
+    "measure_self_overhead",
+]
 
 DEFAULT_BUFFER_SIZE = 16_384
 """Values buffered before a bulk record: one flush (about 0.4 ms) per 16k values."""
@@ -77,3 +85,48 @@ class Probe:
         if self._count:
             self._overflow += record_values(self._histogram, self._buffer[: self._count])
             self._count = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SelfOverhead:
+    """What the instrument itself adds to every latency it reports."""
+
+    clock_pair_ns: float
+    """Median time between two back-to-back ``perf_counter_ns()`` reads: the clock's own floor."""
+    probe_ns: float
+    """Median cost of one :meth:`Probe.record`, the bulk record it triggers included."""
+
+    @property
+    def floor_ns(self) -> float:
+        """The smallest latency the instrument can honestly report: a clock pair plus a record."""
+        return self.clock_pair_ns + self.probe_ns
+
+    def as_dict(self) -> dict[str, float]:
+        """The three figures by name, as the run reports them."""
+        return {"clock_pair_ns": self.clock_pair_ns, "probe_ns": self.probe_ns, "floor_ns": self.floor_ns}
+
+
+NEAR_FLOOR_FACTOR = 10.0
+"""A latency within this factor of :attr:`SelfOverhead.floor_ns` is mostly the instrument."""
+
+
+def measure_self_overhead(pairs: int = 20_000, batches: int = 20, batch: int = 1_000) -> SelfOverhead:
+    """Time the clock-read pair and the probe's record on this machine, now (a few milliseconds).
+
+    Medians, so that a stray interruption does not raise the floor.
+    """
+    clock = perf_counter_ns
+    gaps = np.empty(pairs, dtype=np.int64)
+    for i in range(pairs):
+        a = clock()
+        b = clock()
+        gaps[i] = b - a
+    probe = Probe(batch)  # flushes once per batch, as the real probe does once per buffer
+    per_record = np.empty(batches, dtype=np.float64)
+    for k in range(batches):
+        record = probe.record
+        started = clock()
+        for _ in range(batch):
+            record(100)
+        per_record[k] = (clock() - started) / batch
+    return SelfOverhead(clock_pair_ns=float(np.median(gaps)), probe_ns=float(np.median(per_record)))

@@ -13,8 +13,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..errors import RunnerError
@@ -42,6 +43,16 @@ class RunStarted:
     """Seconds between interval records."""
     pid: int
     """The runner's process id."""
+    title: str = ""
+    """The suite's test name."""
+    category: str = ""
+    """The suite's category (Throughput, Latency, Memory, Scalability, Statistical)."""
+    overhead: dict[str, float] = field(default_factory=dict)
+    """The instrument's own cost, measured before the load: ``clock_pair_ns``, ``probe_ns``, ``floor_ns``."""
+    affinity: list[int] = field(default_factory=list)
+    """CPUs the load may run on (one with ``--pin-cpu``)."""
+    notes: list[str] = field(default_factory=list)
+    """Warnings about the run's conditions (a busy machine)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +84,12 @@ class IntervalRecord:
     """Python heap blocks allocated (``sys.getallocatedblocks``)."""
     gc_collections: tuple[int, ...]
     """Garbage collections so far, per generation."""
+    gc_count: int = 0
+    """Garbage collections during this interval (``gc.callbacks``)."""
+    gc_pause_s: float = 0.0
+    """Their summed pause in seconds."""
+    gc_pause_max_s: float = 0.0
+    """The longest of them in seconds."""
     histogram: str = ""
     """The interval's compressed histogram, base64 as in the log (values in ns)."""
 
@@ -80,6 +97,45 @@ class IntervalRecord:
     def ops_per_s(self) -> float:
         """Throughput over the interval."""
         return self.ops / self.length_s if self.length_s > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class StepEnded:
+    """One histogram tag's measured phase is over: a step, or the whole load if it has no steps."""
+
+    kind: ClassVar[str] = "step"
+    tag: str
+    """The tag: the scenario's name, ``<scenario>.<param>-<value>`` or ``<scenario>.corrected``."""
+    param: str | None
+    """The stepped parameter (``producers``, ``capacity``, ``round``), or ``None``."""
+    value: int | None
+    """Its value in this step."""
+    status: str
+    """``completed`` or ``stopped``."""
+    total_ops: int
+    """Operations in the step."""
+    measured_s: float
+    """Length of the step in seconds."""
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    """Figures the load measured itself (memory, exact batch statistics)."""
+    notes: list[str] = field(default_factory=list)
+    """One-line statements about the step."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeapProfile:
+    """``--profile``: the traced Python heap at an interval's end and its biggest allocation sites."""
+
+    kind: ClassVar[str] = "heap"
+    tag: str
+    t_s: float
+    """Seconds since the runner's base time."""
+    traced_bytes: int
+    """Bytes allocated since tracing began and still alive."""
+    peak_bytes: int
+    """The highest that figure has been."""
+    top: list[tuple[str, int, int]]
+    """``(file:line, bytes, blocks)`` of the largest allocation sites, largest first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +151,12 @@ class RunEnded:
     """Operations in the measured phase."""
     measured_s: float
     """Length of the measured phase in seconds."""
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    """Scenario-level figures across steps (efficiency, the leak verdict)."""
+    step_metrics: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    """More figures per step tag, known only after later steps ran."""
+    notes: list[str] = field(default_factory=list)
+    """One-line statements the scenario's result must carry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,17 +167,21 @@ class RunFailed:
     message: str
 
 
-Event = RunStarted | IntervalRecord | RunEnded | RunFailed
-_EVENT_TYPES: dict[str, type[Event]] = {t.kind: t for t in (RunStarted, IntervalRecord, RunEnded, RunFailed)}
-# Each event's fields and the JSON types they must arrive as: the consumers
-# do arithmetic on them, so a wrong type is caught here, as a RunnerError.
-_JSON_TYPES: dict[object, tuple[type, ...]] = {str: (str,), int: (int,), float: (int, float), dict: (dict,)}
-_FIELD_TYPES: dict[type[Event], dict[str, object]] = {
-    t: {
-        f.name: typing.get_origin(hint) or hint
-        for f in dataclasses.fields(t)
-        if (hint := typing.get_type_hints(t)[f.name])
-    }
+Event = RunStarted | IntervalRecord | StepEnded | HeapProfile | RunEnded | RunFailed
+_EVENT_TYPES: dict[str, type[Event]] = {
+    t.kind: t for t in (RunStarted, IntervalRecord, StepEnded, HeapProfile, RunEnded, RunFailed)
+}
+# Each event's fields with their types, and those a runner must send (no default):
+# consumers do arithmetic on the fields, so a wrong type is caught here, as a RunnerError.
+_FIELDS: dict[type[Event], tuple[dict[str, Any], frozenset[str]]] = {
+    t: (
+        {f.name: typing.get_type_hints(t)[f.name] for f in dataclasses.fields(t)},
+        frozenset(
+            f.name
+            for f in dataclasses.fields(t)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ),
+    )
     for t in _EVENT_TYPES.values()
 }
 
@@ -165,23 +231,48 @@ class StreamParser:
                 raw["histogram"] = self._pending[1]
                 raw["gc_collections"] = tuple(raw["gc_collections"])
                 self._pending = None
-            _check_types(event_type, raw)
+            elif event_type is HeapProfile:
+                raw["top"] = [tuple(site) for site in raw["top"]]
+            _check_fields(event_type, raw)
             return event_type(**raw)
         except (ValueError, KeyError, TypeError) as exc:
             reason = " ".join(str(exc).split())
             raise RunnerError(f"runner wrote an unreadable event ({reason}): {text[:80]!r}") from None
 
 
-def _check_types(event_type: type[Event], raw: dict[str, Any]) -> None:
-    """Raise TypeError unless ``raw`` holds exactly ``event_type``'s fields, each of its JSON type."""
-    fields = _FIELD_TYPES[event_type]
-    if raw.keys() != fields.keys():
-        raise TypeError(f"fields {sorted(raw)} are not {sorted(fields)}")
-    for name, expected in fields.items():
-        value = raw[name]
-        if expected is tuple:
-            ok = all(type(v) is int for v in value)
-        else:
-            ok = not isinstance(value, bool) and isinstance(value, _JSON_TYPES[expected])
-        if not ok:
+def _check_fields(event_type: type[Event], raw: dict[str, Any]) -> None:
+    """Raise TypeError unless ``raw`` holds ``event_type``'s fields (the required ones at least), each as typed."""
+    hints, required = _FIELDS[event_type]
+    if not required <= raw.keys() <= hints.keys():
+        raise TypeError(f"fields {sorted(raw)} are not those of {event_type.kind!r}")
+    for name, value in raw.items():
+        if not _conforms(value, hints[name]):
             raise TypeError(f"{name} is {type(value).__name__}")
+
+
+def _conforms(value: object, hint: Any) -> bool:
+    """Whether a decoded JSON ``value`` is what the annotation ``hint`` says (an int is a float too)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin in (types.UnionType, typing.Union):
+        return any(_conforms(value, arg) for arg in args)
+    if hint is type(None):
+        return value is None
+    if hint in (int, float):
+        return isinstance(value, int | float if hint is float else int) and not isinstance(value, bool)
+    if hint in (str, bool):
+        return isinstance(value, hint)
+    if origin is dict:
+        return isinstance(value, dict) and all(
+            _conforms(k, args[0]) and _conforms(v, args[1]) for k, v in value.items()
+        )
+    if origin is list:
+        return isinstance(value, list) and all(_conforms(v, args[0]) for v in value)
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_conforms(v, args[0]) for v in value)
+        return len(value) == len(args) and all(map(_conforms, value, args))
+    raise AssertionError(f"protocol field annotation {hint!r} has no JSON check")  # caught by the tests

@@ -14,11 +14,26 @@ from dataclasses import dataclass
 from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Params, Scenario
 
 from ..errors import ConfigError
+from .resources import check_cpu
 
 DEFAULT_INTERVAL_S = 1.0
 """Interval between histogram records in ``--record`` mode."""
 MIN_INTERVAL_S = 0.05
 """Shorter intervals would spend more time encoding histograms than loading."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """How the load process runs and what it records beside the histograms (the same for every scenario)."""
+
+    pin_cpu: int | None = None
+    """Pin the load process to this CPU (``--pin-cpu``)."""
+    profile: bool = False
+    """Trace the Python heap: its top allocation sites and size per interval (``--profile``)."""
+    trace: bool = False
+    """Profile the load's functions with cProfile (``--trace``)."""
+    artifacts_dir: str | None = None
+    """Where ``--profile`` and ``--trace`` write their files."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +48,8 @@ class RunSpec:
     """Seconds between interval records."""
     duration_s: float | None = None
     """Stop the measured phase after this long; ``None``: run ``params.iterations``."""
+    options: RunOptions = RunOptions()
+    """Pinning, profiling and tracing."""
 
     def to_json(self) -> str:
         """Serialise for the runner's command line."""
@@ -48,6 +65,7 @@ class RunSpec:
                 params=Params(**raw["params"]),
                 interval_s=float(raw["interval_s"]),
                 duration_s=None if raw["duration_s"] is None else float(raw["duration_s"]),
+                options=RunOptions(**raw.get("options", {})),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"malformed run spec: {exc}") from None
@@ -69,11 +87,32 @@ class Overrides:
     warmup: int | None = None
     yield_every: int | None = None
     sample_every: int | None = None
+    rate: float | None = None
+    parallel: bool | None = None
+    workers: int | None = None
+
+
+_GLOB_CHARACTERS = frozenset("*?[")
+
+
+def matches(scenario: Scenario, pattern: str) -> bool:
+    """Whether ``pattern`` selects ``scenario``, as the suite's runner selects tests.
+
+    Compared case-insensitively with the name, the category and the suite's
+    title: as a glob when it holds ``*``, ``?`` or ``[``, else as a substring.
+    """
+    wanted = pattern.lower()
+    if len(wanted) > 1 and wanted[0] == wanted[-1] and wanted[0] in "\"'":
+        wanted = wanted[1:-1]  # --pattern:"Throughput" reached us with its quotes
+    fields = (scenario.name.lower(), scenario.category.lower(), scenario.title.lower())
+    if _GLOB_CHARACTERS & set(wanted):
+        return any(fnmatch.fnmatchcase(f, wanted) for f in fields)
+    return any(wanted in f for f in fields)
 
 
 def select_scenarios(pattern: str) -> list[Scenario]:
-    """Scenarios whose name matches the glob ``pattern``, in registry order."""
-    chosen = [s for name, s in SCENARIOS.items() if fnmatch.fnmatchcase(name, pattern)]
+    """Scenarios that ``pattern`` selects (see :func:`matches`), in the suite's order."""
+    chosen = [s for s in SCENARIOS.values() if matches(s, pattern)]
     if not chosen:
         names = ", ".join(SCENARIOS)
         raise ConfigError(f"no scenario matches {pattern!r}; scenarios are: {names}")
@@ -86,12 +125,15 @@ def plan_runs(
     *,
     interval_s: float = DEFAULT_INTERVAL_S,
     duration_s: float | None = None,
+    options: RunOptions = RunOptions(),
 ) -> list[RunSpec]:
     """Build the checked run specs for every scenario matching ``pattern``.
 
     An override applies to the scenarios that have that parameter: ``--producers``
     changes ``mpmc-throughput`` but leaves ``spsc-throughput`` at one producer.
-    With ``duration_s`` the measured phase is continuous and stops on time.
+    With ``duration_s`` the measured phase is continuous and stops on time; a
+    scenario the suite runs for a time (throughput-stability) does so unless
+    given ``--iterations``.
     """
     if not interval_s >= MIN_INTERVAL_S:
         raise ConfigError(f"--interval must be at least {MIN_INTERVAL_S} s, got {interval_s}")
@@ -100,16 +142,23 @@ def plan_runs(
     if duration_s is not None and overrides.iterations is not None:
         raise ConfigError("--duration and --iterations exclude each other; give one")
     given = {k: v for k, v in dataclasses.asdict(overrides).items() if v is not None}
+    if options.pin_cpu is not None:
+        check_cpu(options.pin_cpu)
+    if options.artifacts_dir is None and (options.profile or options.trace):
+        raise ConfigError("--profile and --trace write files: give --record DIR (or --output FILE) as well")
     specs = []
     for scenario in select_scenarios(pattern):
         changes = {k: v for k, v in given.items() if k in scenario.tunable}
-        if duration_s is not None:
+        duration = duration_s
+        if duration is None and overrides.iterations is None:
+            duration = scenario.default_duration_s
+        if duration is not None:
             changes["iterations"] = None
         params = dataclasses.replace(scenario.defaults, **changes)
         _check_params(params)
         if params.capacity < scenario.min_capacity:
             raise ConfigError(f"{scenario.name} needs --capacity >= {scenario.min_capacity}, got {params.capacity}")
-        specs.append(RunSpec(scenario.name, params, interval_s, duration_s))
+        specs.append(RunSpec(scenario.name, params, interval_s, duration, options))
     return specs
 
 
@@ -129,3 +178,9 @@ def _check_params(p: Params) -> None:
             raise ConfigError(f"--{name.replace('_', '-')} must be an integer >= {low}, got {value!r}")
     if p.iterations is not None and (not isinstance(p.iterations, int) or p.iterations < 1):
         raise ConfigError(f"--iterations must be an integer >= 1, got {p.iterations!r}")
+    if p.rate is not None and (not isinstance(p.rate, int | float) or not 0 < p.rate < float("inf")):
+        raise ConfigError(f"--rate must be a positive number of operations per second, got {p.rate!r}")
+    if p.workers is not None and (not isinstance(p.workers, int) or p.workers < 1):
+        raise ConfigError(f"--workers must be an integer >= 1, got {p.workers!r}")
+    if not isinstance(p.leak_per_round, int) or p.leak_per_round < 0:
+        raise ConfigError(f"leak_per_round must be an integer >= 0, got {p.leak_per_round!r}")

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from types import TracebackType
 
@@ -51,10 +52,11 @@ class RunnerProcess:
     Use as a context manager: leaving it stops the child (stdin closed, then
     killed after :data:`STOP_GRACE_S`) so no load outlives its monitor.
 
-    A watchdog thread enforces both limits: ``timeout_s`` after the start it
-    asks the child to stop (:attr:`timed_out` says so), and whenever a stop
-    was asked, by it or by :meth:`stop`, it kills a child that has not
-    exited :data:`STOP_GRACE_S` later. So a load that ignores cancellation
+    A watchdog thread enforces both limits: ``timeout_s`` after the start
+    (or after the last :meth:`restart_timeout`) it asks the child to stop
+    (:attr:`timed_out` says so), and whenever a stop was asked, by it or by
+    :meth:`stop`, it kills a child that has not exited :data:`STOP_GRACE_S`
+    later. So a load that ignores cancellation
     (a blocking call, an endless loop without checkpoints) still ends, and
     :meth:`events` still returns.
     """
@@ -84,6 +86,7 @@ class RunnerProcess:
             errors="replace",
             bufsize=1,
         )
+        self._deadline = time.monotonic() + (timeout_s if timeout_s is not None else math.inf)
         self._stop_asked = threading.Event()
         self._watchdog = threading.Thread(target=self._watch, name=f"watchdog {spec.scenario}", daemon=True)
         self._watchdog.start()
@@ -136,6 +139,11 @@ class RunnerProcess:
         self._stop_asked.set()
         self._close_stdin()
 
+    def restart_timeout(self) -> None:
+        """Give the child ``timeout_s`` from now (a stepped load's next step)."""
+        if self.timeout_s is not None:
+            self._deadline = time.monotonic() + self.timeout_s
+
     def kill(self) -> None:
         """End the child at once (SIGKILL); :meth:`events` then reports it killed."""
         self._stop_asked.set()
@@ -158,11 +166,15 @@ class RunnerProcess:
                 self._proc.stdin.close()
 
     def _watch(self) -> None:
-        # Runs in its own thread for the child's whole life.
-        limit = self.timeout_s if self.timeout_s is not None and math.isfinite(self.timeout_s) else None
-        if not self._stop_asked.wait(limit):
-            self.timed_out = True
-            self._close_stdin()
+        # Runs in its own thread for the child's whole life. The deadline may
+        # move on while we wait, so it is read again at each wake-up.
+        while not self._stop_asked.is_set():
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                self.timed_out = True
+                self._close_stdin()
+                break
+            self._stop_asked.wait(left if math.isfinite(left) else None)
         try:
             self._proc.wait(STOP_GRACE_S)
         except subprocess.TimeoutExpired:

@@ -44,12 +44,13 @@ from nimsync_tui.scenarios import SCENARIOS
 
 from ..core.files import StagedFiles
 from ..core.hgrm import format_percentile_distribution
-from ..core.histogram import LatencySummary, add, decode_histogram, new_histogram, summarize
+from ..core.histogram import LatencySummary, decode_histogram, new_histogram, summarize
 from ..core.hlog import HlogWriter
-from ..core.protocol import IntervalRecord, RunEnded, RunStarted, event_json
+from ..core.protocol import IntervalRecord, RunEnded, RunStarted, StepEnded, event_json
 from ..core.recording import LOG_NAME, PARTIAL_LOG_NAME
 from ..errors import ConfigError, HistogramFormatError, LoadFailedError, OutputExistsError
 from ..suite.results import ScenarioResult, intervals_csv, results_json, scenario_result
+from .collect import Row, ScenarioCollector
 from .config import RunSpec
 from .process import RunnerProcess
 from .stopping import STOP_SIGNALS, raise_stop_signal, stop_signals
@@ -58,7 +59,8 @@ HGRM_UNIT_RATIO = 1000.0
 """``.hgrm`` files are in microseconds; histograms are recorded in nanoseconds."""
 
 DEFAULT_TIMEOUT_S = 30.0
-"""The suite's limit per scenario, warm-up included; with ``--duration`` it is added to the duration."""
+"""The suite's limit per scenario (per step of a stepped one; the first includes the warm-up);
+with ``--duration`` it is added to the duration."""
 
 
 def scenario_timeout(timeout_s: float | None, duration_s: float | None) -> float:
@@ -155,7 +157,8 @@ class OutputDir:
                 f"another nimsync-tui is recording into {self.path}; wait for it or choose another directory"
             ) from None
         names = [LOG_NAME, PARTIAL_LOG_NAME, "results.json", "intervals.csv"]
-        names += [f"{s.scenario}.hgrm" for s in specs]
+        # Steps write one distribution each, so any .hgrm here is an earlier recording's.
+        names += sorted({f"{s.scenario}.hgrm" for s in specs} | {p.name for p in self.path.glob("*.hgrm")})
         taken = [n for n in names if (self.path / n).exists()]
         if taken and not overwrite:
             raise OutputExistsError(
@@ -295,32 +298,29 @@ class Recorder:
             self._running.stop()
 
     def _record_one(self, spec: RunSpec, position: str) -> None:
-        started: RunStarted | None = None
-        ended: RunEnded | None = None
-        failure: LoadFailedError | None = None
+        collector = ScenarioCollector()
         measured: list[IntervalRecord] = []
-        histogram = new_histogram()
+        failure: LoadFailedError | None = None
         with RunnerProcess(spec, timeout_s=self._timeout_s) as proc:
             self._running = proc
             if self.stopped_by is not None:  # the signal came while the process started
                 proc.stop()
             try:
                 for event in proc.events():
-                    if isinstance(event, RunStarted):
-                        started = event
-                        self._hlog.write_comment(event_json(event))
-                        self._out.commit_log()
-                    elif isinstance(event, IntervalRecord):
-                        record = self._on_interval(event, proc.base_time_s, histogram)
+                    collector.feed(event)
+                    if isinstance(event, IntervalRecord):
+                        record, histogram = self._on_interval(event, proc.base_time_s)
+                        collector.add_interval(record, histogram)
                         if record.phase == "measure":
                             measured.append(record)
                         self._progress(
-                            f"{position} {spec.scenario:<18} {record.phase:<7} "
+                            f"{position} {record.tag:<28} {record.phase:<7} "
                             f"{record.total_ops / 1e6:8.3f} M ops  {record.ops_per_s / 1e6:7.3f} M ops/s  "
                             f"p99 {self._rows[-1][1].p99 / 1e3:9.3f} µs  rss {record.rss_bytes / 2**20:6.1f} MiB"
                         )
-                    elif isinstance(event, RunEnded):
-                        ended = event
+                    else:
+                        if isinstance(event, StepEnded):
+                            proc.restart_timeout()  # the timeout bounds each step
                         self._hlog.write_comment(event_json(event))
                         self._out.commit_log()
             except LoadFailedError as exc:
@@ -329,23 +329,19 @@ class Recorder:
                 failure = LoadFailedError(spec.scenario, f"load process wrote a {exc}")
             finally:
                 self._running = None
-        status, error = self._outcome(spec, proc, ended, failure)
-        if ended is not None and ended.phase != "measure" and status == "stopped":
-            self._progress(f"{position} {spec.scenario:<18} stopped during warm-up: nothing measured")
-            return
-        if measured:
-            self._histograms[spec.scenario] = histogram
-        self.results.append(
-            scenario_result(
-                started or _started_from(spec, proc.pid),
-                measured,
-                histogram,
-                status=status,
-                duration_s=ended.measured_s if ended else sum(r.length_s for r in measured),
-                operations=ended.total_ops if ended else (measured[-1].total_ops if measured else 0),
-                error=error,
-            )
-        )
+        status, error = self._outcome(spec, proc, collector.ended, failure)
+        if error is None:
+            assert collector.ended is not None  # events() raised otherwise
+            if collector.ended.phase != "measure":
+                self._progress(f"{position} {spec.scenario:<28} stopped during warm-up: nothing measured")
+                return
+            rows = collector.rows()
+        else:
+            rows = _failed_rows(spec, proc.pid, collector, measured, status=status, error=error)
+        for row in rows:
+            if row.result.latency_ns.count:
+                self._histograms[row.result.name] = row.histogram
+            self.results.append(row.result)
 
     def _outcome(
         self, spec: RunSpec, proc: RunnerProcess, ended: RunEnded | None, failure: LoadFailedError | None
@@ -363,22 +359,21 @@ class Recorder:
         assert ended is not None  # events() raised otherwise
         return ended.status, None
 
-    def _on_interval(self, event: IntervalRecord, runner_base_s: float, merged: HdrHistogram) -> IntervalRecord:
-        """Log a measured interval, merge its histogram; returns the record as kept."""
+    def _on_interval(self, event: IntervalRecord, runner_base_s: float) -> tuple[IntervalRecord, HdrHistogram]:
+        """Log a measured interval; returns the record as kept and its decoded histogram."""
         interval_hist = decode_histogram(event.histogram)
         # One timeline for the whole recording: the runner counts from its
         # own base time, the log from ours.
         record = dataclasses.replace(
             event,
             start_s=round(runner_base_s + event.start_s - self._hlog.base_time_s, 6),
-            histogram="",  # merged below; keeping every payload would grow without bound
+            histogram="",  # merged by the collector; keeping every payload would grow without bound
         )
         self._rows.append((record, summarize(interval_hist)))
         if record.phase == "measure":
-            add(merged, interval_hist)
             log_interval(self._hlog, record, interval_hist)
             self._out.commit_log()
-        return record
+        return record, interval_hist
 
     def _write_files(self) -> None:
         write_recording_files(
@@ -419,9 +414,47 @@ def write_recording_files(
     }
     files["intervals.csv"] = intervals_csv(rows)
     files["results.json"] = results_json(results, started_at=started_at, not_run=not_run)
-    # With --overwrite, distributions of scenarios this recording lacks are stale.
-    stale = {f"{name}.hgrm" for name in SCENARIOS} - files.keys() if overwrite else set()
+    # With --overwrite, distributions of scenarios (or steps) this recording lacks are stale.
+    stale = {p.name for p in out.path.glob("*.hgrm")} - files.keys() if overwrite else set()
     out.finish(files, remove=stale)
+
+
+def _failed_rows(
+    spec: RunSpec,
+    pid: int,
+    collector: ScenarioCollector,
+    measured: list[IntervalRecord],
+    *,
+    status: str,
+    error: str,
+) -> list[Row]:
+    """The rows of a scenario that failed or timed out: what it measured until then, marked so.
+
+    Steps that ended before the failure keep their own rows and status; the
+    rest (the step cut short, the scenario's summary) get ``status`` and ``error``.
+    """
+    if collector.started is None:
+        collector.feed(_started_from(spec, pid))
+    if collector.ended is None:  # the load died: end the stream for it
+        collector.feed(
+            RunEnded(
+                status=status,
+                phase="measure" if measured else "warmup",
+                total_ops=sum(r.ops for r in measured),
+                measured_s=sum(r.length_s for r in measured),
+            )
+        )
+    rows = collector.rows()
+    if not rows:  # nothing measured: the row still says what happened
+        assert collector.started is not None
+        empty = new_histogram()
+        rows = [Row(scenario_result(collector.started, [], empty, status=status, duration_s=0.0, operations=0), empty)]
+    return [
+        row
+        if row.result.status == "completed"
+        else dataclasses.replace(row, result=dataclasses.replace(row.result, status=status, error=error))
+        for row in rows
+    ]
 
 
 def _started_from(spec: RunSpec, pid: int) -> RunStarted:
@@ -434,4 +467,6 @@ def _started_from(spec: RunSpec, pid: int) -> RunStarted:
         params=dataclasses.asdict(spec.params),
         interval_s=spec.interval_s,
         pid=pid,
+        title=scenario.title,
+        category=scenario.category,
     )

@@ -58,6 +58,18 @@ class ScenarioResult:
     """Mean CPU use of the load process (100 = one core)."""
     stability: Stability
     parameters: dict[str, Any] = field(default_factory=dict)
+    scenario: str = ""
+    """The scenario this row belongs to: ``name`` itself, or the scenario of a step row."""
+    title: str = ""
+    """The suite's test name."""
+    category: str = ""
+    """The suite's category."""
+    step: dict[str, Any] | None = None
+    """``{"param": ..., "value": ...}`` for a step row, else ``None``."""
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    """Named figures (see the scenarios' metric list); ``None`` means not measured."""
+    notes: list[str] = field(default_factory=list)
+    """One-line statements about the row: verdict rules, caveats, warnings."""
     error: str | None = None
     """Why a ``failed`` or ``timed_out`` scenario ended, one line; ``None`` otherwise.
     The figures then cover what was measured before that."""

@@ -15,6 +15,7 @@ from hdrh.log import HistogramLogReader
 
 from nimsync_tui.core.histogram import new_histogram
 from nimsync_tui.core.hlog import read_hlog
+from nimsync_tui.scenarios import SCENARIOS
 
 from ..java_reference import java_percentile_distribution
 
@@ -57,16 +58,11 @@ def test_record_writes_every_file(recording: tuple[Path, subprocess.CompletedPro
     out, proc = recording
     assert proc.returncode == 0, proc.stderr
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(
-        [
-            "run.hlog",
-            "results.json",
-            "intervals.csv",
-            "spsc-throughput.hgrm",
-            "mpmc-throughput.hgrm",
-            "pingpong-latency.hgrm",
-        ]
-    )
+    rows = json.loads((out / "results.json").read_text())["scenarios"]
+    # Every scenario, every step of the stepped ones (their own distribution each).
+    assert list(dict.fromkeys(r["scenario"] for r in rows)) == list(SCENARIOS)
+    assert "capacity-scaling.capacity-100" in {r["name"] for r in rows}
+    assert names == sorted(["run.hlog", "results.json", "intervals.csv", *(f"{r['name']}.hgrm" for r in rows)])
     # A progress line per interval on stderr, the summary on stdout.
     assert "spsc-throughput" in proc.stderr and "M ops/s" in proc.stderr
     assert f"recorded in {out}" in proc.stdout
@@ -77,16 +73,17 @@ def test_results_json_has_what_the_issue_asks(recording: tuple[Path, subprocess.
     doc = json.loads((out / "results.json").read_text())
     assert {"python", "trio", "cpu_model", "cores"} <= doc["environment"].keys()
     by_name = {s["name"]: s for s in doc["scenarios"]}
-    assert list(by_name) == ["spsc-throughput", "mpmc-throughput", "pingpong-latency"]
     for s in by_name.values():
-        assert s["operations"] == 20000 and s["status"] == "completed"
+        assert s["status"] == "completed"
         assert s["throughput_ops_s"] == pytest.approx(s["operations"] / s["duration_s"])
         lat = s["latency_ns"]
         assert 0 < lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["p999"] <= lat["max"]
         assert lat["mean"] > 0 and lat["stddev"] >= 0
         assert s["rss_bytes"] > 1_000_000 and s["cpu_percent"] > 0
-        assert s["parameters"]["iterations"] == 20000 and s["measures"]
-    assert by_name["spsc-throughput"]["measures"].endswith("(one item in 64 timed)")
+        assert s["measures"]
+    for name in ("spsc-throughput", "mpmc-throughput", "pingpong-latency"):
+        assert by_name[name]["operations"] == 20000 and by_name[name]["parameters"]["iterations"] == 20000
+    assert by_name["spsc-throughput"]["measures"].endswith("(one item in 64 timed, at a random place)")
     assert by_name["pingpong-latency"]["latency_ns"]["count"] == 20000
     assert by_name["spsc-throughput"]["latency_ns"]["count"] == 20000 // 64 + 1
 
@@ -98,11 +95,27 @@ def test_run_hlog_is_read_by_hdrhistogram_py(recording: tuple[Path, subprocess.C
     total = 0
     while (hist := reader.get_next_interval_histogram()) is not None:
         total += hist.get_total_count()
-    assert total == sum(s["latency_ns"]["count"] for s in results.values())
+    # A stepped scenario's summary row merges its steps: the log holds each value once.
+    summaries = {s["scenario"] for s in results.values() if s["step"] is not None}
+    assert total == sum(s["latency_ns"]["count"] for n, s in results.items() if n not in summaries)
 
 
 @pytest.mark.java
-@pytest.mark.parametrize("scenario", ["spsc-throughput", "mpmc-throughput", "pingpong-latency"])
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        "spsc-throughput",
+        "mpmc-throughput",
+        "pingpong-latency",
+        "async-op-latency",
+        "channel-memory",
+        "memory-leak.round-3",
+        "worker-scaling.producers-4",
+        "capacity-scaling.capacity-100",
+        "latency-distribution",
+        "throughput-stability",
+    ],
+)
 def test_our_hgrm_is_what_the_java_reference_computes_from_run_hlog(
     recording: tuple[Path, subprocess.CompletedProcess[str]], scenario: str, tmp_path: Path
 ) -> None:
@@ -154,11 +167,10 @@ def test_record_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
 def test_list_version_and_help() -> None:
     listing = nimsync("--list")
     assert listing.returncode == 0
-    assert [ln.split()[0] for ln in listing.stdout.splitlines()] == [
-        "spsc-throughput",
-        "mpmc-throughput",
-        "pingpong-latency",
-    ]
+    header, *lines = listing.stdout.splitlines()
+    assert header.split()[:3] == ["scenario", "category", "suite"]
+    assert [ln.split()[0] for ln in lines] == list(SCENARIOS)
+    assert "Scalability  Worker scaling efficiency" in listing.stdout
     script = Path(sys.executable).with_name("nimsync-tui")
     version = subprocess.run([script, "--version"], capture_output=True, text=True, check=True)
     assert version.stdout.startswith("nimsync-tui 0.")

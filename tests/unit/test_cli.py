@@ -2,7 +2,8 @@
 
 import pytest
 
-from nimsync_tui.cli import build_parser, is_headless, normalize_suite_spellings
+from nimsync_tui.cli import build_parser, is_headless, main, normalize_suite_spellings
+from nimsync_tui.scenarios import SCENARIOS
 
 
 @pytest.mark.parametrize(
@@ -24,3 +25,34 @@ def test_the_app_opens_only_on_a_terminal_without_a_headless_option() -> None:
     assert not is_headless(parse([]), stdout_is_tty=True)
     assert is_headless(parse([]), stdout_is_tty=False)
     assert is_headless(parse(["--record", "d"]), stdout_is_tty=True)
+
+
+def test_list_shows_every_scenario_with_its_category_and_suite_title(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--list"]) == 0
+    header, *lines = capsys.readouterr().out.splitlines()
+    assert header.split() == ["scenario", "category", "suite", "test", "load"]
+    assert len(lines) == len(SCENARIOS) == 10
+    for line, scenario in zip(lines, SCENARIOS.values(), strict=True):
+        assert line.split()[:2] == [scenario.name, scenario.category]
+        assert f"  {scenario.title}  " in line
+
+
+@pytest.mark.parametrize(
+    ("argv", "names"),
+    [
+        (["--pattern:Scalability"], ["worker-scaling", "capacity-scaling"]),
+        (["--pattern", "Memory"], ["channel-memory", "memory-leak"]),
+        (["--pattern=*-latency"], ["pingpong-latency", "async-op-latency"]),
+    ],
+)
+def test_list_shows_what_a_pattern_selects(
+    argv: list[str], names: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--list", *argv]) == 0
+    assert [ln.split()[0] for ln in capsys.readouterr().out.splitlines()[1:]] == names
+
+
+def test_a_pattern_that_selects_nothing_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--list", "--pattern", "nothing-like-it"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no scenario matches 'nothing-like-it'" in err

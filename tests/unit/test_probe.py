@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nimsync_tui.core.histogram import counts_view, new_histogram
-from nimsync_tui.core.probe import Probe
+from nimsync_tui.core.probe import Probe, measure_self_overhead
 
 
 def reference(values: list[int]) -> list[int]:
@@ -75,3 +75,14 @@ def test_many_values_across_many_flushes() -> None:
 def test_buffer_size_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Probe(0)
+
+
+def test_self_overhead_is_measured_not_assumed() -> None:
+    overhead = measure_self_overhead(pairs=2000, batches=5, batch=200)
+    assert 0 < overhead.clock_pair_ns < 1e6 and 0 < overhead.probe_ns < 1e6
+    assert overhead.floor_ns == overhead.clock_pair_ns + overhead.probe_ns
+    assert overhead.as_dict() == {
+        "clock_pair_ns": overhead.clock_pair_ns,
+        "probe_ns": overhead.probe_ns,
+        "floor_ns": overhead.floor_ns,
+    }

@@ -1,12 +1,16 @@
 """The runner's wire format: events in, the same events out."""
 
+import dataclasses
+
 import pytest
 
 from nimsync_tui.core.protocol import (
+    HeapProfile,
     IntervalRecord,
     RunEnded,
     RunFailed,
     RunStarted,
+    StepEnded,
     StreamParser,
     event_json,
 )
@@ -34,7 +38,33 @@ def test_every_event_survives_the_pipe() -> None:
     events = [
         RunStarted("spsc-throughput", "per-item time", "item", {"capacity": 8}, 0.25, 42),
         INTERVAL,
+        RunStarted(
+            "worker-scaling",
+            "batch time",
+            "item",
+            {"parallel": True},
+            0.25,
+            42,
+            title="Worker scaling efficiency",
+            category="Scalability",
+            overhead={"clock_pair_ns": 40.0, "probe_ns": 60.0, "floor_ns": 100.0},
+            affinity=[1],
+            notes=["machine busy at start"],
+        ),
+        dataclasses.replace(INTERVAL, gc_count=2, gc_pause_s=0.003, gc_pause_max_s=0.002),
+        StepEnded("worker-scaling.workers-2", "workers", 2, "completed", 200, 0.5, {"efficiency": None}, ["n"]),
+        StepEnded("spsc-throughput", None, None, "stopped", 7, 0.1),
+        HeapProfile("spsc-throughput", 2.5, 1000, 2000, [("a.py:3", 800, 2), ("b.py:9", 200, 1)]),
         RunEnded("stopped", "measure", 5000, 1.75),
+        RunEnded(
+            "completed",
+            "measure",
+            10,
+            1.0,
+            metrics={"leak": 1.0, "heap_growth_per_round_bytes": None},
+            step_metrics={"memory-leak.round-2": {"heap_growth_bytes": 32.0}},
+            notes=["memory-leak verdict: LEAK"],
+        ),
         RunFailed("ValueError: boom"),
     ]
     seen = []

@@ -56,6 +56,8 @@ async def _hangs(load: Load, params: Params, count: int | None) -> None:
 def _scenario(name: str, body: object) -> Scenario:
     return Scenario(
         name=name,
+        title=f"fault {name}",
+        category="Latency",
         summary=f"test-only: {name}",
         measures="one checkpoint",
         operation="checkpoint",

@@ -1,0 +1,158 @@
+"""One runner's event stream, summed up into result rows: one per histogram tag, plus the scenario's.
+
+A scenario without steps gives one row under its name (two in an open-loop
+run: the service time and ``<name>.corrected``). A stepped scenario gives a
+row per step (``<name>.<param>-<value>``) and then a summary row under its
+name, over the steps' merged histogram, holding the figures across steps.
+Every row carries ``metrics``: the figures the suite's judgement keys on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from hdrh.histogram import HdrHistogram
+
+from ..core.histogram import add, new_histogram, value_at_percentiles
+from ..core.probe import NEAR_FLOOR_FACTOR
+from ..core.protocol import Event, IntervalRecord, RunEnded, RunStarted, StepEnded
+from ..suite.results import ScenarioResult, scenario_result
+
+Metrics = dict[str, float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A result row and the histogram it summarises."""
+
+    result: ScenarioResult
+    histogram: HdrHistogram
+
+
+class ScenarioCollector:
+    """Accumulates one scenario's events; :meth:`rows` sums them up."""
+
+    def __init__(self) -> None:
+        self.started: RunStarted | None = None
+        self.ended: RunEnded | None = None
+        self._steps: list[StepEnded] = []
+        self._intervals: dict[str, list[IntervalRecord]] = {}
+        self._histograms: dict[str, HdrHistogram] = {}
+
+    def feed(self, event: Event) -> None:
+        """Take a ``started``, ``step`` or ``ended`` event (others are no row's business)."""
+        if isinstance(event, RunStarted):
+            self.started = event
+        elif isinstance(event, StepEnded):
+            self._steps.append(event)
+        elif isinstance(event, RunEnded):
+            self.ended = event
+
+    def add_interval(self, record: IntervalRecord, histogram: HdrHistogram) -> None:
+        """Take a measured interval and its decoded histogram (warm-up intervals are ignored)."""
+        if record.phase != "measure":
+            return
+        self._intervals.setdefault(record.tag, []).append(record)
+        add(self._histograms.setdefault(record.tag, new_histogram()), histogram)
+
+    def rows(self) -> list[Row]:
+        """One row per measured tag in the order the steps ended, then the stepped scenario's summary."""
+        started, ended = self.started, self.ended
+        if started is None or ended is None or ended.phase != "measure":
+            return []
+        rows = [self._step_row(started, ended, step) for step in self._steps]
+        if not any(r.result.name == started.scenario for r in rows):
+            rows.append(self._summary_row(started, ended, sum(r.result.duration_s for r in rows)))
+        return rows
+
+    def _step_row(self, started: RunStarted, ended: RunEnded, step: StepEnded) -> Row:
+        histogram = self._histograms.get(step.tag) or new_histogram()
+        intervals = self._intervals.get(step.tag, [])
+        # A load that timed itself (worker processes on their own clocks, their
+        # start-up left out) knows its duration better than the runner does.
+        duration_s = step.metrics.get("load_duration_s") or step.measured_s
+        result = scenario_result(
+            started, intervals, histogram, status=step.status, duration_s=duration_s, operations=step.total_ops
+        )
+        metrics = {**measured_metrics(result, histogram, intervals, started.overhead), **step.metrics}
+        metrics.update(ended.step_metrics.get(step.tag, {}))
+        notes = [*step.notes]
+        if step.tag == started.scenario:
+            metrics.update(ended.metrics)
+            notes += ended.notes
+        parameters = dict(result.parameters)
+        if step.param is not None:
+            parameters[step.param] = step.value
+        result = dataclasses.replace(
+            result,
+            name=step.tag,
+            parameters=parameters,
+            step=None if step.param is None else {"param": step.param, "value": step.value},
+        )
+        return Row(_described(result, started, metrics, notes), histogram)
+
+    def _summary_row(self, started: RunStarted, ended: RunEnded, duration_s: float) -> Row:
+        merged = new_histogram()
+        for histogram in self._histograms.values():
+            add(merged, histogram)
+        intervals = [i for tag in self._intervals for i in self._intervals[tag]]
+        result = scenario_result(
+            started, intervals, merged, status=ended.status, duration_s=duration_s, operations=ended.total_ops
+        )
+        metrics = {**measured_metrics(result, merged, intervals, started.overhead), **ended.metrics}
+        return Row(_described(result, started, metrics, list(ended.notes)), merged)
+
+
+def _described(result: ScenarioResult, started: RunStarted, metrics: Metrics, notes: list[str]) -> ScenarioResult:
+    if metrics.get("near_floor"):
+        notes.append(
+            f"latency p50 within {NEAR_FLOOR_FACTOR:.0f}x of the instrument's own floor "
+            f"({metrics['overhead_floor_ns']:.0f} ns: a clock-read pair plus a probe record); "
+            "much of it is the measurement"
+        )
+    return dataclasses.replace(
+        result,
+        scenario=started.scenario,
+        title=started.title,
+        category=started.category,
+        parameters={**result.parameters, "affinity": list(started.affinity)},
+        metrics=metrics,
+        notes=[*notes, *started.notes],
+    )
+
+
+def measured_metrics(
+    result: ScenarioResult, histogram: HdrHistogram, intervals: list[IntervalRecord], overhead: dict[str, float]
+) -> Metrics:
+    """The figures every row has (see the scenarios' metric list): rate, latency, CPU, memory, GC, overhead."""
+    latency = result.latency_ns
+    sampled = latency.count > 0
+    (p95,) = value_at_percentiles(histogram, [95.0])
+    floor = overhead.get("floor_ns")
+    metrics: Metrics = {
+        "operations": float(result.operations),
+        "duration_s": result.duration_s,
+        "throughput_ops_s": result.throughput_ops_s if result.duration_s > 0 else None,
+        "latency_samples": float(latency.count),
+        "latency_mean_ns": latency.mean if sampled else None,
+        "latency_min_ns": float(latency.min) if sampled else None,
+        "latency_p50_ns": float(latency.p50) if sampled else None,
+        "latency_p95_ns": float(p95) if sampled else None,
+        "latency_p99_ns": float(latency.p99) if sampled else None,
+        "latency_p999_ns": float(latency.p999) if sampled else None,
+        "latency_max_ns": float(latency.max) if sampled else None,
+        "latency_stddev_ns": latency.stddev if sampled else None,
+        "cpu_percent": result.cpu_percent if intervals else None,
+        "peak_rss_bytes": float(result.rss_bytes) if intervals else None,
+        "gc_collections": float(sum(i.gc_count for i in intervals)),
+        "gc_pause_total_s": sum(i.gc_pause_s for i in intervals),
+        "gc_pause_max_s": max((i.gc_pause_max_s for i in intervals), default=0.0),
+        "overhead_clock_pair_ns": overhead.get("clock_pair_ns"),
+        "overhead_probe_ns": overhead.get("probe_ns"),
+        "overhead_floor_ns": floor,
+        "near_floor": None if not sampled or floor is None else float(latency.p50 < NEAR_FLOOR_FACTOR * floor),
+    }
+    if sampled and latency.mean > 0:
+        metrics["stddev_over_mean"] = latency.stddev / latency.mean
+    return metrics
