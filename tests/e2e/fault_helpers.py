@@ -101,6 +101,12 @@ def results(out: Path) -> dict[str, dict[str, Any]]:
     return {s["name"]: s for s in json.loads((out / "results.json").read_text())["scenarios"]}
 
 
+THREE = ("--pattern", "[smp][pi][smn]*")
+"""Selects spsc-throughput, mpmc-throughput and pingpong-latency: quick, and in that order."""
+
+
 def error_lines(stderr: str) -> list[str]:
-    """The lines addressed to the user (not progress lines)."""
-    return [ln for ln in stderr.splitlines() if ln.startswith("nimsync-tui:")]
+    """The lines addressed to the user (not progress lines, not a busy-machine warning)."""
+    return [
+        ln for ln in stderr.splitlines() if ln.startswith("nimsync-tui:") and not ln.startswith("nimsync-tui: warning:")
+    ]

@@ -17,7 +17,7 @@ BOUNDS = [
     (["--duration", "0"], "--duration must be a positive number of seconds"),
     (["--duration", "-2"], "--duration must be a positive number of seconds"),
     (["--duration", "nan"], "--duration must be a positive number of seconds"),
-    (["--duration", "inf"], "--duration inf runs one scenario until stopped, and 3 match"),
+    (["--duration", "inf"], "--duration inf runs one scenario until stopped, and 10 match"),
     (["--timeout", "0"], "--timeout must be a positive number of seconds"),
     (["--timeout", "-5"], "--timeout must be a positive number of seconds"),
     (["--timeout", "nan"], "--timeout must be a positive number of seconds"),

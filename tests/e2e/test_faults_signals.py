@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .fault_helpers import CLI, Running, error_lines, gone, results
+from .fault_helpers import CLI, THREE, Running, error_lines, gone, results
 
 
 @pytest.mark.parametrize(
@@ -27,7 +27,7 @@ from .fault_helpers import CLI, Running, error_lines, gone, results
 )
 def test_a_stop_signal_finishes_the_recording(signum: signal.Signals, to_group: bool, tmp_path: Path) -> None:
     out = tmp_path / "rec"
-    run = Running("--record", out, "--duration", "60", "--interval", "0.2")
+    run = Running("--record", out, *THREE, "--duration", "60", "--interval", "0.2")
     run.wait_for("measure", times=2)
     runner = run.runner_pid()
     if to_group:
@@ -98,7 +98,7 @@ def test_closing_the_terminal_stops_the_recording_and_keeps_it(tmp_path: Path) -
         "open(sys.argv[1], 'w').write(str(p.wait()))"
     )
     command = [sys.executable, "-c", watcher, str(status_file), *CLI, "--record", str(out)]
-    command += ["--duration", "60", "--interval", "0.2"]
+    command += [*THREE, "--duration", "60", "--interval", "0.2"]
     session = f"nimsync-hup-{os.getpid()}"
     socket = ["-L", session]
     subprocess.run(
