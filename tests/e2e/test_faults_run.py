@@ -147,6 +147,16 @@ def test_a_hung_scenario_times_out_and_the_rest_runs(tmp_path: Path) -> None:
     assert by_name["pingpong-latency"]["status"] == "completed"
 
 
+def test_the_timeout_bounds_each_step_not_the_whole_scenario(tmp_path: Path) -> None:
+    # Four steps of 3 s: 12 s in all, each well inside the 8 s timeout.
+    out = tmp_path / "rec"
+    proc = nimsync("--record", out, "--pattern", "slow-*", "--warmup", "100", "--timeout", "8", faults=True)
+    assert proc.returncode == 0, proc.stderr
+    by_name = results(out)
+    assert [by_name[f"slow-steps.round-{k}"]["status"] for k in range(1, 5)] == ["completed"] * 4
+    assert by_name["slow-steps"]["status"] == "completed"
+
+
 def test_iterations_beyond_reach_are_stopped_by_the_timeout(tmp_path: Path) -> None:
     out = tmp_path / "rec"
     proc = nimsync(

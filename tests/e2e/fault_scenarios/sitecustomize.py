@@ -15,6 +15,10 @@ import time
 import trio
 
 from nimsync_tui.scenarios import SCENARIOS, Load, Params, Scenario
+from nimsync_tui.scenarios._scenario import numbered_steps
+
+STEP_S = 3.0
+"""How long each of slow-steps' four steps takes."""
 
 
 async def _counting(load: Load, count: int | None) -> None:
@@ -53,7 +57,14 @@ async def _hangs(load: Load, params: Params, count: int | None) -> None:
             time.sleep(0.05)
 
 
-def _scenario(name: str, body: object) -> Scenario:
+async def _slow_step(load: Load, params: Params, count: int | None) -> None:
+    # Each measured step takes STEP_S: longer in all than a timeout that each step keeps within.
+    await _counting(load, 100)
+    if count != params.warmup:
+        await trio.sleep(STEP_S)
+
+
+def _scenario(name: str, body: object, **extra: object) -> Scenario:
     return Scenario(
         name=name,
         title=f"fault {name}",
@@ -64,6 +75,7 @@ def _scenario(name: str, body: object) -> Scenario:
         defaults=Params(iterations=20_000, warmup=100),
         tunable=frozenset({"iterations", "warmup"}),
         body=body,  # type: ignore[arg-type]
+        **extra,  # type: ignore[arg-type]
     )
 
 
@@ -73,4 +85,5 @@ _real = dict(SCENARIOS)
 SCENARIOS.clear()
 for _name, _body in (("broken-raises", _raises), ("noisy-prints", _prints), ("stuck-hangs", _hangs)):
     SCENARIOS[_name] = _scenario(_name, _body)
+SCENARIOS["slow-steps"] = _scenario("slow-steps", _slow_step, steps=lambda p: numbered_steps("round", p, 4))
 SCENARIOS.update(_real)
