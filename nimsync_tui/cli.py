@@ -20,6 +20,7 @@ from .errors import ConfigError, ExitStatus, NimsyncError
 from .monitor.curves import VALUE_UNITS_NS
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunOptions, RunSpec, plan_runs, select_scenarios
 from .run.record import OutputDir, Recorder, scenario_timeout
+from .run.replay import replay_log, write_replay
 from .run.resources import busy_machine
 from .run.stopping import StopSignal, raise_stop_signal, stop_signals
 from .suite.results import ScenarioResult
@@ -76,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--replay",
         metavar="PATH",
         type=Path,
-        help="open a recording directory or any .hlog in the app: step, play at the recorded pace, whole run",
+        help="open a recording directory or any .hlog (V0, V1 or V2 histograms) in the app: step, play at the "
+        "recorded pace, whole run; with --record DIR, write its recording files into DIR instead",
     )
     p.add_argument(
         "--value-unit",
@@ -179,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
             list_scenarios(select_scenarios(args.pattern), sys.stdout)
             return ExitStatus.OK
         headless = is_headless(args, sys.stdout.isatty())
-        if args.replay is not None and not headless:
-            return _run_app(args, [])
+        if args.replay is not None:
+            return _replay_headless(args) if headless else _run_app(args, [])
         specs = plan_runs(
             args.pattern,
             Overrides(
@@ -266,7 +268,10 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
     try:
         # SIGTERM and SIGHUP stop a headless run as Ctrl-C does; once the
         # recording runs, the recorder handles all three more gently still.
-        with stop_signals(raise_stop_signal), OutputDir(args.record, specs, overwrite=args.overwrite) as out:
+        with (
+            stop_signals(raise_stop_signal),
+            OutputDir(args.record, [s.scenario for s in specs], overwrite=args.overwrite) as out,
+        ):
             if (busy := busy_machine()) is not None:
                 progress.notice(f"warning: {busy}")
             recorder = Recorder(
@@ -296,6 +301,20 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
         return stopped.exit_status
     if any(r.status in ("failed", "timed_out") for r in results):
         return ExitStatus.FAILED
+    return ExitStatus.OK
+
+
+def _replay_headless(args: argparse.Namespace) -> int:
+    replay = replay_log(args.replay, args.value_unit or "ns")
+    if args.record is not None:
+        try:
+            write_replay(replay, args.record, overwrite=args.overwrite)
+        except OSError as exc:
+            print(f"nimsync-tui: cannot write {exc.filename or args.record}: {exc.strerror}", file=sys.stderr)
+            return ExitStatus.FAILED
+    print_summary(replay.results, sys.stdout)
+    if args.record is not None:
+        print(f"recorded in {args.record}")
     return ExitStatus.OK
 
 

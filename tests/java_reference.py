@@ -30,17 +30,19 @@ def require_java() -> str:
     pytest.skip(message)
 
 
-def java_percentile_distribution(hlog: Path, tag: str, work_dir: Path, unit_ratio: float = 1000.0) -> str:
+def java_percentile_distribution(hlog: Path, tag: str | None, work_dir: Path, unit_ratio: float = 1000.0) -> str:
     """The ``.hgrm`` text ``HistogramLogProcessor -tag TAG -outputValueUnitRatio R`` writes for ``hlog``.
 
-    The JVM runs in UTC so that its StartTime line matches ours.
+    A ``None`` tag reads the untagged lines (no ``-tag``). The JVM runs in UTC so
+    that its StartTime line matches ours.
     """
     java = require_java()
-    out = work_dir / f"java-{tag}"
+    out = work_dir / f"java-{tag or 'untagged'}"
+    tag_args = [] if tag is None else ["-tag", tag]
     proc = subprocess.run(
         [
             java, "-Duser.timezone=UTC", "-cp", str(JAR), LOG_PROCESSOR,
-            "-i", str(hlog), "-tag", tag, "-outputValueUnitRatio", repr(unit_ratio), "-o", str(out),
+            "-i", str(hlog), *tag_args, "-outputValueUnitRatio", repr(unit_ratio), "-o", str(out),
         ],
         capture_output=True, text=True, timeout=120, env={**os.environ, "TZ": "UTC"},
     )  # fmt: skip

@@ -24,6 +24,8 @@ from hdrh.codec import HdrCookieException, HdrHistogramSettingsException, HdrLen
 from hdrh.histogram import HdrHistogram
 
 from ..errors import HistogramFormatError
+from .counts import CountsHistogram
+from .encoding import decode_base64
 
 __all__ = [
     "HIGHEST_TRACKABLE_NS",
@@ -40,6 +42,7 @@ __all__ = [
     "record_values",
     "reset",
     "summarize",
+    "to_hdrhistogram",
     "value_at_percentiles",
 ]
 
@@ -71,12 +74,15 @@ def _without_cycle(hist: HdrHistogram) -> HdrHistogram:
     return hist
 
 
-# Everything HdrHistogram.decode lets escape on malformed input.
-_DECODE_ERRORS = (
+# Everything HdrHistogram.decode lets escape on input it cannot read.
+_LIBRARY_DECODE_ERRORS = (
     binascii.Error,
     zlib.error,
     ValueError,
     TypeError,
+    IndexError,
+    ArithmeticError,
+    RuntimeError,
     HdrCookieException,
     HdrLengthException,
     HdrHistogramSettingsException,
@@ -84,17 +90,34 @@ _DECODE_ERRORS = (
 
 
 def decode_histogram(encoded: str | bytes) -> HdrHistogram:
-    """Decode a base64 compressed histogram (an hlog payload, ``encode()``'s output).
+    """Decode a base64 encoded histogram (an hlog payload, ``encode()``'s output) of format V0, V1 or V2.
 
-    Raises :class:`HistogramFormatError` naming the problem instead of the
-    library's assortment of base64, zlib and cookie exceptions.
+    V2 goes through the library's own C decoder, the quickest way to one of its
+    histograms; what it cannot read (the V0/V1 encodings of 2015-era logs, or a
+    corrupt payload) goes through :mod:`.encoding`, which decodes the old
+    formats and names what is wrong with the others (:class:`HistogramFormatError`).
     """
-    if not encoded:
-        raise HistogramFormatError("empty encoded histogram")
     try:
-        return _without_cycle(HdrHistogram.decode(encoded.strip()))
-    except _DECODE_ERRORS as error:
-        raise HistogramFormatError(f"corrupt encoded histogram ({type(error).__name__}: {error})") from None
+        return _without_cycle(HdrHistogram.decode(encoded))
+    except _LIBRARY_DECODE_ERRORS:
+        return to_hdrhistogram(decode_base64(encoded))
+
+
+def to_hdrhistogram(source: CountsHistogram) -> HdrHistogram:
+    """The same histogram as an HdrHistogram_py object (which needs 1 to 5 significant digits)."""
+    layout = source.layout
+    if layout.significant_figures == 0:
+        raise HistogramFormatError("a histogram of 0 significant digits cannot be held by HdrHistogram_py")
+    hist = _without_cycle(
+        HdrHistogram(layout.lowest_discernible_value, layout.highest_trackable_value, layout.significant_figures)
+    )
+    counts_view(hist)[: source.counts.size] = source.counts
+    nonzero = np.flatnonzero(source.counts)
+    if nonzero.size:
+        hist.total_count = source.total_count
+        hist.min_value = int(layout.lowest_values(nonzero[:1])[0])
+        hist.max_value = layout.highest_value(int(nonzero[-1]))
+    return hist
 
 
 def counts_view(hist: HdrHistogram) -> np.ndarray:
@@ -103,7 +126,8 @@ def counts_view(hist: HdrHistogram) -> np.ndarray:
     Writing through the view changes the histogram; callers that do must keep
     ``total_count``, ``min_value`` and ``max_value`` in step.
     """
-    return np.frombuffer(hist.counts, dtype=_INT64, count=hist.counts_len)
+    # A CountsHistogram may leave trailing zeros off: the buffer's length is the array's.
+    return np.frombuffer(hist.counts, dtype=_INT64)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -22,6 +22,8 @@ from typing import TextIO
 from hdrh.histogram import HdrHistogram
 
 from ..errors import HistogramFormatError
+from .counts import CountsHistogram, SparseCounts
+from .encoding import EncodedHistogramError, decode_base64, decode_many
 from .histogram import decode_histogram, max_value
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "HlogEntry",
     "HlogReader",
     "HlogWriter",
+    "decode_entries",
     "format_java_date",
     "format_java_fixed",
     "read_hlog",
@@ -46,6 +49,8 @@ _TAG_FORBIDDEN = re.compile(r"[, \r\n]")
 _START_TIME = re.compile(r"#\[StartTime: *([-\d.eE+]+)")
 _BASE_TIME = re.compile(r"#\[BaseTime: *([-\d.eE+]+)")
 _VERSION = re.compile(r"#\[Histogram log format version ([^\]]*)\]")
+_LATEST_TIME_S = 253_402_300_800.0
+"""Year 10000 in seconds since the epoch: later (or NaN) is no time a log can mean."""
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -132,7 +137,7 @@ class HlogWriter:
 
 @dataclass(frozen=True, slots=True)
 class HlogEntry:
-    """One interval line of a log."""
+    """One interval line of a log; its histogram is decoded when asked for."""
 
     tag: str | None
     """The ``Tag=`` of the line; ``None`` for an untagged (format 1.2) line."""
@@ -142,10 +147,42 @@ class HlogEntry:
     """Interval length in seconds, as written."""
     max_s: float
     """The interval's max as written: max value / max-value unit ratio (ms for ns values)."""
-    histogram: HdrHistogram
-    """The decoded interval histogram."""
+    encoded: str
+    """The histogram field: base64 of its (compressed) encoding, V0, V1 or V2."""
     line: int
     """1-based line number, for messages."""
+    source: str = "<hlog>"
+    """The log's name, for messages."""
+
+    @property
+    def histogram(self) -> HdrHistogram:
+        """The decoded interval histogram, a new HdrHistogram_py object on each access.
+
+        Raises :class:`HistogramFormatError` naming the line if it cannot be decoded.
+        """
+        try:
+            return decode_histogram(self.encoded)
+        except HistogramFormatError as error:
+            raise HistogramFormatError(f"{self.source}, line {self.line}: {error}") from None
+
+    def counts(self) -> CountsHistogram:
+        """The decoded interval histogram as numpy counts (any layout and precision)."""
+        try:
+            return decode_base64(self.encoded)
+        except HistogramFormatError as error:
+            raise HistogramFormatError(f"{self.source}, line {self.line}: {error}") from None
+
+
+def decode_entries(entries: Sequence[HlogEntry]) -> list[SparseCounts]:
+    """The histograms of many entries, decoded in numpy batches (many times faster than one by one).
+
+    Raises :class:`HistogramFormatError` naming the line of the first that cannot be decoded.
+    """
+    try:
+        return decode_many([entry.encoded for entry in entries])
+    except EncodedHistogramError as error:
+        entry = entries[error.position]
+        raise HistogramFormatError(f"{entry.source}, line {entry.line}: {error}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +196,12 @@ class HlogComment:
 
 
 class HlogReader(Iterator[HlogEntry]):
-    """Iterates over the interval lines of a log (format 1.2 or 1.3), decoding each.
+    """Iterates over the interval lines of a log (format 1.2 or 1.3, any histogram encoding).
 
     Consumes its lines lazily, so it can follow a live stream. The header facts
-    and comments are filled in as their lines go past.
+    and comments are filled in as their lines go past. Histograms are decoded
+    only when an entry's :attr:`HlogEntry.histogram` or :meth:`HlogEntry.counts`
+    is asked for, or for many entries at once by :func:`decode_entries`.
     """
 
     def __init__(self, lines: Iterable[str], source: str = "<hlog>") -> None:
@@ -206,9 +245,12 @@ class HlogReader(Iterator[HlogEntry]):
 
     def _seconds(self, number: int, text: str) -> float:
         try:
-            return float(text)
+            seconds = float(text)
         except ValueError:
             raise self._error(number, f"unreadable time {text!r}") from None
+        if not abs(seconds) < _LATEST_TIME_S:
+            raise self._error(number, f"time {text!r} is not a date")
+        return seconds
 
     def _interval(self, number: int, line: str) -> HlogEntry:
         tag = None
@@ -223,11 +265,11 @@ class HlogReader(Iterator[HlogEntry]):
             start_s, length_s, max_s = (float(f) for f in fields[:3])
         except ValueError:
             raise self._error(number, f"unreadable number in {','.join(fields[:3])!r}") from None
-        try:
-            histogram = decode_histogram(fields[3])
-        except HistogramFormatError as error:
-            raise self._error(number, str(error)) from None
-        return HlogEntry(tag, start_s, length_s, max_s, histogram, number)
+        if not all(abs(x) < _LATEST_TIME_S for x in (start_s, length_s)) or math.isnan(max_s):
+            raise self._error(number, f"start or length out of range in {','.join(fields[:3])!r}")
+        if not fields[3].strip():
+            raise self._error(number, "empty encoded histogram")
+        return HlogEntry(tag, start_s, length_s, max_s, fields[3], number, self._source)
 
 
 def read_hlog(source: str | os.PathLike[str] | Iterable[str]) -> HlogReader:

@@ -31,10 +31,11 @@ class Baseline:
         log = find_log(path)
         merged: dict[str | None, HdrHistogram] = {}
         for entry in read_hlog(log):
+            histogram = entry.histogram  # decoded on each access: once here
             into = merged.get(entry.tag)
             if into is None:
-                into = merged[entry.tag] = empty_like(entry.histogram)
-            add(into, entry.histogram)
+                into = merged[entry.tag] = empty_like(histogram)
+            add(into, histogram)
         if not merged:
             raise HistogramFormatError(f"{log} holds no interval to compare with")
         return cls(merged, path.name or str(path), ns_per_unit)

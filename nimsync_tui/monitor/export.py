@@ -26,7 +26,7 @@ def export_run(state: RunState, spec: RunSpec, directory: Path) -> Path:
     started, merged = state.started, state.merged
     if started is None or merged is None:
         raise ConfigError("nothing measured yet: wait for the first measured interval, then export")
-    with OutputDir(directory, [spec], overwrite=False) as out:
+    with OutputDir(directory, [spec.scenario], overwrite=False) as out:
         hlog = out.hlog
         hlog.write_header(state.origin_s)
         hlog.write_comment(event_json(started))

@@ -33,7 +33,7 @@ import io
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -118,7 +118,7 @@ class OutputDir:
     created for it on the way is removed again.
     """
 
-    def __init__(self, path: Path, specs: list[RunSpec], *, overwrite: bool) -> None:
+    def __init__(self, path: Path, scenarios: Iterable[str], *, overwrite: bool) -> None:
         self.path = path
         """The directory."""
         created = _make_directories(path)
@@ -128,8 +128,9 @@ class OutputDir:
             _remove_directories(created)
             raise ConfigError(f"cannot open {_short(path)}: {exc.strerror}") from None
         try:
-            self._lock_and_check(specs, overwrite)
-            self._log = _Log(path / PARTIAL_LOG_NAME)
+            self._lock_and_check(scenarios, overwrite)
+            self.log = _Log(path / PARTIAL_LOG_NAME)
+            """The partial log file; every :meth:`_Log.write` reaches it whole."""
         except BaseException as exc:
             os.close(self._fd)
             _remove_directories(created)
@@ -145,11 +146,11 @@ class OutputDir:
 
     def commit_log(self) -> None:
         """Append what :attr:`hlog` gathered since the last commit to the log file, as one write."""
-        self._log.write(self._pending.getvalue())
+        self.log.write(self._pending.getvalue())
         self._pending.seek(0)
         self._pending.truncate()
 
-    def _lock_and_check(self, specs: list[RunSpec], overwrite: bool) -> None:
+    def _lock_and_check(self, scenarios: Iterable[str], overwrite: bool) -> None:
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -158,7 +159,7 @@ class OutputDir:
             ) from None
         names = [LOG_NAME, PARTIAL_LOG_NAME, "results.json", "intervals.csv"]
         # Steps write one distribution each, so any .hgrm here is an earlier recording's.
-        names += sorted({f"{s.scenario}.hgrm" for s in specs} | {p.name for p in self.path.glob("*.hgrm")})
+        names += sorted({f"{scenario}.hgrm" for scenario in scenarios} | {p.name for p in self.path.glob("*.hgrm")})
         taken = [n for n in names if (self.path / n).exists()]
         if taken and not overwrite:
             raise OutputExistsError(
@@ -172,7 +173,7 @@ class OutputDir:
         The log goes last: its presence marks a finished recording.
         """
         self.commit_log()
-        self._log.close()
+        self.log.close()
         with StagedFiles() as staged:
             for name, text in files.items():
                 path = self.path / name
@@ -187,7 +188,7 @@ class OutputDir:
 
     def close(self) -> None:
         """Release the directory (and close the log if still open)."""
-        self._log.close()
+        self.log.close()
         os.close(self._fd)
 
     def __enter__(self) -> OutputDir:
@@ -402,14 +403,18 @@ def write_recording_files(
     started_at: datetime,
     overwrite: bool,
     not_run: list[str] | None = None,
+    hgrm_unit_ratio: float = HGRM_UNIT_RATIO,
+    hgrm_header: Sequence[str] = (),
 ) -> None:
     """Write a recording's ``.hgrm``, ``intervals.csv`` and ``results.json``, then move its log into place.
 
-    Shared by ``--record`` and the app's export, so both write the same files.
+    Shared by ``--record``, the app's export and ``--replay``, so all write the same files.
     ``not_run`` names the scenarios a stopped recording never started.
     """
     files = {
-        f"{name}.hgrm": format_percentile_distribution(hist, output_unit_ratio=HGRM_UNIT_RATIO)
+        f"{name}.hgrm": format_percentile_distribution(
+            hist, output_unit_ratio=hgrm_unit_ratio, header_lines=hgrm_header
+        )
         for name, hist in histograms.items()
     }
     files["intervals.csv"] = intervals_csv(rows)

@@ -235,7 +235,7 @@ def test_a_corrupt_histogram_from_the_load_is_its_failure(tmp_path: Path, monkey
     monkeypatch.setattr(process, "runner_command", lambda _spec: fake)
     specs = plan_runs("pingpong-*", Overrides(iterations=1000))
     notices: list[str] = []
-    with OutputDir(tmp_path / "rec", specs, overwrite=False) as out:
+    with OutputDir(tmp_path / "rec", [s.scenario for s in specs], overwrite=False) as out:
         recorder = Recorder(out, specs, lambda _: None, notice=notices.append)
         (result,) = recorder.run()
     assert result.status == "failed" and result.error is not None

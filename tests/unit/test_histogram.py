@@ -226,9 +226,17 @@ def test_decode_histogram_round_trips() -> None:
     assert summarize(decode_histogram(hist.encode().decode("ascii"))) == summarize(hist)
 
 
-@pytest.mark.parametrize("encoded", ["", "HISTFAAAA", "!!!!", "HISTFAAAACV4nJNpmSzMwMDAwgABzFCaEch0M9ixgM"])
-def test_decode_histogram_reports_corruption_as_a_format_error(encoded: str) -> None:
-    with pytest.raises(HistogramFormatError, match="encoded histogram"):
+@pytest.mark.parametrize(
+    ("encoded", "message"),
+    [
+        ("", "empty encoded histogram"),
+        ("HISTFAAAA", "not base64"),
+        ("!!!!", "not base64"),
+        ("HISTFAAAACV4nJNpmSzMwMDAwgABzFCaEch0M9ixgM", "compressed length 37 does not fit the 23 bytes"),
+    ],
+)
+def test_decode_histogram_reports_corruption_as_a_format_error(encoded: str, message: str) -> None:
+    with pytest.raises(HistogramFormatError, match=message):
         decode_histogram(encoded)
 
 

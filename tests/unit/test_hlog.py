@@ -16,6 +16,7 @@ from nimsync_tui.core.hlog import (
     HlogComment,
     HlogReader,
     HlogWriter,
+    decode_entries,
     format_java_date,
     format_java_fixed,
     read_hlog,
@@ -157,21 +158,46 @@ def test_reads_format_1_2_written_by_hdrhistogram_py() -> None:
         ("Tag=a,0.000,1.000,HISTFAAAA", "found 3 fields"),
         ("0.000,1.000,0.1,HIST,extra", "found 5 fields"),
         ("0.000,one,0.1,HISTFAAAA", "unreadable number"),
-        ("0.000,1.000,0.1,HISTFAAAA", "corrupt encoded histogram"),
-        ("0.000,1.000,0.1,!!!!", "corrupt encoded histogram"),
+        ("nan,1.000,0.1,HISTFAAAA", "out of range"),
+        ("1e300,1.000,0.1,HISTFAAAA", "out of range"),
+        ("#[StartTime: 1e300 (seconds since epoch)]", "not a date"),
         ("0.000,1.000,0.1,", "empty encoded histogram"),
     ],
 )
-def test_corrupt_lines_name_their_line(line: str, message: str) -> None:
+def test_malformed_lines_name_their_line(line: str, message: str) -> None:
     good = write_log([("a", 0.0, 1.0, histogram_of(1))]).splitlines()
     with pytest.raises(HistogramFormatError, match=rf"run\.hlog, line 6: .*{message}"):
         list(HlogReader([*good, line], "run.hlog"))
 
 
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ("HISTFAAAA", "not base64"),
+        ("!!!!", "not base64"),
+        ("HISTFAAAAA", "ends inside its header"),
+        ("HISTIAAAAA", "unknown cookie 0x1c849320"),
+        ("DHISTwAAAAA", "DoubleHistogram"),
+    ],
+)
+def test_undecodable_histograms_name_their_line(payload: str, message: str) -> None:
+    """Histograms decode lazily: the error comes when one is asked for, one by one or in a batch."""
+    good = write_log([("a", 0.0, 1.0, histogram_of(1))]).splitlines()
+    entries = list(HlogReader([*good, f"0.000,1.000,0.1,{payload}"], "run.hlog"))
+    assert entries[0].counts().total_count == 1
+    with pytest.raises(HistogramFormatError, match=rf"run\.hlog, line 6: .*{message}"):
+        entries[1].counts()
+    with pytest.raises(HistogramFormatError, match=rf"run\.hlog, line 6: .*{message}"):
+        _ = entries[1].histogram
+    with pytest.raises(HistogramFormatError, match=rf"run\.hlog, line 6: .*{message}"):
+        decode_entries(entries)
+
+
 def test_truncated_payload_is_a_format_error() -> None:
     line = write_log([("a", 0.0, 1.0, histogram_of(*range(1000)))]).splitlines()[-1]
+    (entry,) = read_hlog([line[:-10]])
     with pytest.raises(HistogramFormatError, match="line 1"):
-        list(read_hlog([line[:-10]]))
+        entry.counts()
 
 
 def test_unreadable_file_is_a_format_error(tmp_path: Path) -> None:
