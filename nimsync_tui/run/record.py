@@ -327,7 +327,7 @@ class Recorder:
             except LoadFailedError as exc:
                 failure = exc
             except HistogramFormatError as exc:  # a broken payload is the load's failure, not bad input
-                failure = LoadFailedError(spec.scenario, f"load process wrote a histogram that cannot be decoded: {exc}")
+                failure = LoadFailedError(spec.scenario, f"load process wrote an undecodable histogram: {exc}")
             finally:
                 self._running = None
         status, error = self._outcome(spec, proc, collector.ended, failure)

@@ -239,5 +239,5 @@ def test_a_corrupt_histogram_from_the_load_is_its_failure(tmp_path: Path, monkey
         recorder = Recorder(out, specs, lambda _: None, notice=notices.append)
         (result,) = recorder.run()
     assert result.status == "failed" and result.error is not None
-    assert result.error.startswith("load process wrote a histogram that cannot be decoded: ")
+    assert result.error.startswith("load process wrote an undecodable histogram: ")
     assert notices == [f"pingpong-latency: {result.error}"]
