@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from nimsync_tui.scenarios import IMPLEMENTATIONS, Scenario
+from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Scenario
 
 from . import __version__
 from .core.recording import PARTIAL_LOG_NAME
@@ -243,14 +243,24 @@ def _run_app(args: argparse.Namespace, specs: list[RunSpec]) -> int:
         source = ReplaySource(args.replay, value_unit=args.value_unit or "ns")
     else:
         if args.duration is None and args.iterations is None:
-            # Live, a scenario runs until the user stops it, not for the suite's count.
-            specs = [dataclasses.replace(s, params=dataclasses.replace(s.params, iterations=None)) for s in specs]
+            specs = [_continuous(s) for s in specs]
         baseline = Baseline.load(args.compare, ns_per_unit) if args.compare is not None else None
         source = LiveSession(specs, baseline=baseline)
     app = MonitorApp(source)
     status = app.run()
     # None: the app ended on an error of its own, which Textual has printed.
     return status if status is not None else app.return_code or ExitStatus.FAILED
+
+
+def _continuous(spec: RunSpec) -> RunSpec:
+    """Live, a scenario runs until the user stops it rather than for the suite's count.
+
+    Not a stepped one, whose first step would then never end: its steps keep
+    their counts (or its own duration), so the step chart fills.
+    """
+    if SCENARIOS[spec.scenario].steps is not None or spec.duration_s is not None:
+        return spec
+    return dataclasses.replace(spec, params=dataclasses.replace(spec.params, iterations=None))
 
 
 def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:

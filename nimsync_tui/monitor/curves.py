@@ -35,7 +35,8 @@ def percentile_curve(hist: HdrHistogram, ns_per_unit: float = 1.0) -> Curve:
     total = int(hist.total_count)
     if total == 0:
         return EMPTY_CURVE
-    resolved = max(total, 1) >= 1.0 / (1.0 - PERCENTILE_LEVELS / 100.0)
+    # The tolerance keeps 99.9 % for a count of 1000, whose 1/(1-p) rounds a hair above 1000.
+    resolved = total * (1 + 1e-9) >= 1.0 / (1.0 - PERCENTILE_LEVELS / 100.0)
     levels = PERCENTILE_LEVELS[resolved]
     values = np.asarray(value_at_percentiles(hist, levels.tolist()), dtype=np.float64) * ns_per_unit
     return Curve(frozen_array(levels), frozen_array(values))

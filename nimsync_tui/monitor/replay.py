@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from hdrh.histogram import HdrHistogram
+
 from ..core.hlog import HlogEntry, HlogReader, read_hlog
 from ..core.protocol import IntervalRecord, RunStarted
 from ..core.recording import find_log
@@ -46,6 +48,14 @@ class _Track:
         self.shown = 0
         self.show(shown)
 
+    def append(self, record: IntervalRecord, vitals: bool, hist: HdrHistogram) -> None:
+        """One more interval; shown at once (with its histogram already decoded) when following."""
+        self.intervals.append((record, vitals))
+        if self.follow and self.shown == len(self.intervals) - 1:
+            self.state.interval(record, hist, vitals=vitals)
+            self.shown += 1
+            self.state.phase = "replay"
+
     def show(self, shown: int) -> None:
         """Show the first ``shown`` intervals: forward adds, backward rebuilds."""
         shown = max(0, min(shown, len(self.intervals)))
@@ -56,7 +66,7 @@ class _Track:
             self.state.interval(record, vitals=vitals)
         self.shown = shown
         self.state.phase = "replay"
-        self.state.version += 1
+        self.state.touch()
 
 
 class ReplaySource:
@@ -102,21 +112,28 @@ class ReplaySource:
             return True
         entries = [] if self._held is None else [self._held]
         self._held = None
-        for entry in self._reader:
-            entries.append(entry)
-            if len(entries) > batch:
-                break
-        else:
-            self.loaded = True
+        failure: HistogramFormatError | None = None
+        try:
+            for entry in self._reader:
+                entries.append(entry)
+                if len(entries) > batch:
+                    break
+            else:
+                self.loaded = True
+        except HistogramFormatError as error:
+            # What was read before the bad line is still shown; the rest of the log is not.
+            failure, self.loaded = error, True
         self._read_comments()
         if not self.loaded and entries:
             # Its JSON comment is on the next line, not read yet.
             self._held = entries.pop()
         for entry in entries:
             self._add(entry)
+        self._changes += 1
+        if failure is not None:
+            raise failure
         if self.loaded and not self._tracks:
             raise HistogramFormatError(f"{self.path} holds no interval to replay")
-        self._changes += 1
         return self.loaded
 
     def _read_comments(self) -> None:
@@ -153,9 +170,7 @@ class ReplaySource:
             record = IntervalRecord(**{**_record_fields(vitals), "histogram": payload, "phase": "measure"})
         else:
             record = _bare_record(name, entry, payload)
-        track.intervals.append((record, vitals is not None))
-        if track.follow:
-            track.show(len(track.intervals))
+        track.append(record, vitals is not None, entry.histogram)
 
     # -- moving -----------------------------------------------------------------
 

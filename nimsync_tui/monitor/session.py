@@ -15,13 +15,13 @@ from typing import Any, Protocol
 from nimsync_tui.scenarios import SCENARIOS
 
 from ..core.protocol import Event, IntervalRecord, RunEnded, RunStarted
-from ..errors import ConfigError, RunnerError
+from ..errors import ConfigError, NimsyncError
 from ..run.config import RunSpec
 from .baseline import Baseline
 from .export import export_run
 from .snapshot import EMPTY_CURVE, RunView, ScenarioRow, Snapshot
 from .source import RunnerSource
-from .state import RunState
+from .state import CHANGES, RunState
 from .turns import DEFAULT_INTERVALS_PER_TURN, Turns
 
 
@@ -116,7 +116,8 @@ class LiveSession:
         self._intervals_per_turn = intervals_per_turn
         self._runs: dict[str, list[RunState]] = {}
         self._running: EventSource | None = None
-        self._changes = 0
+        self._one_load = asyncio.Lock()
+        self._changes = next(CHANGES)
 
     # -- what to run ------------------------------------------------------------
 
@@ -130,7 +131,7 @@ class LiveSession:
         if scenario not in self.specs:
             raise ConfigError(f"unknown scenario {scenario!r}")
         self.selected = scenario
-        self._changes += 1
+        self._changes = next(CHANGES)
 
     def switch_impl(self) -> str:
         """Run the selected scenario on the other implementation; returns the new one."""
@@ -154,13 +155,13 @@ class LiveSession:
         # The runner checks a spec the same way; checking here refuses it before any process starts.
         RunSpec.from_json(spec.to_json())
         self.specs[self.selected] = spec
-        self._changes += 1
+        self._changes = next(CHANGES)
 
     def cycle_comparison(self) -> str | None:
         """Off -> ours against Trio's channel -> ours against ours under Trio's rule -> off."""
         order: list[str | None] = [None, *COMPARISONS]
         self.compare_with = order[(order.index(self.compare_with) + 1) % len(order)]
-        self._changes += 1
+        self._changes = next(CHANGES)
         return self.compare_with
 
     def plan(self) -> list[RunSpec]:
@@ -182,14 +183,16 @@ class LiveSession:
         origin = _epoch_ms()
         states = [RunState(Variant.label_of(spec), origin_s=origin) for spec in plan]
         self._runs[self.selected] = states
-        self._changes += 1
-        if len(plan) == 1:
-            await self._run(states[0], plan[0])
-            return
-        for index, spec in Turns(plan, self._intervals_per_turn):
-            if not await self._run(states[index], spec):
+        self._changes = next(CHANGES)
+        # A cancelled drive lets its process exit before this one starts one: never two loads at once.
+        async with self._one_load:
+            if len(plan) == 1:
+                await self._run(states[0], plan[0])
                 return
-            states[index].pause_turn()
+            for index, spec in Turns(plan, self._intervals_per_turn):
+                if not await self._run(states[index], spec):
+                    return
+                states[index].pause_turn()
 
     async def _run(self, state: RunState, spec: RunSpec) -> bool:
         """One load process from start to end; False if it failed or was stopped."""
@@ -204,7 +207,7 @@ class LiveSession:
                         state.interval(event, base_time_s=source.base_time_s)
                     elif isinstance(event, RunEnded):
                         state.end(event)
-        except RunnerError as exc:
+        except NimsyncError as exc:  # it died, failed, or wrote what cannot be read
             state.fail(str(exc))
             return False
         except asyncio.CancelledError:
@@ -229,7 +232,7 @@ class LiveSession:
     @property
     def version(self) -> int:
         """Changes whenever anything on screen would: the UI builds a snapshot only then."""
-        return self._changes + sum(s.version for runs in self._runs.values() for s in runs)
+        return max([self._changes, *(s.version for runs in self._runs.values() for s in runs)])
 
     def export(self, directory: Path) -> Path:
         """Write the selected scenario's run so far (ours when comparing) as a recording into ``directory``."""
@@ -241,7 +244,7 @@ class LiveSession:
         """Export the run so far and compare against it from now on."""
         self.export(directory)
         self.baseline = Baseline.load(directory)
-        self._changes += 1
+        self._changes = next(CHANGES)
         return directory
 
     def snapshot(self) -> Snapshot:

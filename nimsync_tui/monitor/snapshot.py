@@ -56,7 +56,8 @@ class LatencyTable:
     overflow: int = 0
     """Values beyond the histogram's range: counted here, never hidden."""
     floor_ns: float = 0.0
-    """The measurement floor: the cost of one clock read, the smallest latency the probe can tell."""
+    """The measurement floor: the smallest latency the probe can tell (the load process's own figure
+    when it reports one, else the cost of a clock read here)."""
 
 
 @dataclass(frozen=True, slots=True)

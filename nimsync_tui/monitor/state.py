@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from collections.abc import Callable
 
@@ -14,6 +15,8 @@ from ..core.protocol import IntervalRecord, RunEnded, RunStarted
 from .curves import latency_table, percentile_curve, series, timer_floor_ns
 from .snapshot import EMPTY_CURVE, LatencyTable, RunView, Series, frozen_array
 
+CHANGES = itertools.count(1)
+"""One clock of changes for every state: a replaced state can never repeat an old version."""
 _STEP_TAG = re.compile(r"^(?P<scenario>[^.]+)\.(?P<step>.+)$")
 _FULL_GC_GENERATION = 2
 
@@ -46,13 +49,17 @@ class RunState:
         self.rows: list[tuple[IntervalRecord, LatencySummary]] = []
         """Every interval, warm-up included, for ``intervals.csv`` (unless built without rows)."""
         self._keep_rows = keep_rows
-        self.version = 0
-        """Changes whenever the state does: the UI redraws only then."""
+        self.version = next(CHANGES)
+        """The tick of the state's last change (see :data:`CHANGES`): the UI redraws only when it moves."""
         self._vitals: list[IntervalRecord] = []
         self._latest: HdrHistogram | None = None
         self._overflow = 0
         self._last_gc: tuple[int, ...] | None = None
         self._gc_marks: list[float] = []
+
+    def touch(self) -> None:
+        """Mark a change."""
+        self.version = next(CHANGES)
 
     # -- events -----------------------------------------------------------------
 
@@ -62,7 +69,7 @@ class RunState:
             self.started = event
         self._last_gc = None  # a new process counts its collections from zero
         self.phase = "warm-up"
-        self.version += 1
+        self.touch()
 
     def interval(
         self,
@@ -87,7 +94,7 @@ class RunState:
             self._vitals.append(record)
             self._mark_gc(record)
         if record.phase != "measure":
-            self.version += 1
+            self.touch()
             return
         self.phase = "measuring"
         if self.merged is None:
@@ -96,30 +103,30 @@ class RunState:
         self._latest = hist
         self._overflow += record.overflow
         self.measured.append(record)
-        self.version += 1
+        self.touch()
 
     def end(self, event: RunEnded) -> None:
         """The load ended (completed, or stopped through its stdin)."""
         self.ended = event
         self.phase = "done" if event.status == "completed" else "stopped"
-        self.version += 1
+        self.touch()
 
     def pause_turn(self) -> None:
         """A comparison turn ended: the run goes on in its next turn."""
         self.phase = "waiting"
-        self.version += 1
+        self.touch()
 
     def halt(self) -> None:
         """The load was stopped before it could report its end (a restart or quit cancelled it)."""
         if self.phase not in ("done", "failed"):
             self.phase = "stopped"
-            self.version += 1
+            self.touch()
 
     def fail(self, message: str) -> None:
         """The load failed or its process died; what was measured stays."""
         self.phase = "failed"
         self.message = message
-        self.version += 1
+        self.touch()
 
     def _mark_gc(self, record: IntervalRecord) -> None:
         collections = record.gc_collections
@@ -149,7 +156,9 @@ class RunState:
     def view(self) -> RunView:
         """The frozen picture of this run now."""
         started, merged, latest = self.started, self.merged, self._latest
-        floor = timer_floor_ns()
+        # The load process measures its own instrument's floor; the clock read here stands in
+        # for logs that do not say.
+        floor = (started.overhead.get("floor_ns") if started else None) or timer_floor_ns()
         return RunView(
             label=self.label,
             scenario=started.scenario if started else "",

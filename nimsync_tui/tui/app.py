@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
@@ -27,6 +28,7 @@ from .widgets import BraillePlot, HeaderBar, LatencyTableView, StepChart
 
 DEFAULT_FPS = 10.0
 """Redraws a second at most (DESIGN.md: 10 fps of braille over numpy costs under a tenth of a core)."""
+_FIRST_REPLAY_BATCH = 16
 _REPLAY_BATCH = 256
 _PLAY_TICK_S = 0.05
 _LIVE_ONLY = {"restart", "switch_impl", "change_params", "compare", "export", "save_baseline", "pause"}
@@ -47,11 +49,15 @@ class MonitorApp(App[int]):
     #scenarios { width: 26; border: round $primary-background-lighten-2; }
     #scenarios:focus { border: round $accent; }
     #latency { width: 1fr; }
-    #table { width: 32; }
+    #table { width: auto; min-width: 22; }
     #throughput { width: 1fr; }
     #memory { width: 1fr; }
     #steps { width: 30; }
+    .-narrow #scenarios { width: 22; }
+    .-narrow #steps { width: 22; }
     """
+    NARROW_BELOW = 100
+    """Terminal columns under which the side panels shrink to leave the plots room."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "pause", "Pause"),
         Binding("r", "restart", "Restart"),
@@ -120,6 +126,9 @@ class MonitorApp(App[int]):
         self.redraw(force=True)
         self.query_one("#scenarios").focus()
 
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.width < self.NARROW_BELOW, "-narrow")
+
     def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
@@ -158,7 +167,7 @@ class MonitorApp(App[int]):
         highlighted = options.highlighted
         options.clear_options()
         options.add_options(
-            Option(f"{_STATE_MARKS.get(row.state, '?')} {row.name:<18}{row.verdict}", id=row.name)
+            Option(f"{_STATE_MARKS.get(row.state, '?')} {row.name} {row.verdict}".rstrip(), id=row.name)
             for row in snapshot.scenarios
         )
         if snapshot.scenarios:
@@ -176,7 +185,12 @@ class MonitorApp(App[int]):
     async def _load_replay(self) -> None:
         assert isinstance(self.source, ReplaySource)
         try:
-            while not self.source.load(_REPLAY_BATCH):
+            # A small first batch puts the first frame up at once; larger ones then load the rest.
+            batch = _FIRST_REPLAY_BATCH
+            while not self.source.load(batch):
+                if batch == _FIRST_REPLAY_BATCH:
+                    self.redraw(force=True)
+                batch = _REPLAY_BATCH
                 await asyncio.sleep(0)
         except NimsyncError as exc:
             self.notify(str(exc), title="replay stopped", severity="error", timeout=10)
@@ -265,7 +279,8 @@ class MonitorApp(App[int]):
         """Ask for a directory and write the run so far there as a recording."""
         assert isinstance(self.source, LiveSession)
         session = self.source
-        self._ask_directory("Export the run so far into", Path("runs") / f"{session.selected}-export", session.export)
+        default = Path("runs") / f"{session.selected}-{time.strftime('%Y%m%d-%H%M%S')}"
+        self._ask_directory("Export the run so far into", default, session.export)
 
     def action_save_baseline(self) -> None:
         """Save the run so far as a baseline recording and compare with it from now on."""

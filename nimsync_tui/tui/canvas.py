@@ -133,6 +133,13 @@ class BrailleCanvas:
         """A vertical line at fraction ``x`` of the width."""
         self.plot(np.array([x, x]), np.array([0.0, 1.0]), colour)
 
+    def marks(self, x: np.ndarray, colour: int) -> None:
+        """A short tick on the bottom edge at each fraction of ``x``: events in time, not values."""
+        x = np.asarray(x, dtype=np.float64)
+        _, rows = self.dot_size
+        tick = 1.0 / max(rows - 1, 1)  # two dots high
+        self.plot(np.repeat(x, 2), np.tile([0.0, tick], x.size), colour, connect=False)
+
     def rows(self) -> list[list[tuple[str, int]]]:
         """Each cell as (character, colour index); colour -1 for an empty cell."""
         cells = self._dots.reshape(self.height, 4, self.width, 2)

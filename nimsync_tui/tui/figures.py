@@ -38,7 +38,8 @@ class Figure:
     x_ticks: tuple[tuple[float, str], ...] = ()
     y_ticks: tuple[tuple[float, str], ...] = ()
     hlines: tuple[tuple[float, str], ...] = ()
-    vlines: tuple[tuple[float, str], ...] = ()
+    marks: tuple[tuple[float, str], ...] = ()
+    """Events in time (garbage collections): a tick on the bottom edge at each x."""
     legend: tuple[tuple[str, str], ...] = ()
     """(text, colour) pairs shown above the plot."""
     note: str = ""
@@ -87,10 +88,12 @@ def throughput_figure(snapshot: Snapshot) -> Figure:
         colour = RUN_COLOURS[index % len(RUN_COLOURS)]
         traces.append(Trace(x.unit(run.throughput.t_s), y.unit(run.throughput.values), colour))
         s = run.throughput
-        stats = f"mean {units.count(s.mean)}/s sd {units.count(s.stddev)} cv {s.cv:.1%}"
+        # Compared runs share the legend line: the stddev is left to the CV there.
+        sd = f" sd {units.count(s.stddev)}" if len(runs) == 1 else ""
+        stats = f"mean {units.count(s.mean)}/s{sd} cv {s.cv:.1%}"
         legend.append((f"{short_label(run.label)} {stats}", colour))
     if len(runs) == 2 and runs[1].throughput.mean > 0:
-        legend.append((f"ratio {runs[0].throughput.mean / runs[1].throughput.mean:.2f}x", "white"))
+        legend.insert(0, (f"ratio {runs[0].throughput.mean / runs[1].throughput.mean:.2f}x", "white"))
     hlines = ((float(y.unit(np.array([target]))[0]), TARGET_COLOUR),) if target else ()
     if target:
         legend.append((f"target {units.count(target)}/s", TARGET_COLOUR))
@@ -117,12 +120,12 @@ def memory_figure(snapshot: Snapshot) -> Figure:
         (f"heap {units.count(heap)} blocks", "white"),
     ]
     if run.gc_marks_s.size:
-        legend.append((f"┆ full GC x{run.gc_marks_s.size}", GC_COLOUR))
+        legend.append((f"▁ full GC x{run.gc_marks_s.size}", GC_COLOUR))
     return Figure(
         traces=(Trace(x.unit(run.rss.t_s), y.unit(run.rss.values), RUN_COLOURS[0]),),
         x_ticks=_ticks(x, units.seconds),
         y_ticks=_ticks(y, units.mebibytes),
-        vlines=tuple((float(v), GC_COLOUR) for v in x.unit(run.gc_marks_s)),
+        marks=tuple((float(v), GC_COLOUR) for v in x.unit(run.gc_marks_s)),
         legend=tuple(legend),
     )
 

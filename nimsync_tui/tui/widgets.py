@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual.geometry import Size
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -15,7 +23,11 @@ _GUTTER = 8
 
 
 class BraillePlot(Widget):
-    """A chart drawn in braille dots from a :class:`Figure`; redrawn only when the figure or size changes."""
+    """A chart drawn in braille dots from a :class:`Figure`.
+
+    Lines are built as strips of segments once per figure (or size) and handed
+    out by :meth:`render_line`: no markup, no text layout on the way to the screen.
+    """
 
     DEFAULT_CSS = """
     BraillePlot { border: round $primary-background-lighten-2; padding: 0 1; }
@@ -25,51 +37,68 @@ class BraillePlot(Widget):
         super().__init__(id=id)
         self.border_title = title
         self._figure = Figure(note="")
+        self._lines: list[Strip] = []
+        self._built_for: tuple[Figure, Size] | None = None
 
     def show(self, figure: Figure) -> None:
         """Draw ``figure`` at the next refresh (the app only builds a figure when its snapshot changed)."""
         self._figure = figure
         self.refresh()
 
-    def render(self) -> Text:
-        width, height = self.content_size
-        figure = self._figure
-        out = Text(no_wrap=True, overflow="crop")
-        legend = Text("  ").join(Text(text, style=colour) for text, colour in figure.legend)
-        out.append_text(legend)
-        out.append("\n")
-        if figure.note or width <= _GUTTER + 2 or height < 4:
-            out.append(figure.note, style="dim")
-            return out
-        plot_w, plot_h = width - _GUTTER, height - 2
-        canvas = BrailleCanvas(plot_w, plot_h)
-        colours: list[str] = []
+    def render_line(self, y: int) -> Strip:
+        size = self.content_size
+        if self._built_for != (self._figure, size):
+            self._lines = [Strip(line) for line in plot_lines(self._figure, size.width, size.height)]
+            self._built_for = (self._figure, size)
+        return self._lines[y].crop_extend(0, size.width, None) if y < len(self._lines) else Strip.blank(size.width)
 
-        def colour_index(colour: str) -> int:
-            if colour not in colours:
-                colours.append(colour)
-            return colours.index(colour)
 
-        for x, colour in figure.vlines:
-            canvas.vline(x, colour_index(colour))
-        for y, colour in figure.hlines:
-            canvas.hline(y, colour_index(colour))
-        for trace in figure.traces:
-            canvas.plot(trace.x, trace.y, colour_index(trace.colour), connect=trace.connect)
-        labels = {min(plot_h - 1, max(0, round((1.0 - y) * (plot_h - 1)))): text for y, text in figure.y_ticks}
-        for row_index, row in enumerate(canvas.rows()):
-            out.append(f"{labels.get(row_index, ''):>{_GUTTER - 1}}┤", style="dim")
-            for ch, index in row:
-                out.append(ch, style=colours[index] if index >= 0 else "")
-            out.append("\n")
-        axis = [" "] * width
-        for x, text in figure.x_ticks:
-            at = _GUTTER + round(x * (plot_w - 1)) - len(text) // 2
-            at = max(_GUTTER, min(at, width - len(text)))
-            if all(c == " " for c in axis[max(at - 1, 0) : at + len(text) + 1]):
-                axis[at : at + len(text)] = text
-        out.append("".join(axis), style="dim")
-        return out
+_DIM = Style(dim=True)
+
+
+@functools.lru_cache(maxsize=32)
+def _style(colour: str) -> Style:
+    return Style(color=colour) if colour else Style()
+
+
+def plot_lines(figure: Figure, width: int, height: int) -> list[list[Segment]]:
+    """The chart as rows of segments: a legend, the plot with its y labels, the x labels."""
+    legend: list[Segment] = []
+    for text, colour in figure.legend:
+        legend += [Segment(text, _style(colour)), Segment("  ")]
+    lines = [legend]
+    if figure.note or width <= _GUTTER + 2 or height < 4:
+        return [*lines, [Segment(figure.note, _DIM)]]
+    plot_w, plot_h = width - _GUTTER, height - 2
+    canvas = BrailleCanvas(plot_w, plot_h)
+    colours: list[str] = []
+
+    def colour_index(colour: str) -> int:
+        if colour not in colours:
+            colours.append(colour)
+        return colours.index(colour)
+
+    for x, colour in figure.marks:
+        canvas.marks(np.array([x]), colour_index(colour))
+    for y, colour in figure.hlines:
+        canvas.hline(y, colour_index(colour))
+    for trace in figure.traces:
+        canvas.plot(trace.x, trace.y, colour_index(trace.colour), connect=trace.connect)
+    labels = {min(plot_h - 1, max(0, round((1.0 - y) * (plot_h - 1)))): text for y, text in figure.y_ticks}
+    for row_index, row in enumerate(canvas.rows()):
+        line = [Segment(f"{labels.get(row_index, ''):>{_GUTTER - 1}}┤", _DIM)]
+        # One segment per run of a colour, not per cell: a frame has thousands of cells.
+        for index, run in itertools.groupby(row, key=lambda cell: cell[1]):
+            line.append(Segment("".join(ch for ch, _ in run), _style(colours[index]) if index >= 0 else None))
+        lines.append(line)
+    axis = [" "] * width
+    for x, text in figure.x_ticks:
+        at = _GUTTER + round(x * (plot_w - 1)) - len(text) // 2
+        at = max(_GUTTER, min(at, width - len(text)))
+        if all(c == " " for c in axis[max(at - 1, 0) : at + len(text) + 1]):
+            axis[at : at + len(text)] = text
+    lines.append([Segment("".join(axis), _DIM)])
+    return lines
 
 
 class HeaderBar(Static):
@@ -82,6 +111,9 @@ class HeaderBar(Static):
         self.update(header_text(snapshot), layout=False)
 
 
+_PHASE_STYLES = {"failed": "bold red", "measuring": "green", "done": "bold green"}
+
+
 def header_text(snapshot: Snapshot) -> Text:
     """The two header lines."""
     run = snapshot.runs[0] if snapshot.runs else RunView(label="")
@@ -89,7 +121,10 @@ def header_text(snapshot: Snapshot) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("nimsync-tui ", style="bold")
     text.append(f"{snapshot.selected or '-'}", style="bold #5fd7ff")
-    text.append(f"  {' vs '.join(r.label for r in snapshot.runs)}")
+    if len(snapshot.runs) > 1:
+        text.append(f"  {' vs '.join(short_label(r.label) for r in snapshot.runs)} in turns")
+    elif snapshot.runs:
+        text.append(f"  {snapshot.runs[0].label}")
     text.append("\n")
     if snapshot.mode == "replay":
         shown, total = snapshot.position
@@ -97,14 +132,15 @@ def header_text(snapshot: Snapshot) -> Text:
         more = "" if snapshot.loaded else " (loading)"
         text.append(f"replay  interval {shown}/{total}{more}  {state}  values in {snapshot.value_unit}")
     else:
-        mode = p.get("impl", "-")
-        text.append(
-            f"live {mode}  capacity {p.get('capacity', '-')}  {p.get('producers', '-')}x{p.get('consumers', '-')}"
-        )
-    phase_style = {"failed": "bold red", "measuring": "green", "done": "bold green"}.get(run.phase, "yellow")
+        # The implementation is on the first line; producers x consumers here.
+        text.append(f"live  capacity {p.get('capacity', '-')}  {p.get('producers', '-')}x{p.get('consumers', '-')}")
     text.append("  phase ")
-    text.append(run.phase, style=phase_style)
-    text.append(f"  elapsed {units.seconds(run.elapsed_s)}  interval {run.interval_s:g}s")
+    for index, each in enumerate(snapshot.runs or (run,)):
+        if index:
+            text.append("/")
+        text.append(each.phase, style=_PHASE_STYLES.get(each.phase, "yellow"))
+    interval = f"{run.interval_s:g}s" if run.interval_s else "-"
+    text.append(f"  elapsed {units.seconds(run.elapsed_s)}  interval {interval}")
     failed = [r for r in snapshot.runs if r.message]
     if failed:
         text.append(f"  {failed[0].message}", style="bold red")
@@ -116,9 +152,13 @@ class LatencyTableView(Static):
 
     DEFAULT_CSS = "LatencyTableView { border: round $primary-background-lighten-2; padding: 0 1; }"
 
+    _columns = 1
+
     def show(self, snapshot: Snapshot) -> None:
-        """Write the snapshot's table."""
-        self.update(table_text(snapshot), layout=False)
+        """Write the snapshot's table; its width changes only with the number of runs."""
+        columns = max(len(snapshot.runs), 1)
+        self.update(table_text(snapshot), layout=columns != self._columns)
+        self._columns = columns
 
 
 def table_text(snapshot: Snapshot) -> Text:

@@ -27,6 +27,12 @@ def test_the_app_opens_only_on_a_terminal_without_a_headless_option() -> None:
     assert is_headless(parse(["--record", "d"]), stdout_is_tty=True)
 
 
+def test_headless_replay_of_a_directory_without_a_recording_writes_nothing(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["--replay", str(tmp_path), "--record", str(tmp_path / "out")]) == 2
+    assert "holds no recording" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_list_shows_every_scenario_with_its_category_and_suite_title(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--list"]) == 0
     header, *lines = capsys.readouterr().out.splitlines()

@@ -12,7 +12,9 @@ def _modules_after(imports: str) -> list[str]:
 
 
 def test_core_scenarios_and_channels_never_import_textual() -> None:
-    loaded = _modules_after("nimsync_tui.cli, nimsync_tui.run.runner, nimsync_tui.run.record, nimsync_tui.core.hlog")
+    loaded = _modules_after(
+        "nimsync_tui.cli, nimsync_tui.run.runner, nimsync_tui.run.record, nimsync_tui.core.hlog, nimsync_tui.monitor"
+    )
     assert "nimsync_tui.run.record" in loaded
     assert [m for m in loaded if m == "textual" or m.startswith("textual.")] == []
 

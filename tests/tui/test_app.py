@@ -1,0 +1,299 @@
+"""The app driven by Pilot over a scripted load: every key, export, replay stepping, and a dying runner."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hdrh.log import HistogramLogReader
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from nimsync_tui.core.histogram import new_histogram
+from nimsync_tui.monitor.replay import ReplaySource
+from nimsync_tui.monitor.session import LiveSession
+from nimsync_tui.tui import MonitorApp
+from nimsync_tui.tui.dialogs import DirectoryDialog, HelpScreen, ParamsDialog
+from nimsync_tui.tui.figures import throughput_figure
+from nimsync_tui.tui.widgets import plot_lines
+
+from .conftest import MEASURED_IN_STREAM, STREAM, live_specs
+
+pytestmark = pytest.mark.asyncio
+SIZE = (120, 40)
+
+
+async def until(pilot: Pilot[int], check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Wait (generously: the machine is shared) until ``check()`` holds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await pilot.pause(0.05)
+
+
+def header(app: MonitorApp) -> str:
+    return str(app.query_one("#header").render())
+
+
+async def measured(pilot: Pilot[int], app: MonitorApp) -> None:
+    await until(pilot, lambda: bool(app.snapshot.runs) and app.snapshot.runs[0].intervals == MEASURED_IN_STREAM,
+                "the scripted intervals on screen")  # fmt: skip
+
+
+async def test_live_numbers_reach_the_screen(make_session) -> None:
+    session, _ = make_session()
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await measured(pilot, app)
+        assert "phase measuring" in header(app)
+        table = str(app.query_one("#table").render())
+        assert "p99.99" in table and "µs" in table
+        assert app.snapshot.runs[0].throughput.mean > 1e5
+
+
+async def test_space_pauses_drawing_but_not_reading(make_session) -> None:
+    session, factory = make_session()
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await measured(pilot, app)
+        await pilot.press("space")
+        assert app.paused
+        factory.sources[0].stop()  # the load ends while drawing is paused
+        await until(pilot, lambda: session.runs[0].phase == "stopped", "the session to read the end")
+        await pilot.pause(0.3)
+        assert app.snapshot.runs[0].phase == "measuring"
+        await pilot.press("space")
+        assert not app.paused
+        await until(pilot, lambda: app.snapshot.runs[0].phase == "stopped", "the end drawn")
+
+
+async def test_restart_starts_a_new_load_with_empty_histograms(make_session) -> None:
+    session, factory = make_session()
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await measured(pilot, app)
+        first = session.runs[0]
+        await pilot.press("r")
+        await until(pilot, lambda: len(factory.specs) == 2, "a second load")
+        assert factory.sources[0].stopped.is_set() or first.phase == "stopped"
+        assert session.runs[0] is not first
+
+
+async def test_i_switches_the_implementation(make_session) -> None:
+    session, factory = make_session()
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i")
+        await until(pilot, lambda: len(factory.specs) == 2, "the load on the other implementation")
+        assert factory.specs[-1].params.impl == "trio"
+        await until(pilot, lambda: "trio.open_memory_channel" in header(app), "the header to name Trio's channel")
+        await measured(pilot, app)
+
+
+async def test_c_changes_capacity_producers_consumers(make_session) -> None:
+    session, factory = make_session()
+    session.select("mpmc-throughput")
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        assert isinstance(app.screen, ParamsDialog)
+        for name, value in (("capacity", "64"), ("producers", "2"), ("consumers", "3")):
+            app.screen.query_one(f"#{name}", Input).value = value
+        await pilot.press("enter")
+        await until(pilot, lambda: factory.specs[-1].params.capacity == 64, "a load with the new parameters")
+        params = factory.specs[-1].params
+        assert (params.capacity, params.producers, params.consumers) == (64, 2, 3)
+
+
+async def test_c_refuses_what_the_scenario_cannot_run(make_session) -> None:
+    session, factory = make_session()
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        app.screen.query_one("#producers", Input).value = "4"  # spsc has one producer
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert session.spec.params.producers == 1
+        assert all(s.params.producers == 1 for s in factory.specs)
+
+
+async def test_m_compares_in_turns_and_shows_both(make_session) -> None:
+    session, factory = make_session(endings=["end", "end", "end"], intervals_per_turn=2)
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+        await until(pilot, lambda: len(app.snapshot.runs) == 2 and app.snapshot.runs[1].intervals > 0,
+                    "both implementations measured")  # fmt: skip
+        impls = [s.params.impl for s in factory.specs[1:3]]
+        assert impls == ["nimsync", "trio"]
+        assert all(s.duration_s == pytest.approx(0.5) for s in factory.specs[1:3])
+        assert " vs " in header(app)
+        await pilot.press("m")
+        assert session.compare_with == "trio-rule"
+
+
+async def test_e_exports_a_recording_the_reference_reader_opens(make_session, tmp_path: Path) -> None:
+    session, _ = make_session()
+    app = MonitorApp(session)
+    target = tmp_path / "export"
+    async with app.run_test(size=SIZE) as pilot:
+        await measured(pilot, app)
+        await pilot.press("e")
+        assert isinstance(app.screen, DirectoryDialog)
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await until(pilot, (target / "run.hlog").exists, "the export")
+    assert sorted(p.name for p in target.iterdir()) == [
+        "intervals.csv", "results.json", "run.hlog", "spsc-throughput.hgrm",
+    ]  # fmt: skip
+    reader = HistogramLogReader(str(target / "run.hlog"), new_histogram())
+    count = 0
+    while (hist := reader.get_next_interval_histogram()) is not None:
+        count += hist.get_total_count()
+    assert count == app.snapshot.runs[0].table.count
+    result = json.loads((target / "results.json").read_text())["scenarios"][0]
+    assert result["name"] == "spsc-throughput" and result["status"] == "running"
+
+
+async def test_export_refuses_a_directory_holding_a_recording(make_session, tmp_path: Path) -> None:
+    session, _ = make_session()
+    (tmp_path / "run.hlog").write_text("mine\n")
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await measured(pilot, app)
+        await pilot.press("e")
+        app.screen.query_one(Input).value = str(tmp_path)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+    assert (tmp_path / "run.hlog").read_text() == "mine\n"
+
+
+async def test_b_saves_a_baseline_and_draws_it(make_session, tmp_path: Path) -> None:
+    session, _ = make_session()
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await measured(pilot, app)
+        await pilot.press("b")
+        app.screen.query_one(Input).value = str(tmp_path / "base")
+        await pilot.press("enter")
+        await until(pilot, lambda: not app.snapshot.baseline.empty, "the baseline curve")
+        assert app.snapshot.baseline_label == "base"
+
+
+async def test_question_mark_opens_help_and_escape_closes_it(make_session) -> None:
+    session, _ = make_session()
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_enter_on_the_list_starts_the_highlighted_scenario(make_session) -> None:
+    session, factory = make_session()
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: factory.specs[-1].scenario == "mpmc-throughput", "mpmc-throughput started")
+        assert app.snapshot.selected == "mpmc-throughput"
+        rows = lambda: [(r.name, r.state) for r in app.snapshot.scenarios]  # noqa: E731
+        await until(pilot, lambda: ("spsc-throughput", "stopped") in rows(), "the first scenario stopped")
+
+
+@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+async def test_quit_stops_the_load(make_session, key: str) -> None:
+    session, factory = make_session()
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await measured(pilot, app)
+        await pilot.press(key)
+        await until(pilot, lambda: app.return_value is not None, "the app to exit")
+    assert factory.sources[0].stopped.is_set()
+    assert app.return_value == 0
+
+
+async def test_palette_offers_every_action(make_session) -> None:
+    session, _ = make_session()
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE):
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+    assert {"Pause", "Restart", "Impl", "Params", "Compare", "Export", "Baseline", "Help", "Quit nimsync-tui"} <= titles
+    assert "Start pingpong-latency" in titles
+
+
+async def test_a_dead_runner_is_shown_its_data_kept_and_restart_works(make_session) -> None:
+    session, factory = make_session(endings=["die"])
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: bool(app.snapshot.runs) and app.snapshot.runs[0].phase == "failed", "the failure")
+        text = header(app)
+        assert "phase failed" in text and "killed by signal 9" in text
+        assert app.snapshot.runs[0].intervals == MEASURED_IN_STREAM
+        assert app.snapshot.scenarios[0].state == "failed"
+        await pilot.press("r")
+        await until(pilot, lambda: app.snapshot.runs[0].phase == "measuring" and len(factory.specs) == 2, "restart")
+
+
+async def test_sigterm_quits_as_q_does(make_session) -> None:
+    session, factory = make_session()
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await measured(pilot, app)
+        os.kill(os.getpid(), 15)
+        await until(pilot, lambda: app.return_value is not None, "the app to exit")
+    assert factory.sources[0].stopped.is_set()
+    assert app.return_value == 143
+
+
+async def test_replay_keys_step_play_and_show_the_whole_run() -> None:
+    replay = ReplaySource(STREAM)
+    app = MonitorApp(replay)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.snapshot.position[1] > 0 and replay.loaded, "the log loaded")
+        # The stream holds the warm-up's intervals too: every interval line replays.
+        total = app.snapshot.position[1]
+        assert app.snapshot.position == (total, total)
+        await pilot.press("left")
+        await until(pilot, lambda: app.snapshot.position == (total - 1, total), "one step back")
+        await pilot.press("home")
+        await until(pilot, lambda: app.snapshot.position == (1, total), "the first interval")
+        await pilot.press("right")
+        await until(pilot, lambda: app.snapshot.position == (2, total), "one step forward")
+        await pilot.press("w")
+        await until(pilot, lambda: app.snapshot.position == (total, total), "the whole run")
+        await pilot.press("home", "space")
+        await until(pilot, lambda: app.snapshot.playing, "playing")
+        await until(pilot, lambda: app.snapshot.position[0] > 1, "play to advance")
+        await pilot.press("space")
+        await until(pilot, lambda: not app.snapshot.playing, "stopped playing")
+        assert "replay" in header(app)
+
+
+async def test_replay_of_a_foreign_log_shows_latency_without_throughput() -> None:
+    fixture = Path(__file__).parents[1] / "fixtures" / "java-reference.hlog"
+    app = MonitorApp(ReplaySource(fixture, value_unit="us"))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: bool(app.snapshot.runs), "the log loaded")
+        assert app.snapshot.value_unit == "us"
+        assert app.snapshot.runs[0].throughput.empty
+        lines = plot_lines(throughput_figure(app.snapshot), 60, 10)
+        assert "no throughput in this log" in "".join(seg.text for line in lines for seg in line)
+        assert [r.name for r in app.snapshot.scenarios] == ["pingpong-latency", "spsc-throughput"]
+
+
+async def test_the_real_runner_for_a_few_seconds() -> None:
+    session = LiveSession(live_specs())
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: bool(app.snapshot.runs) and app.snapshot.runs[0].intervals >= 4,
+                    "four live intervals", timeout=60)  # fmt: skip
+        assert app.snapshot.runs[0].table.count > 0
+        assert app.snapshot.runs[0].rss.values[-1] > 0
+        await pilot.press("q")
+        await until(pilot, lambda: app.return_value is not None, "the app to exit", timeout=30)
+    assert session.runs[0].phase == "stopped"

@@ -1,0 +1,226 @@
+"""The monitor's state, textual-free: curves, series, runs, turns, replay and baselines."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nimsync_tui.core.histogram import new_histogram, record_values, value_at_percentiles
+from nimsync_tui.core.hlog import read_hlog
+from nimsync_tui.core.protocol import IntervalRecord, RunEnded, RunStarted
+from nimsync_tui.errors import ConfigError, HistogramFormatError
+from nimsync_tui.monitor.baseline import Baseline
+from nimsync_tui.monitor.curves import PERCENTILE_LEVELS, latency_table, percentile_curve, series
+from nimsync_tui.monitor.replay import UNTAGGED, ReplaySource
+from nimsync_tui.monitor.session import LiveSession
+from nimsync_tui.monitor.snapshot import EMPTY_CURVE
+from nimsync_tui.monitor.state import RunState
+from nimsync_tui.monitor.turns import Turns
+from nimsync_tui.run.config import Overrides, plan_runs
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+STREAM = Path(__file__).parents[1] / "tui" / "fixtures" / "spsc-stream.hlog"
+
+
+def histogram_of(values: list[int]):  # type: ignore[no-untyped-def]
+    hist = new_histogram()
+    record_values(hist, np.array(values, dtype=np.int64))
+    return hist
+
+
+def test_levels_run_from_0_to_99_999_percent_evenly_in_nines() -> None:
+    assert PERCENTILE_LEVELS[0] == 0.0
+    assert PERCENTILE_LEVELS[-1] == pytest.approx(99.999)
+    nines = np.log10(1 / (1 - PERCENTILE_LEVELS / 100))
+    assert np.allclose(np.diff(nines), nines[1])
+
+
+def test_curve_is_the_histograms_percentiles_up_to_what_its_count_resolves() -> None:
+    hist = histogram_of(list(range(1, 1001)))
+    curve = percentile_curve(hist)
+    assert curve.levels[-1] == pytest.approx(99.9)
+    assert curve.levels.size < PERCENTILE_LEVELS.size
+    assert curve.values_ns.tolist() == value_at_percentiles(hist, curve.levels.tolist())
+    assert not curve.values_ns.flags.writeable
+    assert percentile_curve(new_histogram()) is EMPTY_CURVE
+
+
+def test_value_unit_scales_a_foreign_logs_values_to_ns() -> None:
+    hist = histogram_of([5, 7])
+    assert percentile_curve(hist, 1000.0).values_ns[0] == 5000.0
+    assert latency_table(hist, 0, 40.0, 1000.0).max == 7000.0
+
+
+def test_table_counts_overflow_and_carries_the_floor() -> None:
+    table = latency_table(histogram_of([100] * 99 + [10_000]), overflow=3, floor_ns=40.0)
+    assert (table.p50, table.count, table.overflow, table.floor_ns) == (100, 100, 3, 40.0)
+    assert table.max == pytest.approx(10_000, rel=1e-3)
+
+
+def test_series_statistics_use_only_the_counted_points() -> None:
+    s = series([1, 2, 3, 4], [10.0, 12.0, 14.0, 1.0], [True, True, True, False])
+    assert (s.mean, s.stddev) == (12.0, 2.0)
+    assert s.cv == pytest.approx(2 / 12)
+    assert s.values.tolist() == [10.0, 12.0, 14.0, 1.0]
+
+
+def _started(interval_s: float = 1.0) -> RunStarted:
+    return RunStarted("spsc-throughput", "m", "item", {"impl": "nimsync"}, interval_s, 1)
+
+
+def _record(start: float, *, phase: str = "measure", ops: int = 100, gc2: int = 0, tag: str = "spsc-throughput",
+            hist_values: tuple[int, ...] = (1000,), length: float = 1.0) -> IntervalRecord:  # fmt: skip
+    payload = histogram_of(list(hist_values)).encode().decode()
+    return IntervalRecord(tag, phase, start, length, ops, ops, 0, 2**20, 2**20, 50.0, 7, (5, 2, gc2), histogram=payload)
+
+
+def test_a_run_merges_measured_intervals_and_keeps_the_warm_up_out() -> None:
+    run = RunState("ours", origin_s=1000.0)
+    run.start(_started())
+    run.interval(_record(0, phase="warmup", hist_values=(5,)), base_time_s=1000.0)
+    assert run.phase == "warm-up" and run.merged is None
+    run.interval(_record(1, hist_values=(1000, 2000)), base_time_s=1000.0)
+    run.interval(_record(2, ops=300, gc2=1), base_time_s=1000.0)
+    view = run.view()
+    assert view.phase == "measuring" and view.intervals == 2 and view.table.count == 3
+    assert view.throughput.values.tolist() == [100.0, 300.0]
+    assert view.gc_marks_s.tolist() == [3.0]
+    assert len(run.rows) == 3
+    run.end(RunEnded("stopped", "measure", 400, 2.0))
+    assert run.view().phase == "stopped"
+
+
+def test_a_run_puts_every_runner_on_one_timeline() -> None:
+    run = RunState("ours", origin_s=1000.0)
+    run.interval(_record(0.5), base_time_s=1010.0)
+    assert run.measured[0].start_s == 10.5
+
+
+def test_a_failed_run_keeps_what_it_measured() -> None:
+    run = RunState("ours")
+    run.interval(_record(0))
+    run.fail("killed by signal 9")
+    view = run.view()
+    assert (view.phase, view.message, view.table.count) == ("failed", "killed by signal 9", 1)
+
+
+def test_steps_come_from_step_tags() -> None:
+    run = RunState("ours")
+    for start, tag, ops in ((0, "w.producers-1", 100), (1, "w.producers-1", 300), (2, "w.producers-4", 50)):
+        run.interval(_record(start, tag=tag, ops=ops))
+    assert run.view().steps == (("producers-1", 200.0), ("producers-4", 50.0))
+    plain = RunState("ours")
+    plain.interval(_record(0))
+    assert plain.view().steps == ()
+
+
+def test_turns_alternate_bounded_continuous_runs() -> None:
+    specs = plan_runs("spsc-throughput", Overrides(), interval_s=0.25)
+    ours, trio = specs[0], dataclasses.replace(specs[0], params=dataclasses.replace(specs[0].params, impl="trio"))
+    turns = iter(Turns([ours, trio], intervals_per_turn=4))
+    order = [next(turns) for _ in range(4)]
+    assert [i for i, _ in order] == [0, 1, 0, 1]
+    assert [s.params.impl for _, s in order] == ["nimsync", "trio", "nimsync", "trio"]
+    assert all(s.duration_s == 1.0 and s.params.iterations is None for _, s in order)
+    with pytest.raises(ValueError, match="two runs"):
+        Turns([ours])
+
+
+def test_session_refuses_parameters_the_scenario_cannot_run() -> None:
+    session = LiveSession(plan_runs("*", Overrides(), interval_s=0.25))
+    with pytest.raises(ConfigError, match="fixed producers"):
+        session.change_params(capacity=8, producers=4, consumers=1)
+    session.select("mpmc-throughput")
+    with pytest.raises(ConfigError, match="producers"):
+        session.change_params(capacity=8, producers=0, consumers=1)
+    session.change_params(capacity=8, producers=2, consumers=3)
+    assert (session.spec.params.capacity, session.spec.params.producers) == (8, 2)
+    assert session.cycle_comparison() == "trio"
+    assert [s.params.impl for s in session.plan()] == ["nimsync", "trio"]
+    assert session.cycle_comparison() == "trio-rule"
+    assert [s.params.yield_every for s in session.plan()][1] == 1
+    assert session.cycle_comparison() is None
+
+
+def test_replay_of_our_stream_has_vitals_and_steps_back() -> None:
+    replay = ReplaySource(STREAM)
+    while not replay.load(batch=3):
+        pass
+    snap = replay.snapshot()
+    shown, total = snap.position
+    assert shown == total > 10
+    run = snap.runs[0]
+    assert not run.throughput.empty and run.rss.values[-1] > 0
+    replay.step(-1)
+    assert replay.snapshot().runs[0].table.count < run.table.count
+    replay.step(+1)
+    assert replay.snapshot().runs[0].table.count == run.table.count
+    replay.first()
+    assert replay.snapshot().position == (1, total)
+
+
+def test_replay_of_a_foreign_log_has_no_vitals_and_uses_the_value_unit() -> None:
+    replay = ReplaySource(FIXTURES / "java-reference.hlog", value_unit="us")
+    replay.load()
+    snap = replay.snapshot()
+    assert [r.name for r in snap.scenarios] == ["pingpong-latency", "spsc-throughput"]
+    assert snap.runs[0].throughput.empty and snap.value_unit == "us"
+    ns = ReplaySource(FIXTURES / "java-reference.hlog")
+    ns.load()
+    assert snap.runs[0].table.p50 == 1000 * ns.snapshot().runs[0].table.p50
+
+
+def test_replay_plays_at_the_recorded_pace() -> None:
+    now = [0.0]
+    replay = ReplaySource(STREAM, clock=lambda: now[0])
+    replay.load()
+    replay.first()
+    replay.toggle_play()
+    starts = [e.start_s for e in read_hlog(STREAM)]
+    now[0] = 0.3
+    replay.tick()
+    assert replay.snapshot().position[0] == sum(s <= starts[0] + 0.3 for s in starts) < len(starts)
+    now[0] = 100.0
+    replay.tick()
+    shown, total = replay.snapshot().position
+    assert shown == total and not replay.playing
+
+
+def test_replay_errors_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="holds no recording"):
+        ReplaySource(tmp_path)
+    (tmp_path / "x.hlog").write_text("#[Histogram log format version 1.3]\n")
+    with pytest.raises(HistogramFormatError, match="no interval"):
+        ReplaySource(tmp_path / "x.hlog").load()
+    with pytest.raises(ConfigError, match="value-unit"):
+        ReplaySource(tmp_path / "x.hlog", value_unit="parsecs")
+
+
+def test_an_untagged_log_replays_under_one_name(tmp_path: Path) -> None:
+    lines = (FIXTURES / "java-reference.hlog").read_text().splitlines()
+    untagged = [ln.split(",", 1)[1] if ln.startswith("Tag=") else ln for ln in lines]
+    (tmp_path / "u.hlog").write_text("\n".join(untagged) + "\n")
+    replay = ReplaySource(tmp_path / "u.hlog")
+    replay.load()
+    assert [r.name for r in replay.snapshot().scenarios] == [UNTAGGED]
+
+
+def test_baseline_is_the_merged_curve_of_the_matching_tag() -> None:
+    baseline = Baseline.load(FIXTURES / "java-reference.hlog")
+    assert not baseline.curve_for("spsc-throughput").empty
+    assert baseline.curve_for("mpmc-throughput").empty  # two tags, neither matches
+
+
+def test_a_corrupt_line_stops_the_replay_but_keeps_what_came_before(tmp_path: Path) -> None:
+    lines = (FIXTURES / "java-reference.hlog").read_text().splitlines()
+    last = max(i for i, line in enumerate(lines) if line.startswith("Tag="))
+    lines[last] = lines[last][:-20] + "!!!!"
+    (tmp_path / "cut.hlog").write_text("\n".join(lines) + "\n")
+    replay = ReplaySource(tmp_path / "cut.hlog")
+    with pytest.raises(HistogramFormatError, match="line"):
+        replay.load()
+    assert replay.loaded
+    assert sum(replay.snapshot().position) > 0
