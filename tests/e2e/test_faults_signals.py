@@ -100,7 +100,7 @@ def test_closing_the_terminal_stops_the_recording_and_keeps_it(tmp_path: Path) -
     command = [sys.executable, "-c", watcher, str(status_file), *CLI, "--record", str(out)]
     command += [*THREE, "--duration", "60", "--interval", "0.2"]
     session = f"nimsync-hup-{os.getpid()}"
-    socket = ["-L", session]
+    socket = ["-S", str(tmp_path / "tmux.sock")]  # a server of our own, its socket removed with tmp_path
     subprocess.run(
         [tmux, *socket, "new-session", "-d", "-s", session, "-x", "120", "-y", "20", shlex.join(command)], check=True
     )
