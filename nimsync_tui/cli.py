@@ -9,12 +9,15 @@ import math
 import re
 import signal
 import sys
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Scenario
 
 from . import __version__
+from .core.files import write_atomically
 from .core.recording import PARTIAL_LOG_NAME
 from .errors import ConfigError, ExitStatus, NimsyncError
 from .monitor.curves import VALUE_UNITS_NS
@@ -22,8 +25,19 @@ from .run.config import DEFAULT_INTERVAL_S, Overrides, RunOptions, RunSpec, plan
 from .run.record import OutputDir, Recorder, scenario_timeout
 from .run.replay import replay_log, write_replay
 from .run.resources import busy_machine
-from .run.stopping import StopSignal, raise_stop_signal, stop_signals
-from .suite.results import ScenarioResult
+from .run.stopping import StopSignal, exit_status_of, raise_stop_signal, stop_signals
+from .suite.baseline import Baseline, load_baseline
+from .suite.benchmark_config import BenchmarkConfig, Thresholds, load_config
+from .suite.compare import Comparison, compare, format_comparison
+from .suite.report import SuiteReport, judge
+from .suite.stats_document import stats_json
+from .suite.summary import print_summary
+
+EXIT_STATUSES = """exit status: 0 done; 1 a scenario failed or timed out (the others ran), or a file could not
+be written; 2 bad options, paths, config or baseline (nothing run, nothing created); 3 a target or check missed
+(with --performance); 4 a regression against --compare (past its threshold and significant); 129, 130, 143
+stopped by SIGHUP, SIGINT, SIGTERM (what was measured is still written). A stop outranks 1, and 1 outranks 3
+and 4."""
 
 LIVE_INTERVAL_S = 0.25
 """The app's interval: four redraws' worth of new data a second."""
@@ -42,10 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Live benchmark monitor for Trio async channels. "
         "Runs the nimsync suite's load scenarios in a separate process and records "
         "HDR latency histograms, throughput and memory.",
-        epilog="exit status: 0 done; 1 a scenario failed or timed out, or a file could not be written; "
-        "2 bad options or paths (nothing run, nothing created); 3 a target missed (--performance); "
-        "4 a regression (--compare); 129, 130, 143 stopped by SIGHUP, SIGINT, SIGTERM "
-        "(what was measured is still written)",
+        epilog=EXIT_STATUSES,
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
@@ -85,20 +96,47 @@ def build_parser() -> argparse.ArgumentParser:
         choices=tuple(VALUE_UNITS_NS),
         help="the unit a log from another tool recorded its values in (default ns; our logs are always ns)",
     )
-    p.add_argument(
-        "--compare",
+    p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier recording in DIR")
+    suite = p.add_argument_group("the suite's runner: repetitions, targets, baselines")
+    suite.add_argument(
+        "--config",
         metavar="FILE",
         type=Path,
-        help="a recording directory or .hlog whose percentile curve the app draws as the baseline",
+        help="the suite's BenchmarkConfig as TOML (default: [tool.nimsync-tui] of ./pyproject.toml)",
     )
-    p.add_argument(
+    suite.add_argument(
+        "--repeat", metavar="N", type=_count, help="measure each scenario N times, each in a fresh process (default 3)"
+    )
+    suite.add_argument(
         "--timeout",
         metavar="S",
         type=float,
-        help="stop a scenario that runs longer than S seconds, warm-up included, and report it as timed out "
-        "(default: 30, plus --duration)",
+        help="stop a scenario run (each step of a stepped one) still going after S seconds, warm-up included, "
+        "and report it as timed out (default: 30, plus --duration)",
     )
-    p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier recording in DIR")
+    suite.add_argument(
+        "--performance",
+        action="store_true",
+        help="run headless as the suite's test runner: exit 3 when a target or check is missed",
+    )
+    suite.add_argument("--baseline", metavar="FILE", type=Path, help="save this run as a baseline (JSON) to FILE")
+    suite.add_argument(
+        "--compare",
+        metavar="FILE",
+        type=Path,
+        help="headless: compare with a baseline saved by --baseline, exit 4 on a significant regression; "
+        "in the app: a recording directory or .hlog whose percentile curve is drawn as the baseline",
+    )
+    suite.add_argument(
+        "--regression-threshold",
+        metavar="X",
+        type=_fraction,
+        help="one regression threshold for every metric, as a fraction (default: throughput 0.05, "
+        "latency 0.10, memory 0.15)",
+    )
+    suite.add_argument("--verbose", action="store_true", help="print each interval and each repetition on its own line")
+    suite.add_argument("--stats", action="store_true", help="add the statistical analysis to the summary")
+    suite.add_argument("--output", metavar="FILE", type=Path, help="write the statistical analysis as JSON to FILE")
     load = p.add_argument_group("load parameters (each applies to the scenarios that have it)")
     load.add_argument(
         "--impl", choices=IMPLEMENTATIONS, help="nimsync: this project's channels; trio: trio.open_memory_channel"
@@ -145,6 +183,25 @@ def _directory(text: str) -> Path:
     return Path(text)
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0 <= value < 100:
+        raise ValueError(text)
+    return value
+
+
+# argparse names the type in its message ("invalid _count value"): name what is expected instead.
+_count.__name__ = "positive integer"
+_fraction.__name__ = "non-negative fraction (0.05 = 5 %)"
+
+
 def list_scenarios(scenarios: list[Scenario], out: TextIO) -> None:
     """Print ``scenarios`` as a table: name, category, the suite's title, what it runs."""
     rows = [("scenario", "category", "suite test", "load")]
@@ -170,7 +227,52 @@ def normalize_suite_spellings(argv: list[str]) -> list[str]:
 
 def is_headless(args: argparse.Namespace, stdout_is_tty: bool) -> bool:
     """The contract of DESIGN.md: the app opens only on a terminal, with no headless option."""
-    return args.record is not None or not stdout_is_tty
+    return args.record is not None or args.performance or not stdout_is_tty
+
+
+def benchmark_config(args: argparse.Namespace, working_dir: Path) -> BenchmarkConfig:
+    """The config file's settings with the command line's on top."""
+    config = load_config(args.config, working_dir)
+    x = args.regression_threshold
+    return dataclasses.replace(
+        config,
+        measurement_iterations=config.measurement_iterations if args.repeat is None else args.repeat,
+        timeout_s=config.timeout_s if args.timeout is None else args.timeout,
+        iterations=config.iterations if args.iterations is None else args.iterations,
+        warmup_iterations=config.warmup_iterations if args.warmup is None else args.warmup,
+        thresholds=config.thresholds if x is None else Thresholds(throughput=x, latency=x, memory=x),
+    )
+
+
+def planned_runs(
+    args: argparse.Namespace, config: BenchmarkConfig, *, interval_s: float = DEFAULT_INTERVAL_S
+) -> list[RunSpec]:
+    """The checked run specs of the command line over the config."""
+    return plan_runs(
+        args.pattern,
+        Overrides(
+            impl=args.impl,
+            capacity=args.capacity,
+            producers=args.producers,
+            consumers=args.consumers,
+            # A config file's counts apply only where no --duration asks for a continuous run.
+            iterations=config.iterations if args.duration is None else None,
+            warmup=config.warmup_iterations,
+            yield_every=args.yield_every,
+            sample_every=args.sample_every,
+            rate=args.rate,
+            parallel=args.parallel if args.parallel is not None else (True if config.parallel else None),
+            workers=args.workers if args.workers is not None else config.workers,
+        ),
+        interval_s=interval_s,
+        duration_s=args.duration,
+        options=RunOptions(
+            pin_cpu=args.pin_cpu,
+            profile=args.profile,
+            trace=args.trace,
+            artifacts_dir=_artifacts_dir(args),
+        ),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,36 +285,18 @@ def main(argv: list[str] | None = None) -> int:
         headless = is_headless(args, sys.stdout.isatty())
         if args.replay is not None:
             return _replay_headless(args) if headless else _run_app(args, [])
-        specs = plan_runs(
-            args.pattern,
-            Overrides(
-                impl=args.impl,
-                capacity=args.capacity,
-                producers=args.producers,
-                consumers=args.consumers,
-                iterations=args.iterations,
-                warmup=args.warmup,
-                yield_every=args.yield_every,
-                sample_every=args.sample_every,
-                rate=args.rate,
-                parallel=args.parallel,
-                workers=args.workers,
-            ),
+        config = benchmark_config(args, Path.cwd())
+        specs = planned_runs(
+            args,
+            config,
             # "is None", not "or": --interval 0 is a mistake to report, not a request for the default.
             interval_s=args.interval
             if args.interval is not None
             else (DEFAULT_INTERVAL_S if headless else LIVE_INTERVAL_S),
-            duration_s=args.duration,
-            options=RunOptions(
-                pin_cpu=args.pin_cpu,
-                profile=args.profile,
-                trace=args.trace,
-                artifacts_dir=_artifacts_dir(args),
-            ),
         )
         if not headless:
             return _run_app(args, specs)
-        return _run_headless(args, specs)
+        return _run_headless(args, specs, config)
     except KeyboardInterrupt:
         print("nimsync-tui: stopped by SIGINT before anything was recorded", file=sys.stderr)
         return ExitStatus.SIGINT
@@ -263,54 +347,149 @@ def _continuous(spec: RunSpec) -> RunSpec:
     return dataclasses.replace(spec, params=dataclasses.replace(spec.params, iterations=None))
 
 
-def _run_headless(args: argparse.Namespace, specs: list[RunSpec]) -> int:
-    if args.record is None:
-        raise ConfigError("a headless run needs --record DIR")
+def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: BenchmarkConfig) -> int:
+    """Run, print the summary; write a recording, baseline or statistics only where asked."""
+    # Everything that can be refused is refused before anything runs or is created.
     if args.duration is not None and math.isinf(args.duration) and len(specs) > 1:
         raise ConfigError(
             f"--duration inf runs one scenario until stopped, and {len(specs)} match; choose one with --pattern"
         )
-    timeout_s = scenario_timeout(args.timeout, args.duration)
+    timeout_s = scenario_timeout(config.timeout_s, args.duration)
+    baseline = load_baseline(args.compare) if args.compare is not None else None
+    for option, path in (("--baseline", args.baseline), ("--output", args.output)):
+        if path is not None and not path.parent.is_dir():
+            raise ConfigError(f"{option} {path}: the directory {path.parent} does not exist")
     # A file size limit (ulimit -f) must give a write error we can report,
     # not the signal's default of ending the process with a core dump.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    progress = _Progress(sys.stderr)
+    progress = _Progress(sys.stderr, verbose=args.verbose)
+    started_at = datetime.now(UTC)
+    run: Recorder | None = None
     try:
         # SIGTERM and SIGHUP stop a headless run as Ctrl-C does; once the
         # recording runs, the recorder handles all three more gently still.
-        with (
-            stop_signals(raise_stop_signal),
-            OutputDir(args.record, [s.scenario for s in specs], overwrite=args.overwrite) as out,
-        ):
-            if (busy := busy_machine()) is not None:
-                progress.notice(f"warning: {busy}")
-            recorder = Recorder(
-                out, specs, progress, notice=progress.notice, overwrite=args.overwrite, timeout_s=timeout_s
+        with stop_signals(raise_stop_signal), contextlib.ExitStack() as stack:
+            out = None
+            if args.record is not None:
+                out = stack.enter_context(OutputDir(args.record, [s.scenario for s in specs], overwrite=args.overwrite))
+            run = Recorder(
+                out,
+                specs,
+                progress,
+                notice=progress.notice,
+                overwrite=args.overwrite,
+                timeout_s=timeout_s,
+                repeat=config.measurement_iterations,
+                judge=partial(judge, targets=config.targets),
             )
-            results = recorder.run()
+            _warn_if_busy(progress)
+            run.run()
     except OSError as exc:  # the disk filled up or a file vanished mid-run
         progress.notice(f"cannot write {exc.filename or args.record}: {exc.strerror}")
-        return ExitStatus.FAILED
+        return _exit_status(args, run.stopped_by if run is not None else None, failed=True)
     except StopSignal as stop:  # a second stop signal, or one before the recording ran: no time to finish
-        partial = args.record / PARTIAL_LOG_NAME
-        where = f"what was measured is in {partial}" if partial.exists() else "nothing was recorded"
+        partial_log = None if args.record is None else args.record / PARTIAL_LOG_NAME
+        where = (
+            f"what was measured is in {partial_log}"
+            if partial_log is not None and partial_log.exists()
+            else "nothing was recorded"
+        )
         progress.notice(f"stopped by {stop.name} before the recording was finished; {where}")
         return stop.exit_status
+    progress.done()
+    assert run.report is not None  # run() returned
+    report = run.report
+    now = Baseline.of(
+        report,
+        environment=run.environment,
+        run={
+            "repeat": config.measurement_iterations,
+            "interval_s": specs[0].interval_s,
+            "duration_s": args.duration,
+        },
+        recorded_at=started_at,
+    )
+    comparison = compare(baseline, now, config.thresholds) if baseline is not None else None
     # The files are written. A terminal closed under us (SIGHUP) or a reader
     # that left (a closed pipe) can still make the summary fail: the status
-    # must say what happened to the recording, not to the summary.
+    # must say what happened to the run, not to the summary.
     with contextlib.suppress(OSError):
-        progress.done()
-        print_summary(results, sys.stdout)
-        if recorder.not_run:
-            print(f"not run: {', '.join(recorder.not_run)}")
-        print(f"recorded in {args.record}", flush=True)
-    if recorder.stopped_by is not None:
-        stopped = StopSignal(recorder.stopped_by)
-        progress.notice(f"stopped by {stopped.name}; what was measured is in {args.record}")
-        return stopped.exit_status
-    if any(r.status in ("failed", "timed_out") for r in results):
+        print_summary(report, sys.stdout, stats=args.stats or args.output is not None)
+        if run.not_run:
+            print(f"not run: {', '.join(run.not_run)}")
+        if baseline is not None and comparison is not None:
+            if comparison.warning:
+                progress.notice(f"warning: {comparison.warning}")
+            for line in format_comparison(comparison, str(args.compare), baseline.recorded_at):
+                print(line)
+        sys.stdout.flush()
+    write_failed = False
+    try:
+        _write_outputs(args, now, report, comparison, stopped=run.stopped_by is not None, progress=progress)
+    except OSError as exc:
+        progress.notice(f"cannot write {exc.filename}: {exc.strerror}")
+        write_failed = True
+    if run.stopped_by is not None:
+        where = f"what was measured is in {args.record}" if args.record is not None else "nothing was written"
+        progress.notice(f"stopped by {StopSignal(run.stopped_by).name}; {where}")
+    return _exit_status(args, run.stopped_by, report, comparison, failed=write_failed)
+
+
+def _warn_if_busy(progress: _Progress) -> None:
+    """Once the run is sure to start (nothing left to refuse): figures from a busy machine are noisy."""
+    if (busy := busy_machine()) is not None:
+        progress.notice(f"warning: {busy}")
+
+
+def _say(line: str) -> None:
+    """A line on stdout that may find no reader (see :func:`_run_headless`): the outcome stands regardless."""
+    with contextlib.suppress(OSError):
+        print(line, flush=True)
+
+
+def _write_outputs(
+    args: argparse.Namespace,
+    now: Baseline,
+    report: SuiteReport,
+    comparison: Comparison | None,
+    *,
+    stopped: bool,
+    progress: _Progress,
+) -> None:
+    if args.baseline is not None:
+        if stopped:
+            # A baseline missing the scenarios after the stop would make later compares quietly partial.
+            progress.notice(f"stopped early, so no baseline was saved to {args.baseline}")
+        else:
+            now.save(args.baseline)
+            _say(f"baseline saved to {args.baseline}")
+    if args.output is not None:
+        write_atomically(args.output, stats_json(now, report, comparison))
+        _say(f"statistics written to {args.output}")
+    if args.record is not None:
+        _say(f"recorded in {args.record}")
+
+
+def _exit_status(
+    args: argparse.Namespace,
+    stopped_by: int | None,
+    report: SuiteReport | None = None,
+    comparison: Comparison | None = None,
+    *,
+    failed: bool = False,
+) -> ExitStatus:
+    """A stop outranks a failure, and a failure a judgement: each says the one after it is incomplete.
+
+    ``failed``: a file could not be written; ``report`` is ``None`` when the run never got to one.
+    """
+    if stopped_by is not None:
+        return exit_status_of(stopped_by)
+    if failed or report is None or any(row.result.status in ("failed", "timed_out") for row in report.rows):
         return ExitStatus.FAILED
+    if comparison is not None and comparison.regressions:
+        return ExitStatus.REGRESSION
+    if args.performance and report.missed:
+        return ExitStatus.TARGET_MISSED
     return ExitStatus.OK
 
 
@@ -322,28 +501,10 @@ def _replay_headless(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"nimsync-tui: cannot write {exc.filename or args.record}: {exc.strerror}", file=sys.stderr)
             return ExitStatus.FAILED
-    print_summary(replay.results, sys.stdout)
+    print_summary(replay.report, sys.stdout)
     if args.record is not None:
         print(f"recorded in {args.record}")
     return ExitStatus.OK
-
-
-def print_summary(results: list[ScenarioResult], out: TextIO) -> None:
-    """Two lines per scenario: its rate, then what its histogram says (or why it failed)."""
-    for r in results:
-        if r.error is not None:
-            print(f"{r.name:<18} {r.status.upper().replace('_', ' ')}: {r.error}", file=out)
-        lat = r.latency_ns
-        print(
-            f"{r.name:<18} {r.operations:>13,} {r.operation}s in {r.duration_s:.3f} s = "
-            f"{r.throughput_ops_s:,.0f} ops/s [{r.status}]",
-            file=out,
-        )
-        print(
-            f"{'':<18} {r.measures}: p50 {lat.p50 / 1e3:.3f} µs, p99 {lat.p99 / 1e3:.3f} µs, "
-            f"max {lat.max / 1e3:.3f} µs",
-            file=out,
-        )
 
 
 _ERASE_LINE = "\r\x1b[K"
@@ -351,15 +512,15 @@ _ERASE_LINE = "\r\x1b[K"
 
 
 class _Progress:
-    """One status line on stderr: rewritten in place on a terminal, appended otherwise.
+    """One status line on stderr: rewritten in place on a terminal, appended otherwise (or with ``verbose``).
 
     Once a write fails (the terminal was closed, the reader of the pipe left)
     nothing more is written: the recording goes on and ends as it would have.
     """
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, *, verbose: bool = False) -> None:
         self._stream: TextIO | None = stream
-        self._tty = stream.isatty()
+        self._tty = stream.isatty() and not verbose
 
     def __call__(self, line: str) -> None:
         self._write(_ERASE_LINE + line if self._tty else f"{line}\n")

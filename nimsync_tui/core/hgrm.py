@@ -18,7 +18,7 @@ from hdrh.histogram import HdrHistogram
 from .histogram import counts_view, highest_equivalent_at, max_value, mean_stddev
 from .hlog import format_java_date, format_java_fixed
 
-__all__ = ["format_percentile_distribution", "log_processor_preamble", "percentile_rows"]
+__all__ = ["format_percentile_distribution", "log_processor_preamble", "percentile_rows", "values_at_percentiles"]
 
 _HEADER = f"{'Value':>12} {'Percentile':>14} {'TotalCount':>10} {'1/(1-Percentile)':>14}\n\n"
 
@@ -46,6 +46,25 @@ def _next_level(level: float, ticks_per_half_distance: int) -> float:
     return level + 100.0 / float(ticks)
 
 
+class _Cumulative:
+    """The recorded buckets of a histogram with their running totals, as Java's iterator walks them."""
+
+    def __init__(self, hist: HdrHistogram) -> None:
+        counts = counts_view(hist)
+        nonzero = np.flatnonzero(counts)
+        self.cumulative = np.cumsum(counts[nonzero])
+        self.total = int(self.cumulative[-1]) if nonzero.size else 0
+        # Java compares (100.0 * totalCountToCurrentIndex) / arrayTotalCount: same operations here.
+        self.reached = (100.0 * self.cumulative.astype(np.float64)) / float(max(self.total, 1))
+        self.highest = highest_equivalent_at(hist, nonzero)
+        self.last = nonzero.size - 1
+
+    def position(self, level: float, at_least: int = 0) -> int:
+        """Index of the first recorded bucket whose cumulative percentage reaches ``level``."""
+        # Past the last bucket only through float rounding at 100 %: that bucket it is.
+        return min(max(at_least, int(np.searchsorted(self.reached, level, side="left"))), self.last)
+
+
 def percentile_rows(hist: HdrHistogram, ticks_per_half_distance: int = 5) -> list[tuple[int, float, int]]:
     """``(value, percentile level, total count to value)`` for each row of the distribution.
 
@@ -53,29 +72,36 @@ def percentile_rows(hist: HdrHistogram, ticks_per_half_distance: int = 5) -> lis
     percentile reaches the level; the last row is the 100 % row. Empty for an
     empty histogram.
     """
-    counts = counts_view(hist)
-    nonzero = np.flatnonzero(counts)
-    if nonzero.size == 0:
+    walk = _Cumulative(hist)
+    if walk.total == 0:
         return []
-    cumulative = np.cumsum(counts[nonzero])
-    total = int(cumulative[-1])
-    # Java compares (100.0 * totalCountToCurrentIndex) / arrayTotalCount: same operations here.
-    reached = (100.0 * cumulative.astype(np.float64)) / float(total)
-    highest = highest_equivalent_at(hist, nonzero)
-    last = nonzero.size - 1
     rows: list[tuple[int, float, int]] = []
     level = 0.0
     position = 0
     while True:
-        position = max(position, int(np.searchsorted(reached, level, side="left")))
         # Java leaves the loop for the 100 % row after the first row it reports at
         # the last recorded value, however many levels that value also reaches.
-        position = min(position, last)
-        rows.append((int(highest[position]), level, int(cumulative[position])))
-        if position == last:
-            rows.append((int(highest[last]), 100.0, total))
+        position = walk.position(level, position)
+        rows.append((int(walk.highest[position]), level, int(walk.cumulative[position])))
+        if position == walk.last:
+            rows.append((int(walk.highest[walk.last]), 100.0, walk.total))
             return rows
         level = _next_level(level, ticks_per_half_distance)
+
+
+def values_at_percentiles(hist: HdrHistogram, percentiles: Sequence[float]) -> list[int] | None:
+    """The value at each percentile (0..100) by the rank rule of the ``.hgrm`` rows; ``None`` if empty.
+
+    A percentile's value is the highest equivalent value of the first bucket whose
+    cumulative share reaches it (Java's percentile iterator: the rank is rounded
+    up), so a figure in ``results.json`` matches the ``.hgrm`` row at the same
+    level. HdrHistogram_py's ``get_value_at_percentile`` rounds the rank to the
+    nearest count instead, and can report the bucket below.
+    """
+    walk = _Cumulative(hist)
+    if walk.total == 0:
+        return None
+    return [int(walk.highest[walk.position(p)]) for p in percentiles]
 
 
 def format_percentile_distribution(

@@ -10,7 +10,10 @@ from ..core.protocol import event_json
 from ..errors import ConfigError
 from ..run.config import RunSpec
 from ..run.record import OutputDir, log_interval, write_recording_files
+from ..suite.environment import fingerprint
+from ..suite.report import judge_single_runs
 from ..suite.results import scenario_result
+from ..suite.targets import DEFAULT_TARGETS
 from .state import RunState
 
 RUNNING_STATUS = "running"
@@ -46,8 +49,9 @@ def export_run(state: RunState, spec: RunSpec, directory: Path) -> Path:
             out,
             {started.scenario: merged},
             state.rows,
-            [result],
+            judge_single_runs([result], DEFAULT_TARGETS),
             started_at=datetime.fromtimestamp(state.origin_s, UTC),
+            environment=fingerprint(),
             overwrite=False,
         )
     return directory

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from hdrh.histogram import HdrHistogram
 
-from ..core.histogram import add, new_histogram, value_at_percentiles
+from ..core.histogram import add, new_histogram
 from ..core.probe import NEAR_FLOOR_FACTOR
 from ..core.protocol import Event, IntervalRecord, RunEnded, RunStarted, StepEnded
 from ..suite.results import ScenarioResult, scenario_result
@@ -75,7 +75,7 @@ class ScenarioCollector:
         result = scenario_result(
             started, intervals, histogram, status=step.status, duration_s=duration_s, operations=step.total_ops
         )
-        metrics = {**measured_metrics(result, histogram, intervals, started.overhead), **step.metrics}
+        metrics = {**measured_metrics(result, intervals, started.overhead), **step.metrics}
         metrics.update(ended.step_metrics.get(step.tag, {}))
         notes = [*step.notes]
         if step.tag == started.scenario:
@@ -100,7 +100,7 @@ class ScenarioCollector:
         result = scenario_result(
             started, intervals, merged, status=ended.status, duration_s=duration_s, operations=ended.total_ops
         )
-        metrics = {**measured_metrics(result, merged, intervals, started.overhead), **ended.metrics}
+        metrics = {**measured_metrics(result, intervals, started.overhead), **ended.metrics}
         return Row(_described(result, started, metrics, list(ended.notes)), merged)
 
 
@@ -122,37 +122,30 @@ def _described(result: ScenarioResult, started: RunStarted, metrics: Metrics, no
     )
 
 
-def measured_metrics(
-    result: ScenarioResult, histogram: HdrHistogram, intervals: list[IntervalRecord], overhead: dict[str, float]
-) -> Metrics:
-    """The figures every row has (see the scenarios' metric list): rate, latency, CPU, memory, GC, overhead."""
+def measured_metrics(result: ScenarioResult, intervals: list[IntervalRecord], overhead: dict[str, float]) -> Metrics:
+    """The figures every row has (see the scenarios' metric list): rate, latency, CPU, memory, GC, overhead.
+
+    Rate, latency (Java's percentile rank, as the ``.hgrm``), CPU and memory come
+    from ``result.metrics``; this adds what only the runner's events know.
+    """
     latency = result.latency_ns
-    sampled = latency.count > 0
-    (p95,) = value_at_percentiles(histogram, [95.0])
     floor = overhead.get("floor_ns")
-    metrics: Metrics = {
-        "operations": float(result.operations),
-        "duration_s": result.duration_s,
-        "throughput_ops_s": result.throughput_ops_s if result.duration_s > 0 else None,
-        "latency_samples": float(latency.count),
-        "latency_mean_ns": latency.mean if sampled else None,
-        "latency_min_ns": float(latency.min) if sampled else None,
-        "latency_p50_ns": float(latency.p50) if sampled else None,
-        "latency_p95_ns": float(p95) if sampled else None,
-        "latency_p99_ns": float(latency.p99) if sampled else None,
-        "latency_p999_ns": float(latency.p999) if sampled else None,
-        "latency_max_ns": float(latency.max) if sampled else None,
-        "latency_stddev_ns": latency.stddev if sampled else None,
-        "cpu_percent": result.cpu_percent if intervals else None,
-        "peak_rss_bytes": float(result.rss_bytes) if intervals else None,
-        "gc_collections": float(sum(i.gc_count for i in intervals)),
-        "gc_pause_total_s": sum(i.gc_pause_s for i in intervals),
-        "gc_pause_max_s": max((i.gc_pause_max_s for i in intervals), default=0.0),
-        "overhead_clock_pair_ns": overhead.get("clock_pair_ns"),
-        "overhead_probe_ns": overhead.get("probe_ns"),
-        "overhead_floor_ns": floor,
-        "near_floor": None if not sampled or floor is None else float(latency.p50 < NEAR_FLOOR_FACTOR * floor),
-    }
-    if sampled and latency.mean > 0:
+    metrics: Metrics = dict(result.metrics)
+    if not intervals:
+        metrics["cpu_percent"] = metrics["peak_rss_bytes"] = None
+    metrics.update(
+        {
+            "gc_collections": float(sum(i.gc_count for i in intervals)),
+            "gc_pause_total_s": sum(i.gc_pause_s for i in intervals),
+            "gc_pause_max_s": max((i.gc_pause_max_s for i in intervals), default=0.0),
+            "overhead_clock_pair_ns": overhead.get("clock_pair_ns"),
+            "overhead_probe_ns": overhead.get("probe_ns"),
+            "overhead_floor_ns": floor,
+            "near_floor": None
+            if latency.p50 is None or floor is None
+            else float(latency.p50 < NEAR_FLOOR_FACTOR * floor),
+        }
+    )
+    if latency.mean and latency.stddev is not None:
         metrics["stddev_over_mean"] = latency.stddev / latency.mean
     return metrics

@@ -6,8 +6,12 @@ Writes into the output directory:
   interval's vital signs as JSON comments (HdrHistogram log format 1.3);
 - ``<scenario>.hgrm``: the percentile distribution of each scenario, in
   microseconds, as the reference ``HistogramLogProcessor`` prints it;
-- ``results.json``: per-scenario summary and the environment;
+- ``results.json``: per-scenario summary, repetitions, analysis, targets, and the environment;
 - ``intervals.csv``: one row per interval, warm-up included.
+
+Each scenario runs ``repeat`` times, each repetition in a fresh load process;
+its files hold all repetitions (the log's intervals, the merged ``.hgrm``).
+Without an output directory the same run writes nothing: only the report is kept.
 
 What a recording promises when things go wrong:
 
@@ -18,9 +22,9 @@ What a recording promises when things go wrong:
 - The log grows as ``run.hlog.partial``, one whole interval at a time: a
   recorder killed outright leaves every completed interval there, readable;
   a failed write is cut back to the last whole interval.
-- A scenario whose load fails, dies or overruns its timeout is reported on
+- A repetition whose load fails, dies or overruns its timeout is reported on
   one line, kept in the files as ``failed`` or ``timed_out`` with what it
-  measured until then, and the next scenario runs.
+  measured until then (its row takes that status), and the next run starts.
 - SIGINT, SIGTERM and SIGHUP stop the running scenario gently and skip the
   rest; the files are still written.
 """
@@ -35,8 +39,10 @@ import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import FrameType, TracebackType
+from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
@@ -44,12 +50,22 @@ from nimsync_tui.scenarios import SCENARIOS
 
 from ..core.files import StagedFiles
 from ..core.hgrm import format_percentile_distribution
-from ..core.histogram import LatencySummary, decode_histogram, new_histogram, summarize
+from ..core.histogram import decode_histogram, new_histogram
 from ..core.hlog import HlogWriter
 from ..core.protocol import IntervalRecord, RunEnded, RunStarted, StepEnded, event_json
 from ..core.recording import LOG_NAME, PARTIAL_LOG_NAME
 from ..errors import ConfigError, HistogramFormatError, LoadFailedError, OutputExistsError
-from ..suite.results import ScenarioResult, intervals_csv, results_json, scenario_result
+from ..suite.environment import fingerprint
+from ..suite.report import RowMeasurement, SuiteReport, add_repetition, results_json
+from ..suite.report import judge as judge_rows
+from ..suite.results import (
+    IntervalLatency,
+    Latency,
+    ScenarioResult,
+    intervals_csv,
+    latency_of,
+    scenario_result,
+)
 from .collect import Row, ScenarioCollector
 from .config import RunSpec
 from .process import RunnerProcess
@@ -237,18 +253,31 @@ def _short(path: Path) -> str:
     return text if len(text) <= 120 else f"{text[:60]}...{text[-40:]} ({len(text)} characters)"
 
 
+class _Discard(io.StringIO):
+    """The log of a run that writes nothing (and keeps nothing)."""
+
+    def write(self, s: str) -> int:
+        return len(s)
+
+
+Judge = Callable[[list[RowMeasurement]], SuiteReport]
+"""Turns the measured rows into the run's report (targets bound in by the caller)."""
+
+
 class Recorder:
     """Runs scenarios and turns their event streams into the output files."""
 
     def __init__(
         self,
-        out: OutputDir,
+        out: OutputDir | None,
         specs: list[RunSpec],
         progress: Callable[[str], None],
         *,
         notice: Callable[[str], None],
         overwrite: bool = False,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        repeat: int = 1,
+        judge: Judge | None = None,
     ) -> None:
         self._out = out
         self._specs = specs
@@ -256,17 +285,23 @@ class Recorder:
         self._notice = notice
         self._overwrite = overwrite
         self._timeout_s = timeout_s
+        self._repeat = repeat
+        self._judge = judge if judge is not None else partial(judge_rows, targets=())
         self._started_at = datetime.now(UTC)
+        self.environment = fingerprint()
+        """The machine and its load when the run started."""
         # The log is streamed as intervals arrive, so a crash hours in still
         # leaves the data, and renamed into place at the end.
-        self._hlog = out.hlog
+        self._hlog = out.hlog if out is not None else HlogWriter(_Discard())
         self._hlog.write_header(time.time())
-        out.commit_log()
-        self._histograms: dict[str, HdrHistogram] = {}
-        self._rows: list[tuple[IntervalRecord, LatencySummary]] = []
+        self._commit_log()
+        self._measured: dict[str, RowMeasurement] = {}
+        self._rows: list[tuple[IntervalRecord, Latency]] = []
         self._running: RunnerProcess | None = None
         self.results: list[ScenarioResult] = []
-        """Results of the scenarios run so far, failed and timed-out ones included."""
+        """Results of the scenarios run, each over its repetitions, failed and timed-out ones included."""
+        self.report: SuiteReport | None = None
+        """The judged run, once :meth:`run` returned."""
         self.stopped_by: int | None = None
         """The signal (SIGINT, SIGTERM, SIGHUP) that stopped the recording, if one did."""
         self.not_run: list[str] = []
@@ -279,14 +314,26 @@ class Recorder:
         still counts) and skips the rest; what was measured is still written.
         A scenario that fails or times out is kept as such, and the next runs.
         """
+        runs = [(index, spec, rep) for index, spec in enumerate(self._specs, 1) for rep in range(1, self._repeat + 1)]
         with stop_signals(self._stop_gently):
-            for index, spec in enumerate(self._specs, 1):
+            for index, spec, rep in runs:
                 if self.stopped_by is not None:
-                    self.not_run = [s.scenario for s in self._specs[index - 1 :]]
+                    # A scenario with a repetition already run is measured, if not fully.
+                    self.not_run = [s.scenario for s in self._specs[index - 1 if rep == 1 else index :]]
                     break
-                self._record_one(spec, f"[{index}/{len(self._specs)}]")
-            self._write_files()
+                position = f"[{index}/{len(self._specs)}]"
+                if self._repeat > 1:
+                    position += f" rep {rep}/{self._repeat}"
+                self._record_one(spec, position)
+            self.report = self._judge(list(self._measured.values()))
+            self.results = [row.result for row in self.report.rows]
+            if self._out is not None:
+                self._write_files(self._out, self.report)
         return self.results
+
+    def _commit_log(self) -> None:
+        if self._out is not None:
+            self._out.commit_log()
 
     def _stop_gently(self, signum: int, _frame: FrameType | None) -> None:
         # The runner still owes its last interval and its end, so reading
@@ -300,6 +347,7 @@ class Recorder:
 
     def _record_one(self, spec: RunSpec, position: str) -> None:
         collector = ScenarioCollector()
+        first_row = len(self._rows)
         measured: list[IntervalRecord] = []
         failure: LoadFailedError | None = None
         with RunnerProcess(spec, timeout_s=self._timeout_s) as proc:
@@ -317,13 +365,13 @@ class Recorder:
                         self._progress(
                             f"{position} {record.tag:<28} {record.phase:<7} "
                             f"{record.total_ops / 1e6:8.3f} M ops  {record.ops_per_s / 1e6:7.3f} M ops/s  "
-                            f"p99 {self._rows[-1][1].p99 / 1e3:9.3f} µs  rss {record.rss_bytes / 2**20:6.1f} MiB"
+                            f"p99 {_micros(self._rows[-1][1].p99)}  rss {record.rss_bytes / 2**20:6.1f} MiB"
                         )
                     else:
                         if isinstance(event, StepEnded):
                             proc.restart_timeout()  # the timeout bounds each step
                         self._hlog.write_comment(event_json(event))
-                        self._out.commit_log()
+                        self._commit_log()
             except LoadFailedError as exc:
                 failure = exc
             except HistogramFormatError as exc:  # a broken payload is the load's failure, not bad input
@@ -339,10 +387,25 @@ class Recorder:
             rows = collector.rows()
         else:
             rows = _failed_rows(spec, proc.pid, collector, measured, status=status, error=error)
+        assert collector.started is not None  # _failed_rows fed one otherwise
         for row in rows:
-            if row.result.latency_ns.count:
-                self._histograms[row.result.name] = row.histogram
-            self.results.append(row.result)
+            self._count_repetition(collector.started, row.result, row.histogram, self._rows[first_row:], position)
+
+    def _count_repetition(
+        self,
+        started: RunStarted,
+        result: ScenarioResult,
+        histogram: HdrHistogram,
+        rows: list[tuple[IntervalRecord, Latency]],
+        position: str,
+    ) -> None:
+        """Count one run's result row as a repetition of that row, and report it."""
+        add_repetition(self._measured, started, result, histogram, rows)
+        outcome = "done" if result.status == "completed" else result.status.replace("_", " ")
+        self._progress(
+            f"{position} {result.name:<28} {outcome:<7} {result.operations:,} {result.operation}s in "
+            f"{result.duration_s:.3f} s = {result.throughput_ops_s:,.0f} ops/s"
+        )
 
     def _outcome(
         self, spec: RunSpec, proc: RunnerProcess, ended: RunEnded | None, failure: LoadFailedError | None
@@ -370,19 +433,21 @@ class Recorder:
             start_s=round(runner_base_s + event.start_s - self._hlog.base_time_s, 6),
             histogram="",  # merged by the collector; keeping every payload would grow without bound
         )
-        self._rows.append((record, summarize(interval_hist)))
+        self._rows.append((record, latency_of(interval_hist)))
         if record.phase == "measure":
             log_interval(self._hlog, record, interval_hist)
-            self._out.commit_log()
+            self._commit_log()
         return record, interval_hist
 
-    def _write_files(self) -> None:
+    def _write_files(self, out: OutputDir, report: SuiteReport) -> None:
         write_recording_files(
-            self._out,
-            self._histograms,
+            out,
+            # A row that measured nothing (its load failed first) has no distribution to write.
+            {name: row.histogram for name, row in self._measured.items() if row.histogram.get_total_count()},
             self._rows,
-            self.results,
+            report,
             started_at=self._started_at,
+            environment=self.environment,
             overwrite=self._overwrite,
             not_run=self.not_run,
         )
@@ -397,12 +462,13 @@ def log_interval(hlog: HlogWriter, record: IntervalRecord, hist: HdrHistogram) -
 def write_recording_files(
     out: OutputDir,
     histograms: dict[str, HdrHistogram],
-    rows: list[tuple[IntervalRecord, LatencySummary]],
-    results: list[ScenarioResult],
+    rows: Sequence[tuple[IntervalRecord, IntervalLatency]],
+    report: SuiteReport,
     *,
     started_at: datetime,
+    environment: dict[str, Any],
     overwrite: bool,
-    not_run: list[str] | None = None,
+    not_run: Sequence[str] = (),
     hgrm_unit_ratio: float = HGRM_UNIT_RATIO,
     hgrm_header: Sequence[str] = (),
 ) -> None:
@@ -418,7 +484,7 @@ def write_recording_files(
         for name, hist in histograms.items()
     }
     files["intervals.csv"] = intervals_csv(rows)
-    files["results.json"] = results_json(results, started_at=started_at, not_run=not_run)
+    files["results.json"] = results_json(report, started_at=started_at, environment=environment, not_run=not_run)
     # With --overwrite, distributions of scenarios (or steps) this recording lacks are stale.
     stale = {p.name for p in out.path.glob("*.hgrm")} - files.keys() if overwrite else set()
     out.finish(files, remove=stale)
@@ -475,3 +541,8 @@ def _started_from(spec: RunSpec, pid: int) -> RunStarted:
         title=scenario.title,
         category=scenario.category,
     )
+
+
+def _micros(value_ns: int | None) -> str:
+    """A latency for the progress line; an interval without samples has none."""
+    return "      n/a   " if value_ns is None else f"{value_ns / 1e3:9.3f} µs"

@@ -29,7 +29,10 @@ from ..core.protocol import IntervalRecord, RunEnded, RunStarted, StreamParser
 from ..core.recording import find_log
 from ..errors import ConfigError, HistogramFormatError, RunnerError
 from ..monitor.curves import VALUE_UNITS_NS
+from ..suite.environment import fingerprint
+from ..suite.report import RowMeasurement, SuiteReport, add_repetition, judge, judge_single_runs
 from ..suite.results import ScenarioResult, scenario_result
+from ..suite.targets import DEFAULT_TARGETS
 from .collect import ScenarioCollector
 from .record import HGRM_UNIT_RATIO, OutputDir, write_recording_files
 
@@ -53,12 +56,17 @@ class Replay:
     """The lines ``HistogramLogProcessor`` puts before each distribution."""
     hgrm_unit_ratio: float
     """Value units per µs: what the ``.hgrm`` values are divided by."""
-    results: list[ScenarioResult]
-    """One result per scenario run (our recordings) or per tag (other logs)."""
+    report: SuiteReport
+    """The rows judged: our recordings' repetitions regrouped as the recorder grouped them, or one row per tag."""
     rows: list[tuple[IntervalRecord, LatencySummary]]
     """One ``intervals.csv`` row per interval."""
     started_at: datetime
     """When the log says it started (its StartTime), else when it was replayed."""
+
+    @property
+    def results(self) -> list[ScenarioResult]:
+        """One result per row, over its repetitions."""
+        return [row.result for row in self.report.rows]
 
     def distribution(self, name: str) -> str:
         """The ``<name>.hgrm`` text: what ``HistogramLogProcessor -tag <name>`` prints, in µs."""
@@ -98,13 +106,15 @@ def replay_log(path: Path, value_unit: str = "ns") -> Replay:
     if any(comment.text.startswith('{"event":"started"') for comment in reader.comments):
         if ns_per_unit != 1:
             raise ConfigError(f"{log} is a nimsync-tui recording, in ns; --value-unit is for other tools' logs")
-        results, rows, summaries = _recorded_runs(log, lines)
+        measured, rows = _recorded_runs(log, lines)
+        report = judge(measured, DEFAULT_TARGETS)
         # A stepped scenario's summary row has no lines of its own: the recorder's merge is its .hgrm.
-        histograms.update({name: h for name, h in summaries.items() if name not in histograms})
+        histograms.update({m.name: m.histogram for m in measured if m.name not in histograms})
     else:
         results, rows = _tag_runs(log, entries, decoded, ns_per_unit, value_unit)
+        report = judge_single_runs(results, DEFAULT_TARGETS)
     started_at = datetime.now(UTC) if reader.start_time_s is None else datetime.fromtimestamp(reader.start_time_s, UTC)
-    return Replay(text, histograms, header, HGRM_UNIT_RATIO / ns_per_unit, results, rows, started_at)
+    return Replay(text, histograms, header, HGRM_UNIT_RATIO / ns_per_unit, report, rows, started_at)
 
 
 def write_replay(replay: Replay, directory: Path, *, overwrite: bool) -> None:
@@ -115,8 +125,9 @@ def write_replay(replay: Replay, directory: Path, *, overwrite: bool) -> None:
             out,
             dict(replay.histograms),
             replay.rows,
-            replay.results,
+            replay.report,
             started_at=replay.started_at,
+            environment=fingerprint(),
             overwrite=overwrite,
             hgrm_unit_ratio=replay.hgrm_unit_ratio,
             hgrm_header=replay.hgrm_header,
@@ -191,21 +202,50 @@ def _result(
 ) -> ScenarioResult:
     merged: CountsHistogram = merge(parts[0].layout, parts)
     result = scenario_result(started, records, merged, status=status, duration_s=duration_s, operations=operations)
-    return dataclasses.replace(result, latency_ns=_in_ns(result.latency_ns, ns_per_unit))
+    return _result_in_ns(result, ns_per_unit)
+
+
+def _result_in_ns(result: ScenarioResult, ns_per_unit: int) -> ScenarioResult:
+    """``result`` with its latency figures (summary and ``*_ns`` metrics) turned from log units into ns."""
+    if ns_per_unit == 1:
+        return result
+
+    def scaled(value: float | None) -> float | None:
+        return None if value is None else value * ns_per_unit
+
+    def scaled_int(value: int | None) -> int | None:
+        return None if value is None else value * ns_per_unit
+
+    lat = result.latency_ns
+    latency = dataclasses.replace(
+        lat,
+        min=scaled_int(lat.min),
+        max=scaled_int(lat.max),
+        mean=scaled(lat.mean),
+        stddev=scaled(lat.stddev),
+        p50=scaled_int(lat.p50),
+        p90=scaled_int(lat.p90),
+        p95=scaled_int(lat.p95),
+        p99=scaled_int(lat.p99),
+        p999=scaled_int(lat.p999),
+    )
+    metrics = {k: scaled(v) if k.startswith("latency_") and k.endswith("_ns") else v for k, v in result.metrics.items()}
+    return dataclasses.replace(result, latency_ns=latency, metrics=metrics)
 
 
 def _recorded_runs(
     log: Path, lines: list[str]
-) -> tuple[list[ScenarioResult], list[tuple[IntervalRecord, LatencySummary]], dict[str, HdrHistogram]]:
+) -> tuple[list[RowMeasurement], list[tuple[IntervalRecord, LatencySummary]]]:
     """Our recording: the runner's events, logged as comments, go through the recorder's own collector.
 
-    Returns the results, the interval rows, and the histograms of result rows no log
-    line is tagged with (a stepped scenario's summary over its steps).
+    Returns each row's repetitions (one per runner run, grouped by row as the
+    recorder grouped them) and the interval rows.
     """
     parser = StreamParser()
-    results: list[ScenarioResult] = []
+    measured: dict[str, RowMeasurement] = {}
     rows: list[tuple[IntervalRecord, LatencySummary]] = []
-    summaries: dict[str, HdrHistogram] = {}
+    first_row = 0
+    started: RunStarted | None = None
     collector: ScenarioCollector | None = None
     last: IntervalRecord | None = None
     measured_s = 0.0
@@ -216,9 +256,9 @@ def _recorded_runs(
         if ended is None and last is not None:
             # A partial log, or a load killed mid-run: what it measured still counts.
             collector.feed(RunEnded("interrupted", "measure", last.total_ops, measured_s))
+        assert started is not None  # a collector exists only after a start
         for row in collector.rows():
-            results.append(row.result)
-            summaries[row.result.name] = row.histogram
+            add_repetition(measured, started, row.result, row.histogram, rows[first_row:])
 
     for number, line in enumerate(lines, 1):
         try:
@@ -228,6 +268,7 @@ def _recorded_runs(
         if isinstance(event, RunStarted):
             finish(None)
             collector, last, measured_s = ScenarioCollector(), None, 0.0
+            started, first_row = event, len(rows)
         if event is None or collector is None:
             continue
         collector.feed(event)
@@ -244,7 +285,7 @@ def _recorded_runs(
             finish(event)
             collector = None
     finish(None)
-    return results, rows, summaries
+    return list(measured.values()), rows
 
 
 def _tag_runs(

@@ -1,24 +1,76 @@
-"""The summary of a recorded run: ``results.json`` and ``intervals.csv``."""
+"""What one scenario's measured phase came to, and ``intervals.csv``.
+
+A figure that was not measured is ``None`` (``null`` in JSON), never a zero
+that reads as a measurement: an empty histogram has a sample count and no
+percentiles, and a throughput spread needs at least three intervals.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import os
-import platform
 import statistics
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from importlib.metadata import version
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-import psutil
 from hdrh.histogram import HdrHistogram
 
-from .. import __version__
-from ..core.histogram import LatencySummary, summarize
+from ..core.hgrm import values_at_percentiles
+from ..core.histogram import summarize
 from ..core.protocol import IntervalRecord, RunStarted
+
+MIN_STABILITY_INTERVALS = 3
+"""A spread over fewer intervals than this says nothing about steadiness."""
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """A histogram's headline figures in nanoseconds; every figure but ``count`` is ``None`` when empty.
+
+    Percentiles follow Java's rank rule, as the ``.hgrm`` rows do (:func:`values_at_percentiles`).
+    """
+
+    count: int
+    """Number of recorded values."""
+    min: int | None = None
+    """Lowest equivalent value of the smallest recorded value."""
+    max: int | None = None
+    """Highest equivalent value of the largest recorded value."""
+    mean: float | None = None
+    """Mean over bucket medians (HdrHistogram's definition)."""
+    stddev: float | None = None
+    """Population standard deviation over bucket medians."""
+    p50: int | None = None
+    p90: int | None = None
+    p95: int | None = None
+    p99: int | None = None
+    p999: int | None = None
+    """99.9th percentile."""
+
+
+_PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
+
+
+def latency_of(hist: HdrHistogram) -> Latency:
+    """The :class:`Latency` of ``hist``."""
+    percentiles = values_at_percentiles(hist, _PERCENTILES)
+    if percentiles is None:
+        return Latency(count=0)
+    whole = summarize(hist)  # min, max, mean and stddev; its percentiles use the library's rank rule
+    p50, p90, p95, p99, p999 = percentiles
+    return Latency(
+        count=whole.count,
+        min=whole.min,
+        max=whole.max,
+        mean=whole.mean,
+        stddev=whole.stddev,
+        p50=p50,
+        p90=p90,
+        p95=p95,
+        p99=p99,
+        p999=p999,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,17 +79,28 @@ class Stability:
 
     intervals: int
     """Measured intervals counted: those at least half the nominal interval long."""
-    mean_ops_s: float
-    """Mean of the per-interval throughputs."""
-    stddev_ops_s: float
-    """Their standard deviation (0 with fewer than two intervals)."""
-    cv: float
-    """Coefficient of variation, stddev / mean."""
+    mean_ops_s: float | None
+    """Mean of the per-interval throughputs; ``None`` without a counted interval."""
+    stddev_ops_s: float | None
+    """Their sample standard deviation; ``None`` with fewer than two intervals."""
+    cv: float | None
+    """Coefficient of variation, stddev / mean; ``None`` (not measured) with fewer than
+    :data:`MIN_STABILITY_INTERVALS` intervals."""
+
+
+def stability_of(rates: Sequence[float]) -> Stability:
+    """The :class:`Stability` of per-interval throughputs."""
+    mean = statistics.fmean(rates) if rates else None
+    stddev = statistics.stdev(rates) if len(rates) > 1 else None
+    cv = None
+    if len(rates) >= MIN_STABILITY_INTERVALS and mean and stddev is not None:
+        cv = stddev / mean
+    return Stability(intervals=len(rates), mean_ops_s=mean, stddev_ops_s=stddev, cv=cv)
 
 
 @dataclass(frozen=True, slots=True)
 class ScenarioResult:
-    """What one scenario's measured phase came to."""
+    """What one scenario's measured phase came to (one repetition, or all of them together)."""
 
     name: str
     measures: str
@@ -48,7 +111,7 @@ class ScenarioResult:
     duration_s: float
     operations: int
     throughput_ops_s: float
-    latency_ns: LatencySummary
+    latency_ns: Latency
     """Summary of the histogram of what ``measures`` says, in nanoseconds."""
     overflow: int
     """Samples outside the histogram's 1 ns .. 1 h range."""
@@ -58,6 +121,7 @@ class ScenarioResult:
     """Mean CPU use of the load process (100 = one core)."""
     stability: Stability
     parameters: dict[str, Any] = field(default_factory=dict)
+    """The load's parameters as run (see :func:`reported_parameters`)."""
     scenario: str = ""
     """The scenario this row belongs to: ``name`` itself, or the scenario of a step row."""
     title: str = ""
@@ -67,7 +131,7 @@ class ScenarioResult:
     step: dict[str, Any] | None = None
     """``{"param": ..., "value": ...}`` for a step row, else ``None``."""
     metrics: dict[str, float | None] = field(default_factory=dict)
-    """Named figures (see the scenarios' metric list); ``None`` means not measured."""
+    """Every figure by its name in ``metrics.md``: targets, checks and compares key on these; ``None``: not measured."""
     notes: list[str] = field(default_factory=list)
     """One-line statements about the row: verdict rules, caveats, warnings."""
     error: str | None = None
@@ -75,85 +139,144 @@ class ScenarioResult:
     The figures then cover what was measured before that."""
 
 
+def reported_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters a result states: ``yield_every`` only where it took effect.
+
+    Trio's channel checkpoints on every operation whatever ``yield_every`` says,
+    so a trio result that listed it would claim a rule it never ran.
+    """
+    shown = dict(params)
+    if shown.get("impl") == "trio":
+        shown.pop("yield_every", None)
+    return shown
+
+
+def checkpoint_rule(params: Mapping[str, Any]) -> str:
+    """In words, when the load's channel yields to Trio's scheduler."""
+    impl = params.get("impl", "nimsync")
+    if impl == "trio":
+        return "trio: a checkpoint on every operation (Trio's rule)"
+    every = params.get("yield_every")
+    if every == 1:
+        return f"{impl}: a checkpoint on every operation (--yield-every 1, Trio's rule)"
+    return f"{impl}: a checkpoint every {every}th operation, otherwise only when it must wait"
+
+
+def _float(value: int | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _common_metrics(
+    *,
+    operations: int,
+    duration_s: float,
+    latency: Latency,
+    peak_rss_bytes: int,
+    cpu_percent: float,
+) -> dict[str, float | None]:
+    """The figures every row carries (``metrics.md``, "Metrics on EVERY row") that the parent can work out."""
+    return {
+        "operations": float(operations),
+        "duration_s": duration_s,
+        "throughput_ops_s": operations / duration_s if duration_s > 0 else None,
+        "latency_samples": float(latency.count),
+        "latency_mean_ns": latency.mean,
+        "latency_stddev_ns": latency.stddev,
+        "latency_min_ns": _float(latency.min),
+        "latency_p50_ns": _float(latency.p50),
+        "latency_p95_ns": _float(latency.p95),
+        "latency_p99_ns": _float(latency.p99),
+        "latency_p999_ns": _float(latency.p999),
+        "latency_max_ns": _float(latency.max),
+        "peak_rss_bytes": float(peak_rss_bytes),
+        "cpu_percent": cpu_percent,
+    }
+
+
 def scenario_result(
     started: RunStarted,
-    intervals: list[IntervalRecord],
+    intervals: Sequence[IntervalRecord],
     histogram: HdrHistogram,
     *,
     status: str,
     duration_s: float,
     operations: int,
+    name: str | None = None,
     error: str | None = None,
 ) -> ScenarioResult:
-    """Summarise one scenario from its measured intervals and their merged histogram."""
+    """Summarise one row from its measured intervals and their merged histogram.
+
+    ``name`` is the row (a step's tag) when not the scenario itself.
+    """
     # A last interval cut short by the end of the run is no sample of the
     # steady rate: it would only add noise to the stability figure.
     rates = [i.ops_per_s for i in intervals if i.length_s >= started.interval_s / 2]
-    mean_rate = statistics.fmean(rates) if rates else 0.0
-    sd_rate = statistics.stdev(rates) if len(rates) > 1 else 0.0
     cpu_time = sum(i.cpu_percent * i.length_s for i in intervals)
     measured = sum(i.length_s for i in intervals)
+    latency = latency_of(histogram)
+    peak_rss = max((i.peak_rss_bytes for i in intervals), default=0)
+    cpu_percent = cpu_time / measured if measured > 0 else 0.0
+    metrics = _common_metrics(
+        operations=operations,
+        duration_s=duration_s,
+        latency=latency,
+        peak_rss_bytes=peak_rss,
+        cpu_percent=cpu_percent,
+    )
     return ScenarioResult(
-        name=started.scenario,
+        name=name or started.scenario,
         measures=started.measures,
         operation=started.operation,
         status=status,
         duration_s=duration_s,
         operations=operations,
         throughput_ops_s=operations / duration_s if duration_s > 0 else 0.0,
-        latency_ns=summarize(histogram),
+        latency_ns=latency,
         overflow=sum(i.overflow for i in intervals),
-        rss_bytes=max((i.peak_rss_bytes for i in intervals), default=0),
-        cpu_percent=cpu_time / measured if measured > 0 else 0.0,
-        stability=Stability(
-            intervals=len(rates),
-            mean_ops_s=mean_rate,
-            stddev_ops_s=sd_rate,
-            cv=sd_rate / mean_rate if mean_rate > 0 else 0.0,
-        ),
-        parameters=dict(started.params),
+        rss_bytes=peak_rss,
+        cpu_percent=cpu_percent,
+        stability=stability_of(rates),
+        parameters=reported_parameters(started.params),
+        metrics=metrics,
         error=error,
     )
 
 
-def environment() -> dict[str, Any]:
-    """Where the figures were measured: they mean little without it."""
-    return {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "trio": version("trio"),
-        "numpy": version("numpy"),
-        "hdrhistogram": version("hdrhistogram"),
-        "nimsync_tui": __version__,
-        "platform": platform.platform(),
-        "cpu_model": _cpu_model(),
-        "cores": os.cpu_count(),
-        "physical_cores": psutil.cpu_count(logical=False),
-        "memory_bytes": psutil.virtual_memory().total,
-    }
+INTERVAL_SAMPLE_METRICS = ("throughput_ops_s", "latency_mean_ns", "latency_p99_ns", "peak_rss_bytes")
+"""The metrics each full-length measured interval gives one sample of (for significance tests)."""
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+class IntervalLatency(Protocol):
+    """What is read of an interval's latency (a :class:`Latency`, or the core's ``LatencySummary``)."""
+
+    @property
+    def p50(self) -> int | None: ...
+    @property
+    def p99(self) -> int | None: ...
+    @property
+    def max(self) -> int | None: ...
+    @property
+    def mean(self) -> float | None: ...
 
 
-def results_json(results: list[ScenarioResult], *, started_at: datetime, not_run: list[str] | None = None) -> str:
-    """The text of ``results.json``; ``not_run`` names the scenarios a stopped recording never started."""
-    document = {
-        "tool": "nimsync-tui",
-        "recorded_at": started_at.astimezone(UTC).isoformat(timespec="seconds"),
-        "environment": environment(),
-        "scenarios": [asdict(r) for r in results],
-        "not_run": not_run or [],
-    }
-    return json.dumps(document, indent=2) + "\n"
+def interval_samples(
+    intervals: Sequence[tuple[IntervalRecord, IntervalLatency]], nominal_s: float
+) -> dict[str, list[float]]:
+    """Per-interval figures of the measured, full-length intervals, by metric name.
+
+    A short last interval is left out, as for the stability figure; an interval
+    without latency samples gives no latency sample.
+    """
+    samples: dict[str, list[float]] = {name: [] for name in INTERVAL_SAMPLE_METRICS}
+    for record, latency in intervals:
+        if record.phase != "measure" or record.length_s < nominal_s / 2:
+            continue
+        samples["throughput_ops_s"].append(record.ops_per_s)
+        samples["peak_rss_bytes"].append(float(record.rss_bytes))
+        if latency.mean is not None and latency.p99 is not None:
+            samples["latency_mean_ns"].append(latency.mean)
+            samples["latency_p99_ns"].append(float(latency.p99))
+    return samples
 
 
 INTERVAL_COLUMNS = (
@@ -173,8 +296,11 @@ INTERVAL_COLUMNS = (
 )
 
 
-def intervals_csv(rows: list[tuple[IntervalRecord, LatencySummary]]) -> str:
-    """The text of ``intervals.csv``: one row per interval, for spreadsheets and plots."""
+def intervals_csv(rows: Sequence[tuple[IntervalRecord, IntervalLatency]]) -> str:
+    """The text of ``intervals.csv``: one row per interval, for spreadsheets and plots.
+
+    An interval without latency samples leaves its latency cells empty.
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(INTERVAL_COLUMNS)
@@ -187,9 +313,9 @@ def intervals_csv(rows: list[tuple[IntervalRecord, LatencySummary]]) -> str:
                 f"{rec.length_s:.3f}",
                 rec.ops,
                 f"{rec.ops_per_s:.1f}",
-                lat.p50,
-                lat.p99,
-                lat.max,
+                _cell(lat.p50),
+                _cell(lat.p99),
+                _cell(lat.max),
                 rec.overflow,
                 rec.rss_bytes,
                 f"{rec.cpu_percent:.1f}",
@@ -197,3 +323,7 @@ def intervals_csv(rows: list[tuple[IntervalRecord, LatencySummary]]) -> str:
             ]
         )
     return buf.getvalue()
+
+
+def _cell(value: int | None) -> str | int:
+    return "" if value is None else value

@@ -112,20 +112,27 @@ def test_a_killed_recorders_partial_log_is_read_by_the_java_reference(tmp_path: 
 
 def test_a_scenario_that_raises_is_one_structured_line_and_the_rest_runs(tmp_path: Path) -> None:
     out = tmp_path / "rec"
-    proc = nimsync("--record", out, "--pattern", "[bp]*", "--iterations", "20000", "--warmup", "100", faults=True)
+    proc = nimsync(
+        "--record", out, "--pattern", "[bp]*", "--iterations", "20000", "--warmup", "100", "--repeat", "2", faults=True
+    )  # fmt: skip
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert error_lines(proc.stderr) == ["nimsync-tui: broken-raises failed: ValueError: injected fault: the load broke"]
+    # One line per repetition that failed; the row over both says failed.
+    line = "nimsync-tui: broken-raises failed: ValueError: injected fault: the load broke"
+    assert error_lines(proc.stderr) == [line, line]
     by_name = results(out)
     assert by_name["broken-raises"]["status"] == "failed"
     assert by_name["broken-raises"]["error"] == "ValueError: injected fault: the load broke"
+    assert len(by_name["broken-raises"]["repetitions"]) == 2
     assert by_name["pingpong-latency"]["status"] == "completed"
     assert (out / "run.hlog").exists()
 
 
 def test_a_scenario_that_prints_cannot_corrupt_the_stream(tmp_path: Path) -> None:
     out = tmp_path / "rec"
-    proc = nimsync("--record", out, "--pattern", "[np]*", "--iterations", "20000", "--warmup", "100", faults=True)
+    proc = nimsync(
+        "--record", out, "--pattern", "[np]*", "--iterations", "20000", "--warmup", "100", "--repeat", "1", faults=True
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     by_name = results(out)
     assert by_name["noisy-prints"]["status"] == "completed"
@@ -137,7 +144,7 @@ def test_a_hung_scenario_times_out_and_the_rest_runs(tmp_path: Path) -> None:
     out = tmp_path / "rec"
     proc = nimsync(
         "--record", out, "--pattern", "[sp][ti][un]*", "--iterations", "20000", "--warmup", "100", "--timeout", "3",
-        faults=True,
+        "--repeat", "1", faults=True,
     )  # fmt: skip
     assert proc.returncode == 1, proc.stderr
     (line,) = error_lines(proc.stderr)
@@ -161,7 +168,7 @@ def test_iterations_beyond_reach_are_stopped_by_the_timeout(tmp_path: Path) -> N
     out = tmp_path / "rec"
     proc = nimsync(
         "--record", out, "--pattern", "pingpong-*", "--iterations", str(10**21), "--timeout", "2",
-        "--interval", "0.2",
+        "--interval", "0.2", "--repeat", "1",
     )  # fmt: skip
     assert proc.returncode == 1, proc.stderr
     (line,) = error_lines(proc.stderr)

@@ -58,7 +58,7 @@ class Recording:
 def record(tmp_path: Path, pattern: str, *args: str) -> Recording:
     out = tmp_path / "rec"
     proc = subprocess.run(
-        [*CLI, "--record", str(out), "--pattern", pattern, "--interval", "0.1", *args],
+        [*CLI, "--record", str(out), "--pattern", pattern, "--interval", "0.1", "--repeat", "1", *args],
         capture_output=True,
         text=True,
         timeout=600,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
+from types import SimpleNamespace
 
 import pytest
 
+from nimsync_tui.run import resources
 from nimsync_tui.run.resources import GcWatch, ResourceSampler, busy_machine
 
 
@@ -17,16 +20,32 @@ def spin_cpu(seconds: float) -> None:
 
 
 @pytest.mark.parametrize("cpu_s", [0.002, 0.005, 0.013])
-def test_cpu_percent_is_exact_over_a_few_milliseconds(cpu_s: float) -> None:
+def test_cpu_percent_is_exact_over_a_few_milliseconds(cpu_s: float, monkeypatch: pytest.MonkeyPatch) -> None:
     # psutil counts 10 ms ticks: a few ms of CPU read 0 % or several hundred.
+    # The reference is the sampler's own window (the clock readings it took),
+    # so a loaded machine preempting the test between two reads cannot skew it.
+    cpu_reads: list[float] = []
+    wall_reads: list[float] = []
+
+    def recorded(clock: Callable[[], float], reads: list[float]) -> Callable[[], float]:
+        def read() -> float:
+            reads.append(clock())
+            return reads[-1]
+
+        return read
+
+    clocks = SimpleNamespace(
+        process_time=recorded(time.process_time, cpu_reads), perf_counter=recorded(time.perf_counter, wall_reads)
+    )
+    monkeypatch.setattr(resources, "time", clocks)
     with ResourceSampler() as sampler:
-        wall_0, cpu_0 = time.perf_counter(), time.process_time()
         sampler.sample()
         spin_cpu(cpu_s)
         sample = sampler.sample()
-        wall, cpu = time.perf_counter() - wall_0, time.process_time() - cpu_0
+    cpu, wall = cpu_reads[-1] - cpu_reads[-2], wall_reads[-1] - wall_reads[-2]
+    assert cpu >= cpu_s  # the spin lies inside the sampled window
     assert 0 < sample.cpu_percent <= 100 * 1.05  # one thread never uses more than one core
-    assert sample.cpu_percent == pytest.approx(100 * cpu / wall, rel=0.25)
+    assert sample.cpu_percent == pytest.approx(100 * cpu / wall, rel=1e-9)
 
 
 def test_collections_and_their_pauses_are_counted_per_sample() -> None:

@@ -1,0 +1,127 @@
+"""The suite's runner as a user runs it: exit statuses 0, 2, 3 and 4, and what each run writes."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CLI = [sys.executable, "-m", "nimsync_tui"]
+QUICK = ["--pattern:pingpong-latency", "--iterations", "3000", "--warmup", "300", "--repeat", "2"]
+# Long enough for several full intervals per repetition: the significance test needs samples.
+SAMPLED = ["--pattern", "pingpong-latency", "--duration", "0.4", "--interval", "0.05", "--warmup", "300"]
+
+
+def nimsync(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=180, cwd=cwd)
+
+
+def test_performance_alone_runs_headless_prints_the_targets_and_writes_nothing(tmp_path: Path) -> None:
+    proc = nimsync("--performance", *QUICK, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "pingpong-latency    6,000 round trips in " in proc.stdout
+    assert "PASS Average Latency: " in proc.stdout and "PASS P99 Latency: " in proc.stdout
+    assert "targets and checks: 2 of 2 passed" in proc.stdout
+    assert "rep 2/2 pingpong-latency" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missed_target_exits_3_with_performance_and_states_the_floor(tmp_path: Path) -> None:
+    config = tmp_path / "strict.toml"
+    config.write_text("[targets]\npingpong-latency.latency_mean_ns = 1\n")
+    proc = nimsync("--performance", "--config", config, *QUICK, cwd=tmp_path)
+    assert proc.returncode == 3, proc.stderr
+    assert "FAIL Average Latency: " in proc.stdout
+    assert "< 0.001 µs (unreachable on this runtime: its fastest operation took" in proc.stdout
+    assert "targets and checks: 1 of 2 passed (1 missed)" in proc.stdout
+    # Without --performance the verdicts are shown but do not decide the exit status.
+    assert nimsync("--config", config, *QUICK, cwd=tmp_path).returncode == 0
+
+
+def test_a_regression_against_a_baseline_exits_4(tmp_path: Path) -> None:
+    saved = nimsync("--baseline:base.json", "--repeat", "2", *SAMPLED, cwd=tmp_path)
+    assert saved.returncode == 0, saved.stderr
+    assert "baseline saved to base.json" in saved.stdout
+    doc = json.loads((tmp_path / "base.json").read_text())
+    row = doc["scenarios"]["pingpong-latency"]
+    assert doc["schema_version"] == 1
+    assert {"cpu_model", "cores", "governor", "load_at_start"} <= doc["environment"].keys()
+    assert len(row["repetitions"]) == 2 and row["parameters"]["capacity"] == 1
+    # A baseline ten times faster than this code: every throughput figure and sample scaled up.
+    row["metrics"]["throughput_ops_s"] *= 10
+    for rep in row["repetitions"]:
+        rep["metrics"]["throughput_ops_s"] *= 10
+        rep["samples"]["throughput_ops_s"] = [v * 10 for v in rep["samples"]["throughput_ops_s"]]
+    (tmp_path / "fast.json").write_text(json.dumps(doc))
+
+    proc = nimsync(
+        "--compare", "fast.json", "--repeat", "2", "--stats", "--output", "stats.json", *SAMPLED, cwd=tmp_path
+    )
+    assert proc.returncode == 4, proc.stderr
+    line = next(ln for ln in proc.stdout.splitlines() if "throughput_ops_s" in ln)
+    assert "pingpong-latency" in line and "-5%" in line and line.endswith("REGRESSION")
+    change = float(re.search(r" ([-+][\d.]+)% ", line)[1])  # type: ignore[index]
+    assert -99 < change < -50  # a tenth of the rate, give or take a loaded machine's noise
+    assert re.search(r" \d+/\d+ intervals ", line)
+    # (The latency of this loaded machine may move too; the throughput regression must be listed.)
+    assert re.search(r"regression\(s\): .*pingpong-latency throughput_ops_s", proc.stdout)
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    (row_stats,) = stats["scenarios"]
+    assert len(row_stats["repetitions"]) == 2 and row_stats["analysis"]["repetitions"] == 2
+    assert {m["verdict"] for m in stats["comparison"]["metrics"] if m["metric"] == "throughput_ops_s"} == {"REGRESSION"}
+    # --regression-threshold past the change: not a regression any more.
+    relaxed = nimsync("--compare:fast.json", "--regression-threshold:0.999", "--repeat", "2", *SAMPLED, cwd=tmp_path)
+    line = next(ln for ln in relaxed.stdout.splitlines() if "throughput_ops_s" in ln)
+    assert "-99.9%" in line and line.endswith(" ok"), relaxed.stdout
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "message"),
+    [
+        ({"b.json": '{"schema": "nimsync-tui/baseline", "sch'}, ["--compare", "b.json"], "not valid JSON"),
+        ({"b.json": ""}, ["--compare", "b.json"], "is empty"),
+        ({}, ["--compare", "b.json"], "no baseline at b.json"),
+        (
+            {"b.json": '{"schema": "nimsync-tui/baseline", "schema_version": 0}'},
+            ["--compare", "b.json"],
+            "schema version 0",
+        ),
+        ({"c.toml": "repetitions = 3"}, ["--config", "c.toml"], "unknown key 'repetitions'"),
+        ({"pyproject.toml": "[tool.nimsync-tui]\ntimeout = -1"}, [], "timeout must be a positive number"),
+        ({}, ["--baseline", "missing/b.json"], "--baseline missing/b.json: the directory missing does not exist"),
+        ({}, ["--repeat", "0"], "argument --repeat: invalid positive integer value: '0'"),
+        ({}, ["--regression-threshold:-1"], "invalid non-negative fraction"),
+    ],
+)
+def test_bad_config_or_baseline_is_one_line_exit_2_and_nothing_runs(
+    tmp_path: Path, files: dict[str, str], args: list[str], message: str
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    proc = nimsync("--performance", *args, *QUICK, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    (line,) = proc.stderr.splitlines()
+    assert message in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(files)
+
+
+def test_a_recording_holds_every_repetition(tmp_path: Path) -> None:
+    out = tmp_path / "rec"
+    proc = nimsync("--record", out, *QUICK, "--interval", "0.1", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads((out / "results.json").read_text())["scenarios"]
+    assert row["operations"] == 6000 and row["latency_ns"]["count"] == 6000
+    assert [r["operations"] for r in row["repetitions"]] == [3000, 3000]
+    assert row["analysis"]["repetitions"] == 2 and row["analysis"]["throughput_ci_low_ops_s"] is not None
+    assert [(t["metric"], t["verdict"]) for t in row["targets"]] == [
+        ("latency_mean_ns", "PASS"),
+        ("latency_p99_ns", "PASS"),
+    ]
+    assert row["metrics"]["latency_p99_ns"] == row["latency_ns"]["p99"]
+    # The .hgrm is the two repetitions merged.
+    assert "Total count    =         6000]" in (out / "pingpong-latency.hgrm").read_text()
