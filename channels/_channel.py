@@ -238,7 +238,9 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
     long. It is per side and per channel: a task alternating sends and
     receives on one channel may complete up to ``yield_every`` of each, and a
     task using k channels up to k times that. A ``send_many``/``recv_many``
-    call counts as one operation whatever its size. The ``*_nowait`` methods
+    call counts as one operation whatever its size, and an operation counts
+    whether it completes, waits or raises, so a retry loop around a failing
+    ``recv`` still reaches its checkpoints. The ``*_nowait`` methods
     never yield and are not counted. ``yield_every=1`` makes every
     ``send``/``recv`` a checkpoint, as in Trio's memory channels.
 
@@ -316,15 +318,8 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             self._send_budget -= 1
             self._buffer.append(value)
             return
-        if not self._send_budget:
-            # The yield_every-th operation. Yielding before acting (rather
-            # than after) costs one await less; what we saw before the yield
-            # is stale, so the checks below run after it.
+        if self._take_turn(sending=True):
             await checkpoint()
-            self._refill_send_budget()
-            charge = False
-        else:
-            charge = True
         if self._closed:
             raise ChannelClosed("send on a closed channel")
         if self._recv_waiters:
@@ -334,11 +329,7 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         else:
             await self._park_sender(_SendWaiter(current_task(), (value,), 0))
             return
-        if charge:
-            # Spends one unit of budget, which also counts the item.
-            self._send_budget -= 1
-        else:
-            self._sent_base += 1
+        self._sent_base += 1
 
     @enable_ki_protection
     def send_nowait(self, value: T) -> None:
@@ -359,7 +350,6 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             raise trio.WouldBlock
         self._sent_base += 1
 
-    @enable_ki_protection
     async def send_many(self, items: Iterable[T], progress: SendProgress | None = None) -> None:
         """Send every item of ``items`` in order, waiting for room as needed.
 
@@ -378,17 +368,22 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             a single-producer channel.
           trio.Cancelled: cancelled; see ``progress``.
         """
+        # Deliberately not KI-protected, unlike every other operation: the
+        # caller's iterable runs here, and an endless or slow generator must
+        # stay interruptible by Ctrl-C. It is read only after the turn is
+        # taken, so a send_many cancelled at its checkpoint never touched it.
+        if progress is not None:
+            progress.sent = 0
+        if self._take_turn(sending=True):
+            await checkpoint()
         # Slicing is what makes batches cheap; a list copy of a generator is
         # still far cheaper than per-item handling.
         batch: list[T] | tuple[T, ...] = items if isinstance(items, (list, tuple)) else list(items)
-        if progress is not None:
-            progress.sent = 0
-        if not self._send_budget:
-            await checkpoint()
-            self._refill_send_budget()
-            charge = False
-        else:
-            charge = True
+        await self._send_batch(batch, progress)
+
+    @enable_ki_protection
+    async def _send_batch(self, batch: list[T] | tuple[T, ...], progress: SendProgress | None) -> None:
+        # send_many after its turn: the channel's state changes only in here.
         if self._closed:
             raise ChannelClosed("send on a closed channel")
         n = len(batch)
@@ -417,11 +412,36 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             return
         if progress is not None:
             progress.sent = n
-        if charge:
-            self._send_budget -= 1
-            self._sent_base += n - 1
-        else:
-            self._sent_base += n
+        self._sent_base += n
+
+    @enable_ki_protection
+    def _take_turn(self, *, sending: bool) -> bool:
+        # Every operation but the hot paths' starts here, whether it then
+        # succeeds, parks or raises: each spends one unit of its side's
+        # budget, and the one that finds the budget empty must be the
+        # checkpoint: True tells the caller to `await checkpoint()` before
+        # acting (yielding before rather than after costs one await less;
+        # what the caller saw before the yield is stale, so it checks after).
+        # Spending before acting means no path can skip the count: a retry
+        # loop around a raising recv still reaches a checkpoint. The count
+        # restarts here rather than after the await because Trio's
+        # checkpoint() always passes its schedule point, even when it then
+        # raises Cancelled. Synchronous, so yield_every=1 pays no extra
+        # coroutine per operation.
+        if sending:
+            if self._send_budget:
+                self._send_budget -= 1
+                # A spent unit counts as an item sent (see _sent_base); the
+                # caller adds the items it really sent.
+                self._sent_base -= 1
+                return False
+            self._refill_send_budget()
+            return True
+        if self._recv_budget:
+            self._recv_budget -= 1
+            return False
+        self._recv_budget = self._budget_full
+        return True
 
     def _refill_send_budget(self) -> None:
         # A schedule point has passed: the budget starts over. The budget
@@ -482,19 +502,13 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         if self._recv_budget and self._buffer and not self._send_waiters:
             self._recv_budget -= 1
             return self._buffer.popleft()
-        if not self._recv_budget:
+        if self._take_turn(sending=False):
             await checkpoint()
-            self._recv_budget = self._budget_full
-            charge = False
-        else:
-            charge = True
         value = self._try_recv()
         if value is _EMPTY:
             if self._closed:
                 raise EndOfChannel
             return await self._park_receiver(0)  # type: ignore[no-any-return]
-        if charge:
-            self._recv_budget -= 1
         return value
 
     @enable_ki_protection
@@ -530,12 +544,8 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         max_items = operator.index(max_items)
         if max_items < 1:
             raise ValueError(f"max_items must be >= 1, not {max_items}")
-        if not self._recv_budget:
+        if self._take_turn(sending=False):
             await checkpoint()
-            self._recv_budget = self._budget_full
-            charge = False
-        else:
-            charge = True
         buffer = self._buffer
         if buffer:
             if len(buffer) <= max_items:
@@ -554,8 +564,6 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             raise EndOfChannel
         else:
             return await self._park_receiver(max_items)  # type: ignore[no-any-return]
-        if charge:
-            self._recv_budget -= 1
         return items
 
     def _try_recv(self) -> T:

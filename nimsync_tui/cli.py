@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import math
 import re
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -16,13 +19,14 @@ from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Scenario
 
 from . import __version__
 from .core.files import write_atomically
-from .core.recording import find_log
+from .core.recording import PARTIAL_LOG_NAME, find_log
 from .core.units import VALUE_UNITS_NS
 from .errors import ConfigError, ExitStatus, NimsyncError
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunOptions, RunSpec, plan_runs, select_scenarios
-from .run.record import OutputDir, Recorder
+from .run.record import OutputDir, Recorder, scenario_timeout
 from .run.replay import replay_log, write_replay
 from .run.resources import busy_machine
+from .run.stopping import StopSignal, exit_status_of, raise_stop_signal, stop_signals
 from .serve.options import ServeOptions, add_serve_options, app_arguments, serve_options, tab_command
 from .suite.baseline import Baseline, load_baseline
 from .suite.benchmark_config import BenchmarkConfig, Thresholds, load_config
@@ -32,10 +36,11 @@ from .suite.stats_document import stats_json
 from .suite.summary import print_summary
 from .suite.targets import Target
 
-EXIT_STATUSES = """exit status: 0 done; 1 a load failed or a file could not be written; 2 bad options,
-paths, config or baseline (nothing run, nothing written); 3 a target or check missed (with --performance);
-4 a regression against --compare (past its threshold and significant); 130 / 143 stopped by SIGINT / SIGTERM
-(what was measured is still written)"""
+EXIT_STATUSES = """exit status: 0 done; 1 a scenario failed or timed out (the others ran), or a file could not
+be written; 2 bad options, paths, config or baseline (nothing run, nothing created); 3 a target or check missed
+(with --performance); 4 a regression against --compare (past its threshold and significant); 129, 130, 143
+stopped by SIGHUP, SIGINT, SIGTERM (what was measured is still written). A stop outranks 1, and 1 outranks 3
+and 4."""
 
 LIVE_INTERVAL_S = 0.25
 """The app's interval: four redraws' worth of new data a second."""
@@ -61,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--record",
         metavar="DIR",
-        type=Path,
+        type=_directory,
         help="run headless and write run.hlog, results.json, intervals.csv and <scenario>.hgrm into DIR",
     )
     p.add_argument(
@@ -106,7 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--repeat", metavar="N", type=_count, help="measure each scenario N times, each in a fresh process (default 3)"
     )
     suite.add_argument(
-        "--timeout", metavar="S", type=_seconds, help="stop a scenario run after S seconds as timed out (default 30)"
+        "--timeout",
+        metavar="S",
+        type=float,
+        help="stop a scenario run (each step of a stepped one) still going after S seconds, warm-up included, "
+        "and report it as timed out (default: 30, plus --duration)",
     )
     suite.add_argument(
         "--performance",
@@ -171,16 +180,16 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _directory(text: str) -> Path:
+    # Path("") is ".", which would record into whatever directory we run in.
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a directory, not an empty string")
+    return Path(text)
+
+
 def _count(text: str) -> int:
     value = int(text)
     if value < 1:
-        raise ValueError(text)
-    return value
-
-
-def _seconds(text: str) -> float:
-    value = float(text)
-    if not value > 0:
         raise ValueError(text)
     return value
 
@@ -194,7 +203,6 @@ def _fraction(text: str) -> float:
 
 # argparse names the type in its message ("invalid _count value"): name what is expected instead.
 _count.__name__ = "positive integer"
-_seconds.__name__ = "positive number of seconds"
 _fraction.__name__ = "non-negative fraction (0.05 = 5 %)"
 
 
@@ -244,7 +252,7 @@ def planned_runs(
     args: argparse.Namespace, config: BenchmarkConfig, *, interval_s: float = DEFAULT_INTERVAL_S
 ) -> list[RunSpec]:
     """The checked run specs of the command line over the config."""
-    specs = plan_runs(
+    return plan_runs(
         args.pattern,
         Overrides(
             impl=args.impl,
@@ -269,7 +277,6 @@ def planned_runs(
             artifacts_dir=_artifacts_dir(args),
         ),
     )
-    return [dataclasses.replace(spec, timeout_s=config.timeout_s) for spec in specs]
 
 
 def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
@@ -291,7 +298,12 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
             return _replay_headless(args) if headless else _run_app(args, [], ())
         config = benchmark_config(args, Path.cwd())
         specs = planned_runs(
-            args, config, interval_s=args.interval or (DEFAULT_INTERVAL_S if headless else LIVE_INTERVAL_S)
+            args,
+            config,
+            # "is None", not "or": --interval 0 is a mistake to report, not a request for the default.
+            interval_s=args.interval
+            if args.interval is not None
+            else (DEFAULT_INTERVAL_S if headless else LIVE_INTERVAL_S),
         )
         if serving is not None:  # the options are checked (above) before a server starts
             return _serve(serving, args, argv)
@@ -299,7 +311,7 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
             return _run_app(args, specs, config.targets)
         return _run_headless(args, specs, config)
     except KeyboardInterrupt:
-        print("nimsync-tui: interrupted before the recording was finished", file=sys.stderr)
+        print("nimsync-tui: stopped by SIGINT before anything was recorded", file=sys.stderr)
         return ExitStatus.SIGINT
     except NimsyncError as exc:
         print(f"nimsync-tui: {exc}", file=sys.stderr)
@@ -359,38 +371,56 @@ def _continuous(spec: RunSpec) -> RunSpec:
 
 def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: BenchmarkConfig) -> int:
     """Run, print the summary; write a recording, baseline or statistics only where asked."""
-    # Everything that can be refused is refused before anything runs.
+    # Everything that can be refused is refused before anything runs or is created.
+    if args.duration is not None and math.isinf(args.duration) and len(specs) > 1:
+        raise ConfigError(
+            f"--duration inf runs one scenario until stopped, and {len(specs)} match; choose one with --pattern"
+        )
+    timeout_s = scenario_timeout(config.timeout_s, args.duration)
     baseline = load_baseline(args.compare) if args.compare is not None else None
     for option, path in (("--baseline", args.baseline), ("--output", args.output)):
         if path is not None and not path.parent.is_dir():
             raise ConfigError(f"{option} {path}: the directory {path.parent} does not exist")
+    # A file size limit (ulimit -f) must give a write error we can report,
+    # not the signal's default of ending the process with a core dump.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     progress = _Progress(sys.stderr, verbose=args.verbose)
     started_at = datetime.now(UTC)
-    recorder = partial(
-        Recorder,
-        specs=specs,
-        progress=progress,
-        overwrite=args.overwrite,
-        repeat=config.measurement_iterations,
-        judge=partial(judge, targets=config.targets),
-    )
+    run: Recorder | None = None
     try:
-        if args.record is not None:
-            with OutputDir(args.record, [s.scenario for s in specs], overwrite=args.overwrite) as out:
-                run = recorder(out)
-                _warn_if_busy()
-                run.run()
-        else:
-            run = recorder(None)
-            _warn_if_busy()
+        # SIGTERM and SIGHUP stop a headless run as Ctrl-C does; once the
+        # recording runs, the recorder handles all three more gently still.
+        with stop_signals(raise_stop_signal), contextlib.ExitStack() as stack:
+            out = None
+            if args.record is not None:
+                out = stack.enter_context(OutputDir(args.record, [s.scenario for s in specs], overwrite=args.overwrite))
+            run = Recorder(
+                out,
+                specs,
+                progress,
+                notice=progress.notice,
+                overwrite=args.overwrite,
+                timeout_s=timeout_s,
+                repeat=config.measurement_iterations,
+                judge=partial(judge, targets=config.targets),
+            )
+            _warn_if_busy(progress)
             run.run()
     except OSError as exc:  # the disk filled up or a file vanished mid-run
-        print(f"nimsync-tui: cannot write {exc.filename or args.record}: {exc.strerror}", file=sys.stderr)
-        return ExitStatus.FAILED
+        progress.notice(f"cannot write {exc.filename or args.record}: {exc.strerror}")
+        return _exit_status(args, run.stopped_by if run is not None else None, failed=True)
+    except StopSignal as stop:  # a second stop signal, or one before the recording ran: no time to finish
+        partial_log = None if args.record is None else args.record / PARTIAL_LOG_NAME
+        where = (
+            f"what was measured is in {partial_log}"
+            if partial_log is not None and partial_log.exists()
+            else "nothing was recorded"
+        )
+        progress.notice(f"stopped by {stop.name} before the recording was finished; {where}")
+        return stop.exit_status
     progress.done()
     assert run.report is not None  # run() returned
     report = run.report
-    print_summary(report, sys.stdout, stats=args.stats or args.output is not None)
     now = Baseline.of(
         report,
         environment=run.environment,
@@ -401,45 +431,83 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: Benchm
         },
         recorded_at=started_at,
     )
-    comparison = None
-    if baseline is not None:
-        comparison = compare(baseline, now, config.thresholds)
-        if comparison.warning:
-            print(f"nimsync-tui: warning: {comparison.warning}", file=sys.stderr)
-        for line in format_comparison(comparison, str(args.compare), baseline.recorded_at):
-            print(line)
-    _write_outputs(args, run.interrupted, now, report, comparison)
-    return _exit_status(args, run.interrupted, report, comparison)
+    comparison = compare(baseline, now, config.thresholds) if baseline is not None else None
+    # The files are written. A terminal closed under us (SIGHUP) or a reader
+    # that left (a closed pipe) can still make the summary fail: the status
+    # must say what happened to the run, not to the summary.
+    with contextlib.suppress(OSError):
+        print_summary(report, sys.stdout, stats=args.stats or args.output is not None)
+        if run.not_run:
+            print(f"not run: {', '.join(run.not_run)}")
+        if baseline is not None and comparison is not None:
+            if comparison.warning:
+                progress.notice(f"warning: {comparison.warning}")
+            for line in format_comparison(comparison, str(args.compare), baseline.recorded_at):
+                print(line)
+        sys.stdout.flush()
+    write_failed = False
+    try:
+        _write_outputs(args, now, report, comparison, stopped=run.stopped_by is not None, progress=progress)
+    except OSError as exc:
+        progress.notice(f"cannot write {exc.filename}: {exc.strerror}")
+        write_failed = True
+    if run.stopped_by is not None:
+        where = f"what was measured is in {args.record}" if args.record is not None else "nothing was written"
+        progress.notice(f"stopped by {StopSignal(run.stopped_by).name}; {where}")
+    return _exit_status(args, run.stopped_by, report, comparison, failed=write_failed)
 
 
-def _warn_if_busy() -> None:
+def _warn_if_busy(progress: _Progress) -> None:
     """Once the run is sure to start (nothing left to refuse): figures from a busy machine are noisy."""
     if (busy := busy_machine()) is not None:
-        print(f"nimsync-tui: warning: {busy}", file=sys.stderr)
+        progress.notice(f"warning: {busy}")
+
+
+def _say(line: str) -> None:
+    """A line on stdout that may find no reader (see :func:`_run_headless`): the outcome stands regardless."""
+    with contextlib.suppress(OSError):
+        print(line, flush=True)
 
 
 def _write_outputs(
-    args: argparse.Namespace, interrupted: bool, now: Baseline, report: SuiteReport, comparison: Comparison | None
+    args: argparse.Namespace,
+    now: Baseline,
+    report: SuiteReport,
+    comparison: Comparison | None,
+    *,
+    stopped: bool,
+    progress: _Progress,
 ) -> None:
     if args.baseline is not None:
-        if interrupted:
-            # A baseline missing the scenarios after the Ctrl-C would make later compares quietly partial.
-            print(f"nimsync-tui: stopped early, so no baseline was saved to {args.baseline}", file=sys.stderr)
+        if stopped:
+            # A baseline missing the scenarios after the stop would make later compares quietly partial.
+            progress.notice(f"stopped early, so no baseline was saved to {args.baseline}")
         else:
             now.save(args.baseline)
-            print(f"baseline saved to {args.baseline}")
+            _say(f"baseline saved to {args.baseline}")
     if args.output is not None:
         write_atomically(args.output, stats_json(now, report, comparison))
-        print(f"statistics written to {args.output}")
+        _say(f"statistics written to {args.output}")
     if args.record is not None:
-        print(f"recorded in {args.record}")
+        _say(f"recorded in {args.record}")
 
 
 def _exit_status(
-    args: argparse.Namespace, interrupted: bool, report: SuiteReport, comparison: Comparison | None
+    args: argparse.Namespace,
+    stopped_by: int | None,
+    report: SuiteReport | None = None,
+    comparison: Comparison | None = None,
+    *,
+    failed: bool = False,
 ) -> ExitStatus:
-    if interrupted:
-        return ExitStatus.SIGINT
+    """A stop outranks a failure, and a failure a judgement: each says the one after it is incomplete.
+
+    ``failed``: a file could not be written; ``report`` is ``None`` when the run never got to one.
+    """
+    if stopped_by is not None:
+        return exit_status_of(stopped_by)
+    if failed or report is None or any(row.result.status in ("failed", "timed_out") for row in report.rows):
+        return ExitStatus.FAILED
     if comparison is not None and comparison.regressions:
         return ExitStatus.REGRESSION
     if args.performance and report.missed:
@@ -461,22 +529,38 @@ def _replay_headless(args: argparse.Namespace) -> int:
     return ExitStatus.OK
 
 
+_ERASE_LINE = "\r\x1b[K"
+"""Back to the start of the terminal's line and clear it."""
+
+
 class _Progress:
-    """One status line on stderr: rewritten in place on a terminal, appended otherwise (or with ``verbose``)."""
+    """One status line on stderr: rewritten in place on a terminal, appended otherwise (or with ``verbose``).
+
+    Once a write fails (the terminal was closed, the reader of the pipe left)
+    nothing more is written: the recording goes on and ends as it would have.
+    """
 
     def __init__(self, stream: TextIO, *, verbose: bool = False) -> None:
-        self._stream = stream
+        self._stream: TextIO | None = stream
         self._tty = stream.isatty() and not verbose
 
     def __call__(self, line: str) -> None:
-        if self._tty:
-            self._stream.write("\r\x1b[K" + line)
-        else:
-            self._stream.write(line + "\n")
-        self._stream.flush()
+        self._write(_ERASE_LINE + line if self._tty else f"{line}\n")
+
+    def notice(self, line: str) -> None:
+        """A line that stays: what went wrong, addressed to the user."""
+        self._write((_ERASE_LINE if self._tty else "") + f"nimsync-tui: {line}\n")
 
     def done(self) -> None:
         """End the in-place line so what follows starts on a fresh one."""
         if self._tty:
-            self._stream.write("\n")
+            self._write("\n")
+
+    def _write(self, text: str) -> None:
+        if self._stream is None:
+            return
+        try:
+            self._stream.write(text)
             self._stream.flush()
+        except OSError:
+            self._stream = None

@@ -51,3 +51,14 @@ class HistogramFormatError(NimsyncError):
 
 class RunnerError(NimsyncError):
     """The load process failed or broke its output protocol."""
+
+
+class LoadFailedError(RunnerError):
+    """One scenario's load failed: it raised, its process died, or it broke the protocol."""
+
+    def __init__(self, scenario: str, cause: str, *, raised: bool = False) -> None:
+        self.scenario = scenario
+        """The scenario that failed."""
+        self.cause = cause
+        """What happened, one line, without the scenario's name (``ValueError: ...``)."""
+        super().__init__(f"{scenario} failed: {cause}" if raised else f"{scenario}: {cause}")

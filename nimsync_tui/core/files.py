@@ -12,6 +12,41 @@ def write_atomically(path: Path, text: str) -> None:
 
     A crash or Ctrl-C mid-write leaves the old file (if any) untouched.
     """
+    os.replace(_write_temporary(path, text), path)
+
+
+class StagedFiles:
+    """Files written to temporary names first, then renamed into place together.
+
+    Every file is complete on disk before the first rename, so a failure
+    while writing (a full disk, a file size limit) leaves each destination as
+    it was; the renames themselves need no space. Leaving the ``with`` block
+    on an error removes the temporary files.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[Path, Path]] = []
+
+    def write(self, path: Path, text: str) -> None:
+        """Write ``text`` to a temporary file beside ``path``, renamed by :meth:`commit`."""
+        self._staged.append((_write_temporary(path, text), path))
+
+    def commit(self) -> None:
+        """Rename every staged file into place, in the order written."""
+        while self._staged:
+            tmp, path = self._staged.pop(0)
+            os.replace(tmp, path)
+
+    def __enter__(self) -> StagedFiles:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for tmp, _ in self._staged:
+            tmp.unlink(missing_ok=True)
+        self._staged.clear()
+
+
+def _write_temporary(path: Path, text: str) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         # mkstemp creates the file private (0600); give it the mode any other
@@ -21,10 +56,10 @@ def write_atomically(path: Path, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
 
 
 def _umask() -> int:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -21,7 +23,7 @@ from ..errors import RunnerError
 _HISTOGRAM_LINE = re.compile(
     r"Tag=(?P<tag>[^,]*),(?P<start>[\d.]+),(?P<length>[\d.]+),(?P<max>[\d.]+),(?P<payload>\S+)$"
 )
-_BASE_TIME = re.compile(r"#\[BaseTime: *([\d.]+) ")
+_BASE_TIME = re.compile(r"#\[BaseTime: *(\d+(?:\.\d*)?) ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,19 @@ Event = RunStarted | IntervalRecord | StepEnded | HeapProfile | RunEnded | RunFa
 _EVENT_TYPES: dict[str, type[Event]] = {
     t.kind: t for t in (RunStarted, IntervalRecord, StepEnded, HeapProfile, RunEnded, RunFailed)
 }
+# Each event's fields with their types, and those a runner must send (no default):
+# consumers do arithmetic on the fields, so a wrong type is caught here, as a RunnerError.
+_FIELDS: dict[type[Event], tuple[dict[str, Any], frozenset[str]]] = {
+    t: (
+        {f.name: typing.get_type_hints(t)[f.name] for f in dataclasses.fields(t)},
+        frozenset(
+            f.name
+            for f in dataclasses.fields(t)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        ),
+    )
+    for t in _EVENT_TYPES.values()
+}
 
 
 def event_json(event: Event) -> str:
@@ -207,6 +222,8 @@ class StreamParser:
     def _event(self, text: str) -> Event:
         try:
             raw = json.loads(text)
+            if not isinstance(raw, dict):
+                raise TypeError("not a JSON object")
             event_type = _EVENT_TYPES[raw.pop("event")]
             if event_type is IntervalRecord:
                 if self._pending is None or self._pending[0] != raw["tag"]:
@@ -216,6 +233,46 @@ class StreamParser:
                 self._pending = None
             elif event_type is HeapProfile:
                 raw["top"] = [tuple(site) for site in raw["top"]]
+            _check_fields(event_type, raw)
             return event_type(**raw)
         except (ValueError, KeyError, TypeError) as exc:
-            raise RunnerError(f"runner wrote an unreadable event ({exc}): {text[:80]!r}") from None
+            reason = " ".join(str(exc).split())
+            raise RunnerError(f"runner wrote an unreadable event ({reason}): {text[:80]!r}") from None
+
+
+def _check_fields(event_type: type[Event], raw: dict[str, Any]) -> None:
+    """Raise TypeError unless ``raw`` holds ``event_type``'s fields (the required ones at least), each as typed."""
+    hints, required = _FIELDS[event_type]
+    if not required <= raw.keys() <= hints.keys():
+        raise TypeError(f"fields {sorted(raw)} are not those of {event_type.kind!r}")
+    for name, value in raw.items():
+        if not _conforms(value, hints[name]):
+            raise TypeError(f"{name} is {type(value).__name__}")
+
+
+def _conforms(value: object, hint: Any) -> bool:
+    """Whether a decoded JSON ``value`` is what the annotation ``hint`` says (an int is a float too)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin in (types.UnionType, typing.Union):
+        return any(_conforms(value, arg) for arg in args)
+    if hint is type(None):
+        return value is None
+    if hint in (int, float):
+        return isinstance(value, int | float if hint is float else int) and not isinstance(value, bool)
+    if hint in (str, bool):
+        return isinstance(value, hint)
+    if origin is dict:
+        return isinstance(value, dict) and all(
+            _conforms(k, args[0]) and _conforms(v, args[1]) for k, v in value.items()
+        )
+    if origin is list:
+        return isinstance(value, list) and all(_conforms(v, args[0]) for v in value)
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_conforms(v, args[0]) for v in value)
+        return len(value) == len(args) and all(map(_conforms, value, args))
+    raise AssertionError(f"protocol field annotation {hint!r} has no JSON check")  # caught by the tests

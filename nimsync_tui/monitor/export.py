@@ -8,7 +8,6 @@ from pathlib import Path
 from hdrh.histogram import HdrHistogram
 
 from ..core.histogram import LatencySummary
-from ..core.hlog import HlogWriter
 from ..core.protocol import IntervalRecord, RunStarted, event_json
 from ..errors import ConfigError
 from ..run.config import RunSpec
@@ -34,10 +33,11 @@ def export_run(state: RunState, spec: RunSpec, directory: Path) -> Path:
     if started is None or merged is None or spool is None:
         raise ConfigError("nothing measured yet: wait for the first measured interval, then export")
     with OutputDir(directory, [spec.scenario], overwrite=False) as out:
-        hlog = HlogWriter(out.log)
+        hlog = out.hlog
         hlog.write_header(state.origin_s)
         hlog.write_comment(event_json(started))
-        spool.copy_log(out.log)
+        out.commit_log()  # the header first: the spooled intervals go straight to the file
+        spool.copy_log(out.log.write)
         if state.ended is not None:
             hlog.write_comment(event_json(state.ended))
         # Read back from disk for these files only: a long run's rows are not held between exports.

@@ -5,9 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
@@ -42,10 +41,11 @@ class IntervalSpool:
         if record.phase == "measure":
             log_interval(self._hlog, record, hist)
 
-    def copy_log(self, into: TextIO) -> None:
-        """Append the measured intervals' log lines to ``into``."""
+    def copy_log(self, write: Callable[[str], object]) -> None:
+        """Hand the measured intervals' log lines to ``write``, in pieces of at most 64 KiB."""
         with _rewound(self._log) as log:
-            shutil.copyfileobj(log, into)
+            while piece := log.read(1 << 16):
+                write(piece)
 
     def rows(self) -> Iterator[tuple[IntervalRecord, LatencySummary]]:
         """Every interval's record (without its histogram) and latency summary, in order."""

@@ -50,8 +50,6 @@ class RunSpec:
     """Stop the measured phase after this long; ``None``: run ``params.iterations``."""
     options: RunOptions = RunOptions()
     """Pinning, profiling and tracing."""
-    timeout_s: float | None = None
-    """Stop a run still going after this long and report it as timed out; ``None``: never."""
 
     def to_json(self) -> str:
         """Serialise for the runner's command line."""
@@ -67,7 +65,6 @@ class RunSpec:
                 params=Params(**raw["params"]),
                 interval_s=float(raw["interval_s"]),
                 duration_s=None if raw["duration_s"] is None else float(raw["duration_s"]),
-                timeout_s=None if raw.get("timeout_s") is None else float(raw["timeout_s"]),
                 options=RunOptions(**raw.get("options", {})),
             )
         except (ValueError, KeyError, TypeError) as exc:

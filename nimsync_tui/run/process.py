@@ -7,14 +7,18 @@ neither ever runs the load in its own process.
 from __future__ import annotations
 
 import contextlib
+import math
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from types import TracebackType
 
 from ..core.protocol import Event, RunEnded, RunFailed, StreamParser
-from ..errors import RunnerError
+from ..errors import LoadFailedError, RunnerError
 from .config import RunSpec
 
 STOP_GRACE_S = 5.0
@@ -31,9 +35,9 @@ def runner_command(spec: RunSpec) -> list[str]:
 
 
 def exit_reason(code: int, stderr_text: str) -> str:
-    """Why a runner ended without reporting its end: its exit status and its last stderr line."""
+    """Why a runner ended without reporting its end: its exit status (or signal) and its last stderr line."""
     if code < 0:
-        reason = f"was killed by signal {-code}"
+        reason = f"was killed by signal {-code}{_signal_name(-code)}"
     elif code:
         reason = f"exited with status {code}"
     else:
@@ -47,11 +51,23 @@ class RunnerProcess:
 
     Use as a context manager: leaving it stops the child (stdin closed, then
     killed after :data:`STOP_GRACE_S`) so no load outlives its monitor.
+
+    A watchdog thread enforces both limits: ``timeout_s`` after the start
+    (or after the last :meth:`restart_timeout`) it asks the child to stop
+    (:attr:`timed_out` says so), and whenever a stop was asked, by it or by
+    :meth:`stop`, it kills a child that has not exited :data:`STOP_GRACE_S`
+    later. So a load that ignores cancellation
+    (a blocking call, an endless loop without checkpoints) still ends, and
+    :meth:`events` still returns.
     """
 
-    def __init__(self, spec: RunSpec, *, keep_lines: bool = False) -> None:
+    def __init__(self, spec: RunSpec, *, keep_lines: bool = False, timeout_s: float | None = None) -> None:
         self.spec = spec
         """What the child runs."""
+        self.timeout_s = timeout_s
+        """Seconds the child may run before it is stopped; ``None``: no limit."""
+        self.timed_out = False
+        """Whether the watchdog stopped the child because ``timeout_s`` passed."""
         self.raw_lines: list[str] = []
         """With ``keep_lines``, every line the child wrote, verbatim (its stdout is itself an hlog)."""
         self._keep_lines = keep_lines
@@ -64,9 +80,16 @@ class RunnerProcess:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
-            text=True,
+            # Bytes that are not UTF-8 reach the parser as U+FFFD and are
+            # reported as a protocol error, never as a UnicodeDecodeError.
+            encoding="utf-8",
+            errors="replace",
             bufsize=1,
         )
+        self._deadline = time.monotonic() + (timeout_s if timeout_s is not None else math.inf)
+        self._stop_asked = threading.Event()
+        self._watchdog = threading.Thread(target=self._watch, name=f"watchdog {spec.scenario}", daemon=True)
+        self._watchdog.start()
 
     @property
     def pid(self) -> int:
@@ -81,44 +104,81 @@ class RunnerProcess:
         return self._parser.base_time_s
 
     def events(self) -> Iterator[Event]:
-        """Yield the child's events until it ends; raise :class:`RunnerError` if it fails.
+        """Yield the child's events until it ends; raise :class:`LoadFailedError` if it fails.
 
         Blocks while waiting for the next line; the UI calls it from a worker thread.
         """
         assert self._proc.stdout is not None
         finished = False
         for line in self._proc.stdout:
+            if not line.endswith("\n"):
+                # The child died in the middle of a line: half an event is no event.
+                break
             if self._keep_lines:
                 self.raw_lines.append(line)
-            event = self._parser.feed(line)
+            try:
+                event = self._parser.feed(line)
+            except RunnerError as exc:
+                raise LoadFailedError(self.spec.scenario, str(exc)) from None
             if event is None:
                 continue
             if isinstance(event, RunFailed):
-                raise RunnerError(f"{self.spec.scenario} failed: {event.message}")
+                raise LoadFailedError(self.spec.scenario, event.message, raised=True)
             finished = isinstance(event, RunEnded)
             yield event
         code = self._proc.wait()
         if not finished or code != 0:
             self._stderr.seek(0)
-            raise RunnerError(f"{self.spec.scenario}: load process {exit_reason(code, self._stderr.read())}")
+            raise LoadFailedError(self.spec.scenario, f"load process {exit_reason(code, self._stderr.read())}")
 
     def stop(self) -> None:
-        """Ask the child to stop; it still reports its last interval and end."""
-        if self._proc.stdin is not None and not self._proc.stdin.closed:
-            with contextlib.suppress(BrokenPipeError):
-                self._proc.stdin.close()
+        """Ask the child to stop; it still reports its last interval and end.
+
+        Safe to call from a signal handler: it only closes a pipe and sets an event.
+        """
+        self._stop_asked.set()
+        self._close_stdin()
+
+    def restart_timeout(self) -> None:
+        """Give the child ``timeout_s`` from now (a stepped load's next step)."""
+        if self.timeout_s is not None:
+            self._deadline = time.monotonic() + self.timeout_s
+
+    def kill(self) -> None:
+        """End the child at once (SIGKILL); :meth:`events` then reports it killed."""
+        self._stop_asked.set()
+        self._proc.kill()
 
     def close(self) -> None:
         """Stop the child, kill it if it does not exit in time, and release its files."""
         self.stop()
+        self._watchdog.join()
+        self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+        self._stderr.close()
+
+    def _close_stdin(self) -> None:
+        # Called from the watchdog thread and the main thread (or a signal
+        # handler in it); whichever comes second finds the pipe closed.
+        if self._proc.stdin is not None and not self._proc.stdin.closed:
+            with contextlib.suppress(OSError, ValueError):
+                self._proc.stdin.close()
+
+    def _watch(self) -> None:
+        # Runs in its own thread for the child's whole life. The deadline may
+        # move on while we wait, so it is read again at each wake-up.
+        while not self._stop_asked.is_set():
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                self.timed_out = True
+                self._close_stdin()
+                break
+            self._stop_asked.wait(left if math.isfinite(left) else None)
         try:
             self._proc.wait(STOP_GRACE_S)
         except subprocess.TimeoutExpired:
             self._proc.kill()
-            self._proc.wait()
-        if self._proc.stdout is not None:
-            self._proc.stdout.close()
-        self._stderr.close()
 
     def __enter__(self) -> RunnerProcess:
         return self
@@ -129,4 +189,15 @@ class RunnerProcess:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if exc is not None and not isinstance(exc, LoadFailedError):
+            # Leaving on an error of ours (a second Ctrl-C, a full disk):
+            # nobody reads the child any more, so no grace period either.
+            self.kill()
         self.close()
+
+
+def _signal_name(signum: int) -> str:
+    try:
+        return f" ({signal.Signals(signum).name})"
+    except ValueError:  # a real-time signal has no name
+        return ""

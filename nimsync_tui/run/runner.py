@@ -25,6 +25,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
@@ -364,15 +365,36 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m nimsync_tui.run.runner SPEC_JSON", file=sys.stderr)
         return 2
-    # Ctrl-C in the terminal reaches the whole process group; the parent
-    # decides when the load stops, through our stdin.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C and a closed terminal reach the whole process group, and
+    # systemd signals the whole cgroup; the parent decides when the load
+    # stops, through our stdin (which also closes when the parent dies).
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_IGN)
     try:
         spec = RunSpec.from_json(args[0])
     except NimsyncError as exc:
         print(f"nimsync-tui runner: {exc}", file=sys.stderr)
         return 2
-    return trio.run(run, spec, sys.stdout)
+    with _private_stdout() as protocol:
+        return trio.run(run, spec, protocol)
+
+
+@contextmanager
+def _private_stdout() -> Iterator[TextIO]:
+    """The protocol stream on a private copy of fd 1; fd 1 and ``sys.stdout`` go to stderr.
+
+    Whatever the load prints (``print``, ``sys.stdout``, ``os.write(1, ...)``,
+    a C library) then lands in the runner's stderr and can never break a
+    line of the protocol.
+    """
+    sys.stdout.flush()
+    protocol = open(os.dup(1), "w", encoding="utf-8", newline="\n")  # noqa: SIM115 (closed below)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    try:
+        yield protocol
+    finally:
+        protocol.close()
 
 
 if __name__ == "__main__":

@@ -63,17 +63,20 @@ class RowMeasurement:
         The figures :func:`.results.scenario_result` works out come from the merged
         histogram and summed time; the others (the load's own, like a leak
         slope) are averaged over the repetitions that measured them. What
-        describes the row (title, step, notes) is the last repetition's.
+        describes the row (title, step, notes) is the last repetition's; its
+        status and error are those of the last repetition that did not complete.
         """
         results = [r.result for r in self.repetitions]
+        unfinished = [r for r in results if r.status != "completed"]
         whole = scenario_result(
             self.started,
             self.intervals,
             self.histogram,
-            status="completed" if all(r.status == "completed" for r in results) else results[-1].status,
+            status=unfinished[-1].status if unfinished else "completed",
             duration_s=sum(r.duration_s for r in results),
             operations=sum(r.operations for r in results),
             name=self.name,
+            error=unfinished[-1].error if unfinished else None,
         )
         measured = {f: getattr(whole, f) for f in _MEASURED_FIELDS}
         return dataclasses.replace(results[-1], **measured, metrics={**_mean_metrics(results), **whole.metrics})
@@ -89,6 +92,7 @@ _MEASURED_FIELDS = (
     "rss_bytes",
     "cpu_percent",
     "stability",
+    "error",
 )
 
 
@@ -169,12 +173,19 @@ def row_document(row: RowReport) -> dict[str, Any]:
     }
 
 
-def results_json(report: SuiteReport, *, started_at: datetime, environment: dict[str, Any]) -> str:
-    """The text of ``results.json``."""
+def results_json(
+    report: SuiteReport,
+    *,
+    started_at: datetime,
+    environment: dict[str, Any],
+    not_run: Sequence[str] = (),
+) -> str:
+    """The text of ``results.json``; ``not_run`` names the scenarios a stopped recording never started."""
     document = {
         "tool": "nimsync-tui",
         "recorded_at": started_at.astimezone(UTC).isoformat(timespec="seconds"),
         "environment": environment,
         "scenarios": [row_document(row) for row in report.rows],
+        "not_run": list(not_run),
     }
     return json.dumps(document, indent=2) + "\n"

@@ -106,7 +106,8 @@ class ScenarioResult:
     measures: str
     operation: str
     status: str
-    """``completed`` or ``stopped`` (interrupted before its planned end)."""
+    """``completed``; ``stopped`` (interrupted before its planned end); ``failed`` (the load
+    raised or its process died: see ``error``); ``timed_out`` (stopped by the suite's timeout)."""
     duration_s: float
     operations: int
     throughput_ops_s: float
@@ -133,6 +134,9 @@ class ScenarioResult:
     """Every figure by its name in ``metrics.md``: targets, checks and compares key on these; ``None``: not measured."""
     notes: list[str] = field(default_factory=list)
     """One-line statements about the row: verdict rules, caveats, warnings."""
+    error: str | None = None
+    """Why a ``failed`` or ``timed_out`` scenario ended, one line; ``None`` otherwise.
+    The figures then cover what was measured before that."""
 
 
 def reported_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -198,6 +202,7 @@ def scenario_result(
     duration_s: float,
     operations: int,
     name: str | None = None,
+    error: str | None = None,
 ) -> ScenarioResult:
     """Summarise one row from its measured intervals and their merged histogram.
 
@@ -233,6 +238,7 @@ def scenario_result(
         stability=stability_of(rates),
         parameters=reported_parameters(started.params),
         metrics=metrics,
+        error=error,
     )
 
 

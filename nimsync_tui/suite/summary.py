@@ -28,10 +28,12 @@ def row_lines(row: RowReport, *, stats: bool = False) -> list[str]:
     spread = ""
     if a.throughput_ci_low_ops_s is not None and a.throughput_ci_high_ops_s is not None:
         spread = f" (95% CI of the mean {a.throughput_ci_low_ops_s:,.0f}..{a.throughput_ci_high_ops_s:,.0f})"
-    lines = [
+    # A failed or timed-out row says why first; its figures cover what ran until then.
+    lines = [f"{r.name:<19} {r.status.upper().replace('_', ' ')}: {r.error}"] if r.error is not None else []
+    lines.append(
         f"{r.name:<19} {r.operations:,} {r.operation}s in {r.duration_s:.3f} s{reps} = "
         f"{r.throughput_ops_s:,.0f} ops/s{spread} [{r.status}]"
-    ]
+    )
     lat = r.latency_ns
     if lat.count == 0 or lat.p50 is None or lat.p99 is None or lat.max is None:
         lines.append(f"{pad}{r.measures}: no samples (0 values recorded)")

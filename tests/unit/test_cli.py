@@ -1,10 +1,13 @@
 """The command line's contract (DESIGN.md): spellings and when the app opens."""
 
 import io
+import signal
+from types import SimpleNamespace
 
 import pytest
 
-from nimsync_tui.cli import _Progress, build_parser, is_headless, main, normalize_suite_spellings
+from nimsync_tui.cli import _exit_status, _Progress, build_parser, is_headless, main, normalize_suite_spellings
+from nimsync_tui.errors import ExitStatus
 from nimsync_tui.scenarios import SCENARIOS
 
 
@@ -81,3 +84,33 @@ def test_a_pattern_that_selects_nothing_is_one_line_and_exit_2(capsys: pytest.Ca
     assert main(["--list", "--pattern", "nothing-like-it"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no scenario matches 'nothing-like-it'" in err
+
+
+def _row(status: str) -> SimpleNamespace:
+    return SimpleNamespace(result=SimpleNamespace(status=status))
+
+
+@pytest.mark.parametrize(
+    ("stopped_by", "statuses", "regressed_missed_write_failed", "expected"),
+    [
+        (signal.SIGTERM, ["failed"], (True, True, True), ExitStatus.SIGTERM),
+        (signal.SIGHUP, ["completed"], (False, False, False), ExitStatus.SIGHUP),
+        (signal.SIGINT, ["timed_out"], (True, False, False), ExitStatus.SIGINT),
+        (None, ["completed", "timed_out"], (True, True, False), ExitStatus.FAILED),
+        (None, ["completed"], (True, True, True), ExitStatus.FAILED),
+        (None, ["completed", "stopped"], (True, True, False), ExitStatus.REGRESSION),
+        (None, ["completed"], (False, True, False), ExitStatus.TARGET_MISSED),
+        (None, ["completed"], (False, False, False), ExitStatus.OK),
+    ],
+)
+def test_a_stop_outranks_a_failure_and_a_failure_outranks_a_verdict(
+    stopped_by: int | None,
+    statuses: list[str],
+    regressed_missed_write_failed: tuple[bool, bool, bool],
+    expected: ExitStatus,
+) -> None:
+    regressed, missed, write_failed = regressed_missed_write_failed
+    args = build_parser().parse_args(["--performance"])
+    report = SimpleNamespace(rows=[_row(s) for s in statuses], missed=["a missed target"] if missed else [])
+    comparison = SimpleNamespace(regressions=["a regression"] if regressed else [])
+    assert _exit_status(args, stopped_by, report, comparison, failed=write_failed) == expected  # type: ignore[arg-type]

@@ -1,0 +1,112 @@
+"""Running ``nimsync-tui`` as the fault tests need it: with test-only scenarios, signals and limits."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+CLI = [sys.executable, "-m", "nimsync_tui"]
+FAULT_SCENARIOS = Path(__file__).with_name("fault_scenarios")
+"""On PYTHONPATH, adds the scenarios broken-raises, noisy-prints and stuck-hangs (see its sitecustomize)."""
+
+
+def env(*, faults: bool = False) -> dict[str, str]:
+    """The environment of a run; with ``faults`` the test-only scenarios exist in it."""
+    out = dict(os.environ)
+    if faults:
+        out["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FAULT_SCENARIOS), out.get("PYTHONPATH")]))
+    return out
+
+
+def nimsync(
+    *args: str | Path,
+    faults: bool = False,
+    cwd: Path | None = None,
+    timeout: float = 180,
+    preexec_fn: Callable[[], None] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run the command to its end."""
+    return subprocess.run(
+        [*CLI, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env(faults=faults),
+        cwd=cwd,
+        preexec_fn=preexec_fn,
+    )
+
+
+class Running:
+    """The command running in its own session, read line by line from stderr."""
+
+    def __init__(self, *args: str | Path, faults: bool = False, preexec_fn: Callable[[], object] | None = None) -> None:
+        self.proc = subprocess.Popen(
+            [*CLI, *map(str, args)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            env=env(faults=faults),
+            preexec_fn=preexec_fn,  # noqa: PLW1509 (a limit or a signal disposition; no threads here)
+        )
+        self.stderr = ""
+
+    def wait_for(self, *words: str, times: int = 1) -> None:
+        """Read progress lines until ``times`` of them hold every one of ``words``."""
+        assert self.proc.stderr is not None
+        seen = 0
+        for line in self.proc.stderr:
+            self.stderr += line
+            seen += all(word in line.split() for word in words)
+            if seen == times:
+                return
+        raise AssertionError(f"the command ended before {times} lines with {words}:\n{self.stderr}")
+
+    def runner_pid(self) -> int:
+        """The load process now running under the command."""
+        (child,) = psutil.Process(self.proc.pid).children()
+        return child.pid
+
+    def finish(self, timeout: float = 60) -> tuple[int, str, str]:
+        """Wait for the end; (status, stdout, all of stderr)."""
+        out, err = self.proc.communicate(timeout=timeout)
+        self.stderr += err
+        return self.proc.returncode, out, self.stderr
+
+
+def gone(pid: int, within_s: float = 15) -> bool:
+    """Whether the process ``pid`` ended and was reaped (no zombie left) within ``within_s``."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE and time.monotonic() > deadline - 1:
+                return False
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def results(out: Path) -> dict[str, dict[str, Any]]:
+    """The scenarios of ``out/results.json`` by name."""
+    return {s["name"]: s for s in json.loads((out / "results.json").read_text())["scenarios"]}
+
+
+THREE = ("--pattern", "[smp][pi][smn]*")
+"""Selects spsc-throughput, mpmc-throughput and pingpong-latency: quick, and in that order."""
+
+
+def error_lines(stderr: str) -> list[str]:
+    """The lines addressed to the user (not progress lines, not a busy-machine warning)."""
+    return [
+        ln for ln in stderr.splitlines() if ln.startswith("nimsync-tui:") and not ln.startswith("nimsync-tui: warning:")
+    ]
