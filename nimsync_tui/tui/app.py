@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -32,6 +34,8 @@ DEFAULT_FPS = 10.0
 _FIRST_REPLAY_BATCH = 16
 _REPLAY_BATCH = 256
 _PLAY_TICK_S = 0.05
+_HANGUP_MARGIN_S = 2.0
+"""After a hang-up, how long past the load's stop grace the app may take to leave."""
 _LIVE_ONLY = {"restart", "switch_impl", "change_params", "compare", "export", "save_baseline"}
 _REPLAY_ONLY = {"step_back", "step_forward", "first", "whole", "play"}
 _STATE_MARKS = {"running": "▶", "done": "✓", "stopped": "■", "failed": "✗", "idle": " ", "replay": " "}
@@ -215,6 +219,14 @@ class MonitorApp(App[int]):
 
     def _on_signal(self, status: ExitStatus) -> None:
         self._exit_status = status
+        if status == ExitStatus.SIGHUP:
+            # The terminal is gone: Textual's goodbye (restoring the screen) can block
+            # for ever on a tty that no longer reads. Quit as usual, but leave for sure
+            # once the load has had its grace period; a load that outlived us would
+            # still stop by itself when its stdin closes.
+            leave = threading.Timer(STOP_GRACE_S + _HANGUP_MARGIN_S, os._exit, (int(status),))
+            leave.daemon = True  # an exit that does complete is not held up by it
+            leave.start()
         self.run_worker(self.action_quit(), group="quit")
 
     # -- actions ----------------------------------------------------------------

@@ -157,3 +157,16 @@ def test_ctrl_c_and_sigterm_quit_as_q_does(terminal, tmp_path: Path, how: str) -
     assert term.exit_status() == expected
     assert not runner.is_running() or runner.status() == psutil.STATUS_ZOMBIE
     assert runners_in(tmp_path) == []
+
+
+def test_a_closed_terminal_ends_the_app_and_its_load(terminal, tmp_path: Path) -> None:
+    # A closed terminal window (or a dropped ssh session) is a hang-up: nothing can be
+    # drawn any more, and the app must not linger with nowhere to draw.
+    term = terminal(str(COMMAND))
+    term.wait_for(lambda s: "phase measuring" in s, "live numbers")
+    (runner,) = runners_in(tmp_path)
+    (app,) = [p for p in runner.parents() if p.cmdline()[1:2] == [str(COMMAND)]]
+    term.close()
+    app.wait(timeout=30)
+    runner.wait(timeout=30)
+    assert runners_in(tmp_path) == []
