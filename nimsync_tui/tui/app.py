@@ -54,7 +54,7 @@ class MonitorApp(App[int]):
     CSS = """
     #top { height: 11fr; }
     #bottom { height: 9fr; }
-    #scenarios { width: 26; border: round $primary-background-lighten-2; }
+    #scenarios { width: 26; border: round $primary-background-lighten-2; text-wrap: nowrap; text-overflow: ellipsis; }
     #scenarios:focus { border: round $accent; }
     #latency { width: 1fr; }
     #table { width: auto; min-width: 22; }
