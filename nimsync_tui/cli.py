@@ -15,14 +15,23 @@ from functools import partial
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Scenario
+from nimsync_tui.scenarios import BUILTINS, LOOPS, SCENARIOS, ImplementationError, Scenario, entry_points, resolve
 
 from . import __version__
 from .core.files import write_atomically
 from .core.recording import PARTIAL_LOG_NAME, find_log
 from .core.units import VALUE_UNITS_NS
 from .errors import ConfigError, ExitStatus, NimsyncError
-from .run.config import DEFAULT_INTERVAL_S, Overrides, RunOptions, RunSpec, plan_runs, select_scenarios
+from .run.config import (
+    DEFAULT_INTERVAL_S,
+    MATRIX_PARAMETERS,
+    Overrides,
+    RunOptions,
+    RunSpec,
+    plan_runs,
+    runnable,
+    select_scenarios,
+)
 from .run.record import OutputDir, Recorder, scenario_timeout
 from .run.replay import replay_log, write_replay
 from .run.resources import busy_machine
@@ -32,6 +41,7 @@ from .suite.baseline import Baseline, load_baseline
 from .suite.benchmark_config import BenchmarkConfig, Thresholds, load_config
 from .suite.compare import Comparison, compare, format_comparison
 from .suite.report import SuiteReport, judge
+from .suite.side_by_side import side_by_side
 from .suite.stats_document import stats_json
 from .suite.summary import print_summary
 from .suite.targets import Target
@@ -63,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    p.add_argument(
+        "--list-impls",
+        action="store_true",
+        help="list the channel implementations found (built-in and entry points): loop, parts, scenarios",
+    )
     p.add_argument(
         "--record",
         metavar="DIR",
@@ -142,7 +157,23 @@ def build_parser() -> argparse.ArgumentParser:
     suite.add_argument("--output", metavar="FILE", type=Path, help="write the statistical analysis as JSON to FILE")
     load = p.add_argument_group("load parameters (each applies to the scenarios that have it)")
     load.add_argument(
-        "--impl", choices=IMPLEMENTATIONS, help="nimsync: this project's channels; trio: trio.open_memory_channel"
+        "--impl",
+        metavar="SPEC[,SPEC...]",
+        help=f"the channel: a built-in ({', '.join(BUILTINS)}), an entry point's name, module:callable or "
+        "path/file.py:callable (takes the capacity, returns (send_end, receive_end)); several, separated by "
+        "commas, run side by side with their repetitions interleaved",
+    )
+    load.add_argument(
+        "--loop",
+        choices=LOOPS,
+        help="the event loop the load runs on (default: the implementation's own; uvloop is an optional extra)",
+    )
+    load.add_argument(
+        "--matrix",
+        metavar="NAME=V1,V2",
+        nargs="+",
+        type=_matrix_axis,
+        help=f"cross parameters ({', '.join(MATRIX_PARAMETERS)}) for the selected implementations: one row per cell",
     )
     load.add_argument("--capacity", metavar="N", type=int, help="channel capacity (0: rendezvous)")
     load.add_argument("--producers", metavar="N", type=int, help="producer tasks")
@@ -201,9 +232,33 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _matrix_axis(text: str) -> tuple[str, list[int]]:
+    name, sep, values = text.partition("=")
+    numbers = [int(v) for v in values.split(",")] if sep and values else []
+    if not numbers:
+        raise ValueError(text)
+    return name.replace("-", "_"), numbers
+
+
 # argparse names the type in its message ("invalid _count value"): name what is expected instead.
 _count.__name__ = "positive integer"
+_matrix_axis.__name__ = "NAME=V1,V2 (integers)"
 _fraction.__name__ = "non-negative fraction (0.05 = 5 %)"
+
+
+def list_implementations(out: TextIO) -> None:
+    """Print every implementation found: built-ins, then entry points; its loop, its parts, what it can run."""
+    print(f"{'implementation':<16} {'from':<24} {'loop':<8} parts / scenarios it can run", file=out)
+    for name in [*BUILTINS, *entry_points()]:
+        try:
+            impl = resolve(name)
+            parts = ", ".join(impl.parts())
+            can = [s.name for s in SCENARIOS.values() if impl.missing(s.needs_with(s.defaults)) is None]
+        except (ImplementationError, ImportError) as exc:
+            print(f"{name:<16} unavailable: {exc}", file=out)
+            continue
+        print(f"{name:<16} {impl.origin:<24} {impl.loop or 'any':<8} {parts}", file=out)
+        print(f"{'':<50} {len(can)} of {len(SCENARIOS)}: {', '.join(can)}", file=out)
 
 
 def list_scenarios(scenarios: list[Scenario], out: TextIO) -> None:
@@ -256,6 +311,7 @@ def planned_runs(
         args.pattern,
         Overrides(
             impl=args.impl,
+            loop=args.loop,
             capacity=args.capacity,
             producers=args.producers,
             consumers=args.consumers,
@@ -276,6 +332,7 @@ def planned_runs(
             trace=args.trace,
             artifacts_dir=_artifacts_dir(args),
         ),
+        matrix=dict(args.matrix) if args.matrix else None,
     )
 
 
@@ -289,6 +346,9 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
     try:
         if args.list:
             list_scenarios(select_scenarios(args.pattern), sys.stdout)
+            return ExitStatus.OK
+        if args.list_impls:
+            list_implementations(sys.stdout)
             return ExitStatus.OK
         serving = serve_options(args)
         headless = serving is None and is_headless(args, in_browser or sys.stdout.isatty())
@@ -305,6 +365,11 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
             if args.interval is not None
             else (DEFAULT_INTERVAL_S if headless else LIVE_INTERVAL_S),
         )
+        specs, skipped = runnable(specs)
+        for line in skipped:
+            print(f"nimsync-tui: {line}", file=sys.stderr)
+        if not specs:
+            raise ConfigError("nothing left to run: every selected scenario was skipped (see above)")
         if serving is not None:  # the options are checked (above) before a server starts
             return _serve(serving, args, argv)
         if not headless:
@@ -393,7 +458,7 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: Benchm
         with stop_signals(raise_stop_signal), contextlib.ExitStack() as stack:
             out = None
             if args.record is not None:
-                out = stack.enter_context(OutputDir(args.record, [s.scenario for s in specs], overwrite=args.overwrite))
+                out = stack.enter_context(OutputDir(args.record, [s.row for s in specs], overwrite=args.overwrite))
             run = Recorder(
                 out,
                 specs,
@@ -437,6 +502,8 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: Benchm
     # must say what happened to the run, not to the summary.
     with contextlib.suppress(OSError):
         print_summary(report, sys.stdout, stats=args.stats or args.output is not None)
+        for line in side_by_side(report.rows):
+            print(line)
         if run.not_run:
             print(f"not run: {', '.join(run.not_run)}")
         if baseline is not None and comparison is not None:

@@ -1,13 +1,16 @@
-"""The benchmarks of the nimsync performance suite, as load scenarios on Trio.
+"""The benchmarks of the nimsync performance suite, as load scenarios on any channel and loop.
 
 Each :class:`Scenario` is a named load with the suite's title, category and
-parameters; the runner (in ``nimsync_tui``) drives it. Nothing here imports
-the measurement core or the UI.
+parameters; the runner (in ``nimsync_tui``) drives it on the loop of
+:mod:`._loop` and the channel implementation of :mod:`._impls`. Nothing here
+imports the measurement core or the UI.
 """
 
+from ._ends import MissingPartError
+from ._impls import BUILTINS, ENTRY_POINT_GROUP, Implementation, ImplementationError, entry_points, normalize, resolve
+from ._loop import LOOPS
 from ._scenario import (
     CATEGORIES,
-    IMPLEMENTATIONS,
     Load,
     Metrics,
     Params,
@@ -40,16 +43,28 @@ SCENARIOS: dict[str, Scenario] = {
 }
 """Every benchmark of the suite by name, in the suite's order (the order ``--list`` shows)."""
 
+IMPLEMENTATIONS = tuple(BUILTINS)
+"""The built-in channel implementations, by name."""
+
 __all__ = [
+    "BUILTINS",
     "CATEGORIES",
+    "ENTRY_POINT_GROUP",
     "IMPLEMENTATIONS",
+    "LOOPS",
     "SCENARIOS",
+    "Implementation",
+    "ImplementationError",
     "Load",
     "Metrics",
+    "MissingPartError",
     "Params",
     "Probe",
     "Scenario",
     "Step",
     "StepOutcome",
     "Summary",
+    "entry_points",
+    "normalize",
+    "resolve",
 ]

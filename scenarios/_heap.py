@@ -10,21 +10,40 @@ reason: a run that keeps one number per round must not look like a leak.
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import inspect
 import os
 import tracemalloc
 
+import anyio
 import trio
 
 from nimsync_tui import channels
 
-from . import _ends
+from . import _ends, _impls
 
-_LOAD_CODE = (
-    *(tracemalloc.Filter(True, os.path.join(os.path.dirname(m.__file__ or ""), "*")) for m in (channels, trio)),
+_LOAD_CODE = [
+    *(
+        tracemalloc.Filter(True, os.path.join(os.path.dirname(m.__file__ or ""), "*"))
+        for m in (channels, trio, anyio, asyncio)
+    ),
     tracemalloc.Filter(True, _ends.__file__),
+    tracemalloc.Filter(True, _impls.__file__),
     tracemalloc.Filter(True, os.path.join(os.path.dirname(__file__), "memory.py")),
-)
+]
+
+
+def count_code_of(impl: _impls.Implementation) -> None:
+    """Count allocations made by the code of ``impl`` too (its factory's package), when it is not ours."""
+    if impl.factory is None:
+        return
+    source = inspect.getsourcefile(impl.factory)
+    if source is None:
+        return
+    pattern = os.path.join(os.path.dirname(source), "*")
+    if all(f.filename_pattern != pattern for f in _LOAD_CODE):
+        _LOAD_CODE.append(tracemalloc.Filter(True, pattern))
 
 
 def heap_bytes() -> float:

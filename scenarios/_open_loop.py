@@ -12,21 +12,20 @@ from __future__ import annotations
 
 from time import perf_counter_ns
 
-import trio
-
+from . import _loop
 from ._scenario import Load, Operation, Params
 
 _SLEEP_SLACK_NS = 2_000_000
-"""Trio's timers wake about a millisecond late; closer than this, spin on checkpoints instead."""
+"""Timers wake about a millisecond late; closer than this, spin on checkpoints instead."""
 
 
-async def _wait_until(deadline_ns: int) -> None:
+async def _wait_until(deadline_ns: int, loop: _loop.Loop) -> None:
     remaining = deadline_ns - perf_counter_ns()
     if remaining > _SLEEP_SLACK_NS:
-        await trio.sleep((remaining - _SLEEP_SLACK_NS // 2) / 1e9)
+        await loop.sleep((remaining - _SLEEP_SLACK_NS // 2) / 1e9)
     while perf_counter_ns() < deadline_ns:
         # A checkpoint, not a bare spin: other tasks (the reporter) still run.
-        await trio.lowlevel.checkpoint()
+        await loop.checkpoint()
 
 
 async def run_open_loop(load: Load, params: Params, count: int | None, operation: Operation) -> None:
@@ -34,6 +33,7 @@ async def run_open_loop(load: Load, params: Params, count: int | None, operation
     if params.rate is None or not params.rate > 0:
         raise ValueError(f"an open-loop run needs a positive rate, got {params.rate!r}")
     op, close = operation(params)
+    loop = _loop.current()
     period_ns = 1e9 / params.rate
     record = load.probe.record if load.probe is not None else None
     record_corrected = load.corrected.record if load.corrected is not None else None
@@ -42,7 +42,7 @@ async def run_open_loop(load: Load, params: Params, count: int | None, operation
     while count is None or done < count:
         intended = origin + round(done * period_ns)
         if perf_counter_ns() < intended:
-            await _wait_until(intended)
+            await _wait_until(intended, loop)
         began = perf_counter_ns()
         await op()
         ended = perf_counter_ns()
@@ -52,4 +52,4 @@ async def run_open_loop(load: Load, params: Params, count: int | None, operation
             record_corrected(ended - intended)
         done += 1
         load.ops = done
-    close()
+    await close()

@@ -12,9 +12,6 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-IMPLEMENTATIONS = ("nimsync", "trio")
-"""Channel implementations a scenario can run on: ours, or ``trio.open_memory_channel``."""
-
 CATEGORIES = ("Throughput", "Latency", "Memory", "Scalability", "Statistical")
 """The suite's benchmark categories, in its order."""
 
@@ -35,7 +32,10 @@ class Params:
     """The options of one scenario run; the suite's ``BenchmarkConfig`` in Python."""
 
     impl: str = "nimsync"
-    """``nimsync`` (our channels) or ``trio`` (``trio.open_memory_channel``)."""
+    """The channel implementation's SPEC: a built-in name (``nimsync``, ``trio``, ...), an entry point's
+    name, ``module:callable`` or ``path/file.py:callable`` (see ``scenarios._impls``)."""
+    loop: str = "trio"
+    """The event loop the load runs on: ``trio``, ``asyncio`` or ``uvloop``."""
     capacity: int = 1024
     """Channel buffer size; 0 is a rendezvous channel."""
     producers: int = 1
@@ -134,7 +134,7 @@ class Load:
 Body = Callable[[Load, Params, int | None], Awaitable[None]]
 """Runs ``count`` operations (``None``: until cancelled) under ``Load``."""
 
-Operation = Callable[[Params], tuple[Callable[[], Awaitable[None]], Callable[[], None]]]
+Operation = Callable[[Params], tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]]
 """Opens what one untimed operation needs: returns the operation and how to close it."""
 
 
@@ -174,10 +174,17 @@ class Scenario:
     """With ``--duration``: each step runs that long (else: steps run until the time is up)."""
     traces_memory: bool = False
     """The runner must trace Python allocations (tracemalloc) during the measured phase."""
+    needs: frozenset[str] = frozenset({"send", "receive"})
+    """Parts of the channel the load uses: ``send``, ``receive``, ``close``, ``clone`` (see :meth:`needs_with`)."""
 
     def measures_with(self, params: Params) -> str:
         """:attr:`measures` with the run's parameters filled in."""
         return self.measures.format(**{f: getattr(params, f) for f in Params.__slots__})
+
+    def needs_with(self, params: Params) -> frozenset[str]:
+        """:attr:`needs`, without ``clone`` when the run puts one task on each end."""
+        one_each = params.producers == 1 and params.consumers == 1 and self.steps is None
+        return self.needs - {"clone"} if one_each or params.parallel else self.needs
 
     def plan_steps(self, params: Params) -> Iterable[Step] | None:
         """The steps to run with ``params``, or ``None`` for a scenario without steps."""

@@ -1,4 +1,4 @@
-"""One worker process of ``worker-scaling --parallel``: its own Trio loop, its own channel.
+"""One worker process of ``worker-scaling --parallel``: its own event loop, its own channel.
 
 Started as ``python -P -m nimsync_tui.scenarios._worker SPEC_JSON`` by the
 scenario. It warms up, says ``ready``, waits for ``go`` on stdin so that all
@@ -13,9 +13,9 @@ import json
 import os
 import sys
 from time import perf_counter_ns
+from typing import Any
 
-import trio
-
+from . import _loop
 from ._scenario import Load, Params
 from .throughput import mpmc_load
 
@@ -28,12 +28,9 @@ class _KeepingProbe:
         self.values.append(value_ns)
 
 
-async def _until_stdin_closes(scope: trio.CancelScope) -> None:
-    stream = trio.lowlevel.FdStream(os.dup(sys.stdin.fileno()))
-    async with stream:
-        while await stream.receive_some(4096):
-            pass
-    scope.cancel()
+async def _until_stdin_closes(group: Any) -> None:
+    await _loop.until_eof(os.dup(sys.stdin.fileno()))
+    group.cancel_scope.cancel()
 
 
 async def _work(params: Params, count: int | None) -> dict[str, object]:
@@ -45,12 +42,12 @@ async def _work(params: Params, count: int | None) -> dict[str, object]:
     probe = _KeepingProbe()
     load = Load(probe)
     start = perf_counter_ns()
-    async with trio.open_nursery() as nursery:
+    async with _loop.open_group() as group:
         # Without a count, the parent stops us by closing our stdin.
         if count is None:
-            nursery.start_soon(_until_stdin_closes, nursery.cancel_scope)
+            group.start_soon(_until_stdin_closes, group)
         await mpmc_load(load, params, count)
-        nursery.cancel_scope.cancel()
+        group.cancel_scope.cancel()
     end = perf_counter_ns()
     return {"ops": load.ops, "start_ns": start, "end_ns": end, "samples": probe.values}
 
@@ -59,7 +56,8 @@ def main() -> int:
     """Entry point of a worker process."""
     spec = json.loads(sys.argv[1])
     count = None if spec["count"] is None else int(spec["count"])
-    report = trio.run(_work, Params(**spec["params"]), count)
+    params = Params(**spec["params"])
+    report = _loop.run(params.loop, _work, params, count)
     print(json.dumps(report, separators=(",", ":")), flush=True)
     return 0
 

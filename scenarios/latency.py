@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable
 from time import perf_counter_ns
 
-import trio
-
 from nimsync_tui.channels import ChannelMode
 
-from ._ends import open_ends
+from . import _loop
+from ._impls import open_ends
 from ._scenario import Load, Params, Scenario
 
 
@@ -30,10 +28,10 @@ async def _pingpong(load: Load, params: Params, count: int | None) -> None:
             record(elapsed)
         rounds += 1
         load.ops = rounds
-    ends.close()
+    await ends.close()
 
 
-def _pingpong_operation(params: Params) -> tuple[Callable[[], Awaitable[None]], Callable[[], None]]:
+def _pingpong_operation(params: Params) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
     ends = open_ends(params.impl, params.capacity, ChannelMode.SPSC, params.yield_every)
     send, recv = ends.send, ends.recv
 
@@ -46,7 +44,7 @@ def _pingpong_operation(params: Params) -> tuple[Callable[[], Awaitable[None]], 
 
 async def _sleep_zero(load: Load, _params: Params, count: int | None) -> None:
     record = load.probe.record if load.probe is not None else None
-    sleep = trio.sleep
+    sleep = _loop.current().sleep
     done = 0
     while count is None or done < count:
         started = perf_counter_ns()
@@ -58,8 +56,16 @@ async def _sleep_zero(load: Load, _params: Params, count: int | None) -> None:
         load.ops = done
 
 
-def _sleep_zero_operation(_params: Params) -> tuple[Callable[[], Awaitable[None]], Callable[[], None]]:
-    return functools.partial(trio.sleep, 0), lambda: None
+def _sleep_zero_operation(_params: Params) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
+    sleep = _loop.current().sleep
+
+    async def sleep_zero() -> None:
+        await sleep(0)
+
+    async def nothing_to_close() -> None:
+        return None
+
+    return sleep_zero, nothing_to_close
 
 
 _CHANNEL_TUNABLE = frozenset({"impl", "capacity", "iterations", "warmup", "yield_every", "rate"})
@@ -83,12 +89,13 @@ ASYNC_OP_LATENCY = Scenario(
     name="async-op-latency",
     title="Async operation latency",
     category="Latency",
-    summary="50,000 timed trio.sleep(0): the cost of the smallest async operation",
-    measures="one await trio.sleep(0), a full Trio checkpoint",
+    summary="50,000 timed sleep(0) of the loop: the cost of the smallest async operation",
+    measures="one await sleep(0) of the {loop} loop, a full yield to its scheduler",
     operation="sleep",
     defaults=Params(iterations=50_000, warmup=5_000),
     tunable=frozenset({"iterations", "warmup", "rate"}),
     body=_sleep_zero,
+    needs=frozenset(),
     open_loop=_sleep_zero_operation,
 )
 

@@ -18,9 +18,10 @@ from typing import Any
 
 from nimsync_tui.channels import ChannelMode
 
-from ._ends import Ends, open_ends
+from ._ends import Ends
 from ._heap import collected_heap_bytes as _collected_heap
-from ._heap import heap_bytes
+from ._heap import count_code_of, heap_bytes
+from ._impls import open_ends, resolve
 from ._scenario import Load, Params, Scenario, Step, StepOutcome, Summary, numbered_steps
 
 
@@ -50,6 +51,7 @@ async def _channel_memory(load: Load, params: Params, count: int | None) -> None
     capacity = max(params.capacity, items)
     record = load.probe.record if load.probe is not None else None
     metrics = load.metrics
+    count_code_of(resolve(params.impl))
     opened: list[Ends] = []
     initial = _collected_heap()
     for cap, name in _CREATION:
@@ -73,7 +75,7 @@ async def _channel_memory(load: Load, params: Params, count: int | None) -> None
         metrics[name] = (heap_bytes() - before) / items if items else None
     metrics["data_overhead_bytes"] = heap_bytes() - after_creation
     for ends in opened:
-        ends.close()
+        await ends.close()
     del opened, ends, send
     metrics["residual_bytes"] = _collected_heap() - initial
 
@@ -99,6 +101,7 @@ LEAK_RULE = (
 async def _memory_round(load: Load, params: Params, count: int | None) -> None:
     pairs = ROUND_PAIRS if count is None else count
     per_channel = max(1, pairs // _ROUND_CHANNELS)
+    count_code_of(resolve(params.impl))
     record = load.probe.record if load.probe is not None else None
     round_channels = [
         open_ends(params.impl, params.capacity, ChannelMode.SPSC, params.yield_every) for _ in range(_ROUND_CHANNELS)
@@ -113,7 +116,7 @@ async def _memory_round(load: Load, params: Params, count: int | None) -> None:
                 record(perf_counter_ns() - started)
             load.ops += 1
     for ends in round_channels:
-        ends.close()
+        await ends.close()
     # The planted leak: channels this run keeps on purpose, to prove the verdict sees one.
     load.retained.extend(round_channels[: params.leak_per_round])
     del round_channels, ends

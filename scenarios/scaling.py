@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
-import trio
+import anyio
+from anyio.abc import ByteReceiveStream
 
 from ._scenario import Load, Params, Scenario, Step, StepOutcome, Summary
 from .throughput import mpmc_load, pair_batches
@@ -60,7 +61,7 @@ async def _worker_processes(load: Load, params: Params, count: int | None) -> No
     spec = json.dumps({"params": asdict(replace(params, producers=1, consumers=1)), "count": count})
     command = [sys.executable, "-P", "-m", "nimsync_tui.scenarios._worker", spec]
     procs = [
-        await trio.lowlevel.open_process(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        await anyio.open_process(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         for _ in range(params.producers)
     ]
     streams = []
@@ -75,15 +76,15 @@ async def _worker_processes(load: Load, params: Params, count: int | None) -> No
                 raise RuntimeError("a worker process did not start")
         for p in procs:
             assert p.stdin is not None
-            await p.stdin.send_all(b"go\n")
+            await p.stdin.send(b"go\n")
         started = True
         if count is None:
-            await trio.sleep_forever()
+            await anyio.sleep_forever()
         reports = [json.loads(await s.line()) for s in streams]
     finally:
         # Also when cancelled: the workers are told to stop (stdin closed),
         # and what they did until then still counts.
-        with trio.CancelScope(shield=True, deadline=trio.current_time() + REPORT_GRACE_S):
+        with anyio.CancelScope(shield=True, deadline=anyio.current_time() + REPORT_GRACE_S):
             for p in procs:
                 if p.stdin is not None:
                     await p.stdin.aclose()
@@ -108,17 +109,18 @@ def _count_in(load: Load, reports: list[dict[str, Any]]) -> None:
 
 
 class _Lines:
-    """Lines from a Trio receive stream."""
+    """Lines from a receive stream."""
 
-    def __init__(self, stream: trio.abc.ReceiveStream) -> None:
+    def __init__(self, stream: ByteReceiveStream) -> None:
         self._stream = stream
         self._buffer = b""
 
     async def line(self) -> str:
         while b"\n" not in self._buffer:
-            chunk = await self._stream.receive_some(65536)
-            if not chunk:
-                raise RuntimeError("a worker process ended without reporting")
+            try:
+                chunk = await self._stream.receive(65536)
+            except anyio.EndOfStream:
+                raise RuntimeError("a worker process ended without reporting") from None
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line.decode().strip()
@@ -151,7 +153,7 @@ def _summarize_workers(outcomes: Sequence[StepOutcome]) -> Summary:
     ]
     if not parallel:
         notes.append(
-            "one Trio loop: the producers take turns on one thread, so this measures concurrency, not "
+            "one event loop: the producers take turns on one thread, so this measures concurrency, not "
             "parallelism (efficiency near 1/N is the expected result); --parallel runs each worker as a process"
         )
     return Summary(
@@ -182,6 +184,7 @@ WORKER_SCALING = Scenario(
     ),
     body=_worker_scaling,
     steps=_worker_steps,
+    needs=frozenset({"send", "receive", "close", "clone"}),
     summarize=_summarize_workers,
 )
 

@@ -12,11 +12,11 @@ import random
 from collections.abc import Awaitable, Callable
 from time import perf_counter_ns
 
-import trio
-
 from nimsync_tui.channels import ChannelMode
 
-from ._ends import END_OF_CHANNEL, open_ends
+from ._ends import Receive, fan_out, is_end
+from ._impls import open_ends
+from ._loop import open_group
 from ._scenario import Load, Params, Scenario
 
 
@@ -45,7 +45,7 @@ async def _spsc(load: Load, params: Params, count: int | None) -> None:
                 await send(i)
             if remaining is not None:
                 remaining -= n
-        ends.close()
+        await ends.close()
 
     async def consume() -> None:
         recv = ends.recv
@@ -64,9 +64,9 @@ async def _spsc(load: Load, params: Params, count: int | None) -> None:
             if remaining is not None:
                 remaining -= n
 
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(produce)
-        nursery.start_soon(consume)
+    async with open_group() as group:
+        group.start_soon(produce)
+        group.start_soon(consume)
 
 
 async def mpmc_load(load: Load, params: Params, count: int | None) -> None:
@@ -74,9 +74,11 @@ async def mpmc_load(load: Load, params: Params, count: int | None) -> None:
     ends = open_ends(params.impl, params.capacity, ChannelMode.MPMC, params.yield_every)
     batch = params.sample_every
     shares = _split(count, params.producers)
+    senders, receivers = fan_out(ends, params.producers, params.consumers)
 
-    async def produce(share: int | None) -> None:
-        send = ends.send
+    async def produce(
+        send: Callable[[int], Awaitable[None]], close: Callable[[], Awaitable[None]], share: int | None
+    ) -> None:
         if share is None:
             while True:
                 for i in range(batch):
@@ -84,9 +86,10 @@ async def mpmc_load(load: Load, params: Params, count: int | None) -> None:
         else:
             for i in range(share):
                 await send(i)
+        # Each producer closes its own end: the channel ends with the last.
+        await close()
 
-    async def consume() -> None:
-        recv = ends.recv
+    async def consume(recv: Receive) -> None:
         record = load.probe.record if load.probe is not None else None
         # Items from many producers interleave, so no item can carry a stamp
         # that a consumer could find by position: time whole batches instead.
@@ -99,13 +102,11 @@ async def mpmc_load(load: Load, params: Params, count: int | None) -> None:
             if record is not None:
                 record(perf_counter_ns() - started)
 
-    async with trio.open_nursery() as consumers:
-        for _ in range(params.consumers):
-            consumers.start_soon(consume)
-        async with trio.open_nursery() as producers:
-            for share in shares:
-                producers.start_soon(produce, share)
-        ends.close()
+    async with open_group() as group:
+        for recv in receivers:
+            group.start_soon(consume, recv)
+        for (send, close), share in zip(senders, shares, strict=True):
+            group.start_soon(produce, send, close, share)
 
 
 async def pair_batches(load: Load, params: Params, count: int | None) -> None:
@@ -148,7 +149,7 @@ async def pair_batches(load: Load, params: Params, count: int | None) -> None:
             batch_throughput_stddev_ops_s=stddev,
             batch_throughput_cv=stddev / mean if stddev is not None and batches >= 3 and mean > 0 else None,
         )
-    ends.close()
+    await ends.close()
 
 
 async def _receive(recv: Callable[[], Awaitable[object]], n: int) -> int:
@@ -160,8 +161,10 @@ async def _receive(recv: Callable[[], Awaitable[object]], n: int) -> int:
     try:
         for received in range(n):  # noqa: B007 (after the loop it says how many arrived)
             await recv()
-    except END_OF_CHANNEL:
-        return received
+    except Exception as exc:
+        if is_end(exc):
+            return received
+        raise
     return n
 
 
@@ -197,4 +200,5 @@ MPMC_THROUGHPUT = Scenario(
     defaults=Params(capacity=2048, producers=4, consumers=4, iterations=2_000_000, warmup=10_000),
     tunable=_TUNABLE | {"producers", "consumers"},
     body=mpmc_load,
+    needs=frozenset({"send", "receive", "close", "clone"}),
 )

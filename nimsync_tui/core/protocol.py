@@ -53,6 +53,13 @@ class RunStarted:
     """CPUs the load may run on (one with ``--pin-cpu``)."""
     notes: list[str] = field(default_factory=list)
     """Warnings about the run's conditions (a busy machine)."""
+    tag: str = ""
+    """The run's histogram tag when not the scenario's name (several implementations in one run)."""
+
+    @property
+    def row(self) -> str:
+        """The run's histogram tag: :attr:`tag`, or the scenario's name."""
+        return self.tag or self.scenario
 
 
 @dataclass(frozen=True, slots=True)

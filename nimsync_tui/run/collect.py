@@ -62,7 +62,7 @@ class ScenarioCollector:
         if started is None or ended is None or ended.phase != "measure":
             return []
         rows = [self._step_row(started, ended, step) for step in self._steps]
-        if not any(r.result.name == started.scenario for r in rows):
+        if not any(r.result.name == started.row for r in rows):
             rows.append(self._summary_row(started, ended, sum(r.result.duration_s for r in rows)))
         return rows
 
@@ -78,7 +78,7 @@ class ScenarioCollector:
         metrics = {**measured_metrics(result, intervals, started.overhead), **step.metrics}
         metrics.update(ended.step_metrics.get(step.tag, {}))
         notes = [*step.notes]
-        if step.tag == started.scenario:
+        if step.tag == started.row:
             metrics.update(ended.metrics)
             notes += ended.notes
         parameters = dict(result.parameters)

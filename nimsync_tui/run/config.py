@@ -8,10 +8,22 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import itertools
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Params, Scenario
+from nimsync_tui.scenarios import (
+    LOOPS,
+    SCENARIOS,
+    Implementation,
+    ImplementationError,
+    Params,
+    Scenario,
+    normalize,
+    resolve,
+)
+from nimsync_tui.scenarios._loop import available
 
 from ..errors import ConfigError
 from .resources import check_cpu
@@ -50,6 +62,14 @@ class RunSpec:
     """Stop the measured phase after this long; ``None``: run ``params.iterations``."""
     options: RunOptions = RunOptions()
     """Pinning, profiling and tracing."""
+    tag: str | None = None
+    """The run's histogram tag and row name when not the scenario's own: ``<scenario>@<implementation>``
+    when one run measures several implementations, plus ``+<param>-<value>`` per ``--matrix`` parameter."""
+
+    @property
+    def row(self) -> str:
+        """The run's histogram tag (its steps' tags start with it)."""
+        return self.tag or self.scenario
 
     def to_json(self) -> str:
         """Serialise for the runner's command line."""
@@ -66,6 +86,7 @@ class RunSpec:
                 interval_s=float(raw["interval_s"]),
                 duration_s=None if raw["duration_s"] is None else float(raw["duration_s"]),
                 options=RunOptions(**raw.get("options", {})),
+                tag=raw.get("tag"),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"malformed run spec: {exc}") from None
@@ -80,6 +101,9 @@ class Overrides:
     """Parameters the user set on the command line; ``None`` keeps each scenario's own."""
 
     impl: str | None = None
+    """One SPEC, or several separated by commas (run side by side)."""
+    loop: str | None = None
+    """The event loop; ``None``: each implementation's own."""
     capacity: int | None = None
     producers: int | None = None
     consumers: int | None = None
@@ -126,8 +150,13 @@ def plan_runs(
     interval_s: float = DEFAULT_INTERVAL_S,
     duration_s: float | None = None,
     options: RunOptions = RunOptions(),
+    matrix: Mapping[str, Sequence[int]] | None = None,
 ) -> list[RunSpec]:
     """Build the checked run specs for every scenario matching ``pattern``.
+
+    Several implementations (``overrides.impl`` as ``a,b,c``) or a ``matrix``
+    of parameters (``{"capacity": [1, 100]}``) give one run per scenario, cell
+    and implementation, in that order, each tagged ``<scenario>@<impl>[+<param>-<value>...]``.
 
     An override applies to the scenarios that have that parameter: ``--producers``
     changes ``mpmc-throughput`` but leaves ``spsc-throughput`` at one producer.
@@ -142,29 +171,113 @@ def plan_runs(
     if duration_s is not None and overrides.iterations is not None:
         raise ConfigError("--duration and --iterations exclude each other; give one")
     given = {k: v for k, v in dataclasses.asdict(overrides).items() if v is not None}
+    impls = _implementations(given.pop("impl", None))
+    loop = given.pop("loop", None)
+    cells = _cells(matrix or {})
+    tagged = len(impls) > 1 or bool(matrix)
     if options.pin_cpu is not None:
         check_cpu(options.pin_cpu)
     if options.artifacts_dir is None and (options.profile or options.trace):
         raise ConfigError("--profile and --trace write files: give --record DIR (or --output FILE) as well")
     specs = []
     for scenario in select_scenarios(pattern):
-        changes = {k: v for k, v in given.items() if k in scenario.tunable}
         duration = duration_s
         if duration is None and overrides.iterations is None:
             duration = scenario.default_duration_s
-        if duration is not None:
-            changes["iterations"] = None
-        params = dataclasses.replace(scenario.defaults, **changes)
-        _check_params(params)
-        if params.capacity < scenario.min_capacity:
-            raise ConfigError(f"{scenario.name} needs --capacity >= {scenario.min_capacity}, got {params.capacity}")
-        specs.append(RunSpec(scenario.name, params, interval_s, duration, options))
+        for cell in cells:
+            changes = {k: v for k, v in {**given, **cell}.items() if k in scenario.tunable}
+            if duration is not None:
+                changes["iterations"] = None
+            for impl in impls:
+                on = loop or impl.default_loop
+                params = dataclasses.replace(scenario.defaults, **changes, impl=impl.name, loop=on)
+                _check_params(params)
+                if not impl.runs_on(on):
+                    raise ConfigError(
+                        f"--impl {impl.name} runs on {impl.loop} only, not {on}: drop --loop or choose another"
+                    )
+                if params.capacity < scenario.min_capacity:
+                    raise ConfigError(
+                        f"{scenario.name} needs --capacity >= {scenario.min_capacity}, got {params.capacity}"
+                    )
+                suffix = "".join(f"+{k}-{v}" for k, v in cell.items() if k in scenario.tunable)
+                tag = f"{scenario.name}@{impl.label}{suffix}" if tagged else None
+                specs.append(RunSpec(scenario.name, params, interval_s, duration, options, tag))
     return specs
 
 
+MATRIX_PARAMETERS = ("capacity", "producers", "consumers", "sample_every", "yield_every")
+"""The parameters ``--matrix`` may cross."""
+
+
+def _implementations(specs: str | None) -> list[Implementation]:
+    names = [s.strip() for s in (specs or "nimsync").split(",")]
+    if not all(names):
+        raise ConfigError(f"--impl {specs}: an empty name between commas; give SPEC[,SPEC...]")
+    try:
+        found = [resolve(normalize(name)) for name in names]
+    except ImplementationError as exc:
+        raise ConfigError(str(exc)) from None
+    if len({i.label for i in found}) < len(found):
+        raise ConfigError(f"--impl {specs}: an implementation is named twice")
+    return found
+
+
+def _cells(matrix: Mapping[str, Sequence[int]]) -> list[dict[str, int]]:
+    for name in matrix:
+        if name not in MATRIX_PARAMETERS:
+            raise ConfigError(f"--matrix {name}=...: not a parameter it can cross; give {', '.join(MATRIX_PARAMETERS)}")
+    names = list(matrix)
+    return [dict(zip(names, values, strict=True)) for values in itertools.product(*(matrix[n] for n in names))]
+
+
+def runnable(specs: Sequence[RunSpec]) -> tuple[list[RunSpec], list[str]]:
+    """The specs whose implementation has every part its scenario needs, and one line per skipped one.
+
+    A scenario an implementation cannot run is skipped and said so, never run on a stand-in.
+    """
+    kept, skipped = [], []
+    for spec in specs:
+        impl = resolve(spec.params.impl)
+        why = None
+        if spec.params.capacity < impl.min_capacity and SCENARIOS[spec.scenario].needs:
+            why = f"capacity >= {impl.min_capacity} (its queue has no rendezvous capacity 0)"
+        else:
+            try:
+                why = impl.missing(SCENARIOS[spec.scenario].needs_with(spec.params))
+            except Exception as exc:  # the user's factory failed: the runner would say the same
+                why = f"a channel it can open: {type(exc).__name__}: {exc}"
+        if why is None:
+            kept.append(spec)
+        else:
+            skipped.append(f"skipped {spec.row} on {impl.name}: it needs {why}")
+    return kept, skipped
+
+
+def interleaved(specs: Sequence[RunSpec], repeat: int) -> list[tuple[int, RunSpec, int]]:
+    """``(position, spec, repetition)`` in running order: the implementations of one scenario and cell
+    take turns (a b c a b c), so that drift in the machine hits them all alike."""
+    runs: list[tuple[int, RunSpec, int]] = []
+    numbered = list(enumerate(specs, 1))
+    for _, group in itertools.groupby(numbered, key=lambda n: _same_load(n[1])):
+        members = list(group)
+        runs += [(index, spec, rep) for rep in range(1, repeat + 1) for index, spec in members]
+    return runs
+
+
+def _same_load(spec: RunSpec) -> tuple[str, str]:
+    params = dataclasses.asdict(spec.params)
+    for key in ("impl", "loop", "yield_every"):
+        params.pop(key)
+    return spec.scenario, json.dumps(params, sort_keys=True)
+
+
 def _check_params(p: Params) -> None:
-    if p.impl not in IMPLEMENTATIONS:
-        raise ConfigError(f"--impl must be one of {', '.join(IMPLEMENTATIONS)}, got {p.impl!r}")
+    if p.loop not in LOOPS:
+        raise ConfigError(f"--loop must be one of {', '.join(LOOPS)}, got {p.loop!r}")
+    missing = available(p.loop)
+    if missing is not None:
+        raise ConfigError(missing)
     for name, low in (
         ("capacity", 0),
         ("producers", 1),

@@ -67,7 +67,7 @@ from ..suite.results import (
     scenario_result,
 )
 from .collect import Row, ScenarioCollector
-from .config import RunSpec
+from .config import RunSpec, interleaved
 from .process import RunnerProcess
 from .stopping import STOP_SIGNALS, raise_stop_signal, stop_signals
 
@@ -314,7 +314,7 @@ class Recorder:
         still counts) and skips the rest; what was measured is still written.
         A scenario that fails or times out is kept as such, and the next runs.
         """
-        runs = [(index, spec, rep) for index, spec in enumerate(self._specs, 1) for rep in range(1, self._repeat + 1)]
+        runs = interleaved(self._specs, self._repeat)
         with stop_signals(self._stop_gently):
             for index, spec, rep in runs:
                 if self.stopped_by is not None:
@@ -540,6 +540,7 @@ def _started_from(spec: RunSpec, pid: int) -> RunStarted:
         pid=pid,
         title=scenario.title,
         category=scenario.category,
+        tag=spec.tag or "",
     )
 
 

@@ -1,4 +1,4 @@
-"""The load process: one scenario under ``trio.run``, reporting on stdout.
+"""The load process: one scenario on its event loop (Trio, asyncio or uvloop), reporting on stdout.
 
 Started by the CLI as ``python -m nimsync_tui.run.runner SPEC_JSON``. The load
 gets a process of its own so that neither the UI's frames nor its event
@@ -28,11 +28,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-import trio
-
-from nimsync_tui.scenarios import SCENARIOS, Load, Params, Scenario, Step, StepOutcome, Summary
+from nimsync_tui.scenarios import SCENARIOS, Load, Params, Scenario, Step, StepOutcome, Summary, _loop
 from nimsync_tui.scenarios._open_loop import run_open_loop
 
 from ..core.hlog import HlogWriter
@@ -164,7 +162,7 @@ class _Driver:
         """``completed`` once every step ran; ``stopped`` if the run was cut short."""
 
     def _plan(self) -> Iterator[tuple[str, Step | None, Params]]:
-        name, params = self._scenario.name, self._spec.params
+        name, params = self._spec.row, self._spec.params
         steps = self._scenario.plan_steps(params)
         if steps is None:
             yield name, None, params
@@ -188,7 +186,7 @@ class _Driver:
             body = functools.partial(run_open_loop, operation=scenario.open_loop)
         duration = spec.duration_s
         whole_run_deadline = (
-            trio.current_time() + duration
+            _loop.current_time() + duration
             if duration is not None and not scenario.duration_bounds_each_step
             else float("inf")
         )
@@ -196,11 +194,11 @@ class _Driver:
             self._begin(tag, step)
             deadline = whole_run_deadline
             if duration is not None and scenario.duration_bounds_each_step:
-                deadline = trio.current_time() + duration
-            with trio.move_on_at(deadline):
+                deadline = _loop.current_time() + duration
+            with _loop.move_on_at(deadline):
                 await body(load, params, params.iterations)
             self._end("completed")
-            if trio.current_time() >= whole_run_deadline:
+            if _loop.current_time() >= whole_run_deadline:
                 break
         self.status = "completed"
 
@@ -260,22 +258,20 @@ class _Driver:
 
 
 async def _report_every(interval_s: float, reporter: _Reporter) -> None:
+    sleep = _loop.current().sleep
     while True:
-        await trio.sleep(interval_s)
+        await sleep(interval_s)
         # The timer may fire in the same tick the load stops; the final
         # interval is then closed once, by the step's end, not twice.
         if not reporter.stopped:
             reporter.close_interval()
 
 
-async def _cancel_on_stdin_eof(scope: trio.CancelScope) -> None:
+async def _cancel_on_stdin_eof(group: Any) -> None:
     # The parent closes our stdin to stop us; EOF also comes when the parent
     # dies, so an orphaned load never runs on.
-    stream = trio.lowlevel.FdStream(os.dup(sys.stdin.fileno()))
-    async with stream:
-        while await stream.receive_some(4096):
-            pass
-    scope.cancel()
+    await _loop.until_eof(os.dup(sys.stdin.fileno()))
+    group.cancel_scope.cancel()
 
 
 async def run(spec: RunSpec, out: TextIO, *, watch_stdin: bool = True) -> int:
@@ -297,10 +293,11 @@ async def run(spec: RunSpec, out: TextIO, *, watch_stdin: bool = True) -> int:
     heap = HeapTracer() if options.profile or scenario.traces_memory else None
     cpu_profile = CpuProfile() if options.trace else None
     with ResourceSampler() as sampler:
-        reporter = _Reporter(out, scenario.name, load, probe, sampler=sampler, heap=heap if options.profile else None)
+        reporter = _Reporter(out, spec.row, load, probe, sampler=sampler, heap=heap if options.profile else None)
         reporter.emit(
             RunStarted(
                 scenario=scenario.name,
+                tag=spec.row,
                 measures=scenario.measures_with(spec.params),
                 operation=scenario.operation,
                 params=asdict(spec.params),
@@ -315,10 +312,10 @@ async def run(spec: RunSpec, out: TextIO, *, watch_stdin: bool = True) -> int:
         )
         driver = _Driver(scenario, spec, load, (probe, corrected), reporter)
         try:
-            async with trio.open_nursery() as nursery:
+            async with _loop.open_group() as group:
                 if watch_stdin:
-                    nursery.start_soon(_cancel_on_stdin_eof, nursery.cancel_scope)
-                nursery.start_soon(_report_every, spec.interval_s, reporter)
+                    group.start_soon(_cancel_on_stdin_eof, group)
+                group.start_soon(_report_every, spec.interval_s, reporter)
                 try:
                     with _instruments(heap, cpu_profile):
                         await driver.run()
@@ -326,7 +323,7 @@ async def run(spec: RunSpec, out: TextIO, *, watch_stdin: bool = True) -> int:
                     # Runs as the load's cancellation or end unwinds: the stamp
                     # is the load's last moment, not the nursery's teardown.
                     reporter.load_stopped()
-                nursery.cancel_scope.cancel()
+                group.cancel_scope.cancel()
         except Exception as exc:  # the scenario's failure is reported, not raised
             reporter.emit(RunFailed(message=_one_line(exc)))
             return 1
@@ -376,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nimsync-tui runner: {exc}", file=sys.stderr)
         return 2
     with _private_stdout() as protocol:
-        return trio.run(run, spec, protocol)
+        return _loop.run(spec.params.loop, run, spec, protocol)
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from hdrh.histogram import HdrHistogram
 from ..core.histogram import add, new_histogram
 from ..core.protocol import IntervalRecord, RunStarted
 from .analysis import BenchmarkAnalysis, BenchmarkResult, analyze_results
-from .results import IntervalLatency, ScenarioResult, interval_samples, scenario_result
+from .results import IntervalLatency, ScenarioResult, interval_samples, scenario_result, suite_row
 from .targets import Target, TargetCheck, check_row
 
 
@@ -159,7 +159,7 @@ def judge_single_runs(results: Sequence[ScenarioResult], targets: Sequence[Targe
 
 def _row_report(result: ScenarioResult, repetitions: Sequence[Repetition], targets: Sequence[Target]) -> RowReport:
     analysis = analyze_results([BenchmarkResult.of(r.result) for r in repetitions])
-    checks = tuple(check_row(result.name, result.metrics, targets))
+    checks = tuple(check_row(suite_row(result.name), result.metrics, targets))
     return RowReport(result, tuple(repetitions), analysis, checks)
 
 

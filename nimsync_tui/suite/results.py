@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from hdrh.histogram import HdrHistogram
+
+from nimsync_tui.scenarios import BUILTINS, ImplementationError, resolve
 
 from ..core.hgrm import values_at_percentiles
 from ..core.histogram import summarize
@@ -137,29 +140,48 @@ class ScenarioResult:
     error: str | None = None
     """Why a ``failed`` or ``timed_out`` scenario ended, one line; ``None`` otherwise.
     The figures then cover what was measured before that."""
+    implementation: str = "nimsync"
+    """The channel implementation's SPEC (as ``--impl`` names it; a file's path made absolute)."""
+    loop: str = "trio"
+    """The event loop the load ran on: ``trio``, ``asyncio`` or ``uvloop``."""
+    checkpoint_rule: str = ""
+    """When the implementation yields to its loop, in words (see :func:`checkpoint_rule`)."""
 
 
 def reported_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
     """The parameters a result states: ``yield_every`` only where it took effect.
 
-    Trio's channel checkpoints on every operation whatever ``yield_every`` says,
-    so a trio result that listed it would claim a rule it never ran.
+    Only our channel reads ``yield_every``; any other (Trio's checkpoints on
+    every operation whatever it says) would claim a rule it never ran.
     """
     shown = dict(params)
-    if shown.get("impl") == "trio":
+    if shown.get("impl", "nimsync") != "nimsync":
         shown.pop("yield_every", None)
     return shown
 
 
 def checkpoint_rule(params: Mapping[str, Any]) -> str:
-    """In words, when the load's channel yields to Trio's scheduler."""
+    """In words, when the load's channel yields to its loop's scheduler (and on which loop)."""
     impl = params.get("impl", "nimsync")
-    if impl == "trio":
-        return "trio: a checkpoint on every operation (Trio's rule)"
-    every = params.get("yield_every")
-    if every == 1:
-        return f"{impl}: a checkpoint on every operation (--yield-every 1, Trio's rule)"
-    return f"{impl}: a checkpoint every {every}th operation, otherwise only when it must wait"
+    loop = params.get("loop", "trio")
+    if impl == "nimsync":
+        every = params.get("yield_every")
+        if every == 1:
+            return f"{impl}: a checkpoint on every operation (--yield-every 1, Trio's rule)"
+        return f"{impl}: a checkpoint every {every}th operation, otherwise only when it must wait"
+    try:
+        rule = BUILTINS[impl].rule if impl in BUILTINS else resolve(impl).rule
+    except ImplementationError:  # a recording of a plug-in this machine does not have
+        rule = "not known here"
+    return f"{impl} on {loop}: {rule}"
+
+
+_IMPLEMENTATION_IN_TAG = re.compile(r"@[^.+]*")
+
+
+def suite_row(name: str) -> str:
+    """The suite's row a tagged row measures (``spsc-throughput@trio`` is ``spsc-throughput``): targets key on it."""
+    return _IMPLEMENTATION_IN_TAG.sub("", name)
 
 
 def _float(value: int | None) -> float | None:
@@ -224,7 +246,7 @@ def scenario_result(
         cpu_percent=cpu_percent,
     )
     return ScenarioResult(
-        name=name or started.scenario,
+        name=name or started.row,
         measures=started.measures,
         operation=started.operation,
         status=status,
@@ -239,6 +261,9 @@ def scenario_result(
         parameters=reported_parameters(started.params),
         metrics=metrics,
         error=error,
+        implementation=started.params.get("impl", "nimsync"),
+        loop=started.params.get("loop", "trio"),
+        checkpoint_rule=checkpoint_rule(started.params),
     )
 
 

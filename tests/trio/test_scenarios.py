@@ -1,4 +1,4 @@
-"""The suite's loads, run in-process under Trio with a probe that keeps everything."""
+"""The suite's loads, run in-process on each implementation and loop with a probe that keeps everything."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import tracemalloc
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import pytest
 import trio
 
-from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Load, Params, Step, StepOutcome
+from nimsync_tui.scenarios import SCENARIOS, Load, Params, Step, StepOutcome, _loop
 from nimsync_tui.scenarios import throughput as throughput_module
-from nimsync_tui.scenarios._ends import Ends, open_ends
+from nimsync_tui.scenarios._ends import Ends
+from nimsync_tui.scenarios._impls import open_ends
 from nimsync_tui.scenarios._open_loop import run_open_loop
 from nimsync_tui.scenarios.memory import leak_verdict
 
@@ -35,35 +37,53 @@ def run_load(name: str, count: int | None, **changes: object) -> tuple[Load, Kee
 
     async def main() -> None:
         if count is None:
-            with trio.move_on_after(0.1):
+            with anyio.move_on_after(0.1):
                 await scenario.body(load, params, None)
         else:
-            with trio.fail_after(30):
+            with anyio.fail_after(30):
                 await scenario.body(load, params, count)
 
-    trio.run(main)
+    _loop.run(params.loop, main)
     return load, probe
+
+
+IMPLEMENTATIONS = ["nimsync", "trio"]
+"""The channels on Trio, where most loads are checked."""
+
+ON_EVERY_LOOP = [
+    pytest.param(impl, loop, id=f"{impl}-{loop}")
+    for impl, loop in [
+        ("nimsync", "trio"),
+        ("trio", "trio"),
+        ("anyio", "trio"),
+        ("anyio", "asyncio"),
+        ("asyncio", "asyncio"),
+        ("asyncio", "uvloop"),
+        ("janus", "asyncio"),
+    ]
+]
+"""Every built-in implementation, on each loop it runs on."""
 
 
 def _fields(p: Params) -> dict[str, object]:
     return {f: getattr(p, f) for f in p.__slots__}
 
 
-@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
-@pytest.mark.parametrize("count", [1, 63, 64, 65, 1000])
-def test_spsc_moves_every_item_and_stamps_one_per_batch(impl: str, count: int) -> None:
-    load, probe = run_load("spsc-throughput", count, impl=impl, sample_every=64)
+@pytest.mark.parametrize(("impl", "loop"), ON_EVERY_LOOP)
+@pytest.mark.parametrize("count", [1, 65, 1000])
+def test_spsc_moves_every_item_and_stamps_one_per_batch(impl: str, loop: str, count: int) -> None:
+    load, probe = run_load("spsc-throughput", count, impl=impl, loop=loop, sample_every=64)
     assert load.ops == count
     assert len(probe.values) == math.ceil(count / 64)
     # Each value is a real time in the channel: positive and far below a second.
     assert all(0 < v < 1_000_000_000 for v in probe.values)
 
 
-@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
+@pytest.mark.parametrize(("impl", "loop"), ON_EVERY_LOOP)
 @pytest.mark.parametrize(("producers", "consumers"), [(1, 1), (4, 4), (3, 2)])
-def test_mpmc_moves_every_item(impl: str, producers: int, consumers: int) -> None:
+def test_mpmc_moves_every_item(impl: str, loop: str, producers: int, consumers: int) -> None:
     load, probe = run_load(
-        "mpmc-throughput", 10_001, impl=impl, producers=producers, consumers=consumers, sample_every=50
+        "mpmc-throughput", 10_001, impl=impl, loop=loop, producers=producers, consumers=consumers, sample_every=50
     )
     assert load.ops == 10_001
     # Only whole batches are timed; each consumer may end on a partial one.
@@ -71,9 +91,9 @@ def test_mpmc_moves_every_item(impl: str, producers: int, consumers: int) -> Non
     assert all(v > 0 for v in probe.values)
 
 
-@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
-def test_pingpong_times_every_round_trip(impl: str) -> None:
-    load, probe = run_load("pingpong-latency", 500, impl=impl)
+@pytest.mark.parametrize(("impl", "loop"), ON_EVERY_LOOP)
+def test_pingpong_times_every_round_trip(impl: str, loop: str) -> None:
+    load, probe = run_load("pingpong-latency", 500, impl=impl, loop=loop)
     assert load.ops == 500
     assert len(probe.values) == 500 and min(probe.values) > 0
 
