@@ -20,7 +20,12 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
 
 
 def test_the_channel_example_runs() -> None:
-    (example,) = fenced("python")
+    example = fenced("python")[1]
     out = subprocess.run([sys.executable, "-c", example], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["0", "1", "2"]
+
+
+def test_the_own_channel_example_is_the_one_in_examples() -> None:
+    shown = fenced("python")[0]
+    assert shown == (ROOT / "examples" / "deque_channel.py").read_text().strip()
