@@ -407,11 +407,22 @@ def _run_app(args: argparse.Namespace, specs: list[RunSpec], targets: Sequence[T
         if args.duration is None and args.iterations is None:
             specs = [_continuous(s) for s in specs]
         baseline = Baseline.load(args.compare, ns_per_unit) if args.compare is not None else None
-        source = LiveSession(specs, baseline=baseline, targets=targets)
+        first, implementations = _one_per_scenario(specs, given=args.impl)
+        source = LiveSession(first, baseline=baseline, targets=targets, implementations=implementations)
     app = MonitorApp(source)
     status = app.run()
     # None: the app ended on an error of its own, which Textual has printed.
     return status if status is not None else app.return_code or ExitStatus.FAILED
+
+
+def _one_per_scenario(specs: list[RunSpec], *, given: str | None) -> tuple[list[RunSpec], list[tuple[str, str]]]:
+    """The app's specs (the first implementation's, untagged) and the implementations ``i`` cycles through:
+    those given with ``--impl``, else every built-in that is installed, each on its own loop."""
+    pairs = list(dict.fromkeys((s.params.impl, s.params.loop) for s in specs))
+    first = [dataclasses.replace(s, tag=None) for s in specs if (s.params.impl, s.params.loop) == pairs[0]]
+    if given is None:
+        pairs = [(name, impl.default_loop) for name, impl in BUILTINS.items() if impl.installed()]
+    return first, pairs
 
 
 def _serve(options: ServeOptions, args: argparse.Namespace, argv: list[str]) -> int:

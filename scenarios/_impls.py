@@ -60,6 +60,12 @@ class Implementation:
     """Smallest capacity it can build (asyncio's queues read 0 as unbounded)."""
     factory: Callable[[int], Any] | None = None
     """The callable that makes a ``(send_end, receive_end)`` pair, when it is one; ``None``: our own adapter."""
+    requires: str | None = None
+    """The module an optional extra brings, if it needs one."""
+
+    def installed(self) -> bool:
+        """Whether what it needs is installed (an optional extra may not be)."""
+        return self.requires is None or importlib.util.find_spec(self.requires) is not None
 
     @property
     def default_loop(self) -> str:
@@ -188,6 +194,7 @@ BUILTINS: dict[str, Implementation] = {
             "janus async side: yields to the loop only when it must wait (full or empty), behind a thread lock",
             _janus_queue,
             min_capacity=1,
+            requires="janus",
         ),
     )
 }

@@ -57,13 +57,18 @@ class Variant:
 
     @staticmethod
     def label_of(spec: RunSpec) -> str:
-        """The implementation and its checkpoint rule, as the header shows them."""
+        """The implementation and its checkpoint rule (or loop), as the header shows them."""
         p = spec.params
         if p.impl == "trio":
             return "trio.open_memory_channel (checkpoint every op)"
+        if p.impl != "nimsync":
+            return f"{p.impl} on {p.loop}"
         rule = "every op" if p.yield_every == 1 else f"every {p.yield_every} ops"
         return f"nimsync (checkpoint {rule})"
 
+
+OURS_AND_TRIOS = (("nimsync", "trio"), ("trio", "trio"))
+"""The implementations ``i`` cycles through unless the session is given others: ours and Trio's."""
 
 COMPARISONS: dict[str, Variant] = {
     "trio": Variant("trio"),
@@ -102,9 +107,12 @@ class LiveSession:
         baseline: Baseline | None = None,
         source_factory: Callable[[RunSpec], EventSource] = RunnerSource,
         intervals_per_turn: int = DEFAULT_INTERVALS_PER_TURN,
+        implementations: Sequence[tuple[str, str]] = OURS_AND_TRIOS,
     ) -> None:
         if not specs:
             raise ConfigError("no scenario to run")
+        self.implementations = tuple(implementations)
+        """The ``(implementation, loop)`` pairs ``i`` cycles through, in order."""
         self.specs: dict[str, RunSpec] = {s.scenario: s for s in specs}
         """The run spec of each scenario, with the user's changes."""
         self.selected = specs[0].scenario
@@ -135,10 +143,12 @@ class LiveSession:
         self._changes = next(CHANGES)
 
     def switch_impl(self) -> str:
-        """Run the selected scenario on the other implementation; returns the new one."""
-        impl = "trio" if self.spec.params.impl == "nimsync" else "nimsync"
-        self._set_params(impl=impl)
-        return impl
+        """Run the selected scenario on the next of :attr:`implementations`; returns it, with its loop."""
+        order = self.implementations
+        now = (self.spec.params.impl, self.spec.params.loop)
+        impl, loop = order[(order.index(now) + 1) % len(order)] if now in order else order[0]
+        self._set_params(impl=impl, loop=loop)
+        return f"{impl} on {loop}"
 
     def change_params(self, *, capacity: int, producers: int, consumers: int) -> None:
         """Change the selected scenario's load; raises :class:`ConfigError` for values it cannot run."""

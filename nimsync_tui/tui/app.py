@@ -271,7 +271,7 @@ class MonitorApp(App[int]):
         self._start_load()
 
     def action_switch_impl(self) -> None:
-        """Switch the scenario on screen to the other implementation and restart it."""
+        """Switch the scenario on screen to the next implementation given and restart it."""
         assert isinstance(self.source, LiveSession)
         impl = self.source.switch_impl()
         self.notify(f"now running on {impl}")

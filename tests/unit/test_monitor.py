@@ -16,7 +16,7 @@ from nimsync_tui.errors import ConfigError, HistogramFormatError
 from nimsync_tui.monitor.baseline import Baseline
 from nimsync_tui.monitor.curves import PERCENTILE_LEVELS, latency_table, percentile_curve
 from nimsync_tui.monitor.replay import UNTAGGED, ReplaySource
-from nimsync_tui.monitor.session import LiveSession
+from nimsync_tui.monitor.session import LiveSession, Variant
 from nimsync_tui.monitor.snapshot import EMPTY_CURVE
 from nimsync_tui.monitor.state import RunState
 from nimsync_tui.monitor.timeline import RunningStats, Timeline
@@ -277,3 +277,13 @@ def test_a_corrupt_line_stops_the_replay_but_keeps_what_came_before(tmp_path: Pa
         replay.load()
     assert replay.loaded
     assert sum(replay.snapshot().position) > 0
+
+
+def test_i_cycles_through_the_implementations_given_each_on_its_loop() -> None:
+    given = [("nimsync", "trio"), ("asyncio", "uvloop"), ("anyio", "asyncio")]
+    session = LiveSession(plan_runs("spsc-throughput", Overrides(), interval_s=0.25), implementations=given)
+    seen = [session.switch_impl() for _ in range(3)]
+    assert seen == ["asyncio on uvloop", "anyio on asyncio", "nimsync on trio"]
+    session.switch_impl()
+    assert (session.spec.params.impl, session.spec.params.loop) == ("asyncio", "uvloop")
+    assert Variant.label_of(session.spec) == "asyncio on uvloop"
