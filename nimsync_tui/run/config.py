@@ -184,7 +184,11 @@ def plan_runs(
         duration = duration_s
         if duration is None and overrides.iterations is None:
             duration = scenario.default_duration_s
-        for cell in cells:
+        # A parameter the scenario does not have leaves it one run, not one per value.
+        own_cells = list(
+            {json.dumps(c): c for c in ({k: v for k, v in c.items() if k in scenario.tunable} for c in cells)}.values()
+        )
+        for cell in own_cells:
             changes = {k: v for k, v in {**given, **cell}.items() if k in scenario.tunable}
             if duration is not None:
                 changes["iterations"] = None
@@ -200,7 +204,7 @@ def plan_runs(
                     raise ConfigError(
                         f"{scenario.name} needs --capacity >= {scenario.min_capacity}, got {params.capacity}"
                     )
-                suffix = "".join(f"+{k}-{v}" for k, v in cell.items() if k in scenario.tunable)
+                suffix = "".join(f"+{k}-{v}" for k, v in cell.items())
                 tag = f"{scenario.name}@{impl.label}{suffix}" if tagged else None
                 specs.append(RunSpec(scenario.name, params, interval_s, duration, options, tag))
     return specs

@@ -6,7 +6,7 @@ import pytest
 
 from nimsync_tui.core.recording import find_log
 from nimsync_tui.errors import ConfigError
-from nimsync_tui.run.config import Overrides, RunOptions, RunSpec, plan_runs, select_scenarios
+from nimsync_tui.run.config import Overrides, RunOptions, RunSpec, interleaved, plan_runs, runnable, select_scenarios
 from nimsync_tui.scenarios import CATEGORIES, SCENARIOS
 
 
@@ -156,3 +156,65 @@ def test_find_log_prefers_the_finished_log_and_falls_back_to_the_partial(tmp_pat
     assert find_log(tmp_path / "run.hlog") == tmp_path / "run.hlog"
     with pytest.raises(ConfigError, match="no such file"):
         find_log(tmp_path / "missing.hlog")
+
+
+def test_several_implementations_and_a_matrix_give_one_tagged_run_per_cell_and_implementation() -> None:
+    specs = plan_runs("*-throughput", Overrides(impl="nimsync,asyncio"), matrix={"producers": [1, 4], "capacity": [8]})
+    tags = [s.tag for s in specs]
+    # spsc has no producers to vary: one cell, not two identical ones.
+    assert tags == [
+        "spsc-throughput@nimsync+capacity-8",
+        "spsc-throughput@asyncio+capacity-8",
+        "mpmc-throughput@nimsync+producers-1+capacity-8",
+        "mpmc-throughput@asyncio+producers-1+capacity-8",
+        "mpmc-throughput@nimsync+producers-4+capacity-8",
+        "mpmc-throughput@asyncio+producers-4+capacity-8",
+    ]
+    assert [(s.params.impl, s.params.loop) for s in specs[:2]] == [("nimsync", "trio"), ("asyncio", "asyncio")]
+    assert specs[4].params.producers == 4 and specs[4].params.capacity == 8
+
+
+def test_repetitions_interleave_the_implementations_of_one_cell() -> None:
+    specs = plan_runs("spsc-throughput", Overrides(impl="nimsync,trio,asyncio"), matrix={"capacity": [1, 2]})
+    order = [(spec.tag, rep) for _, spec, rep in interleaved(specs, 2)]
+    cell1 = [
+        "spsc-throughput@nimsync+capacity-1",
+        "spsc-throughput@trio+capacity-1",
+        "spsc-throughput@asyncio+capacity-1",
+    ]
+    cell2 = [t.replace("capacity-1", "capacity-2") for t in cell1]
+    assert order == [(t, 1) for t in cell1] + [(t, 2) for t in cell1] + [(t, 1) for t in cell2] + [
+        (t, 2) for t in cell2
+    ]
+
+
+def test_a_scenario_an_implementation_cannot_run_is_skipped_with_the_part_it_lacks(tmp_path) -> None:
+    module = tmp_path / "noclone.py"
+    module.write_text(
+        "import trio\n"
+        "class Ends:\n"
+        "    def __init__(self, s, r):\n"
+        "        self.send, self.receive, self.close = s.send, r.receive, s.close\n"
+        "def make(capacity):\n"
+        "    s, r = trio.open_memory_channel(capacity)\n"
+        "    e = Ends(s, r)\n"
+        "    return e, e\n"
+    )
+    specs = plan_runs("*-throughput", Overrides(impl=f"{module}:make,asyncio"), matrix={"capacity": [0, 4]})
+    kept, skipped = runnable(specs)
+    assert [s.tag for s in kept] == [
+        "spsc-throughput@noclone:make+capacity-0",
+        "spsc-throughput@noclone:make+capacity-4",
+        "spsc-throughput@asyncio+capacity-4",
+        "mpmc-throughput@asyncio+capacity-4",
+    ]
+    assert skipped == [
+        "skipped spsc-throughput@asyncio+capacity-0 on asyncio: it needs capacity >= 1 (its queue has no "
+        "rendezvous capacity 0)",
+        f"skipped mpmc-throughput@noclone:make+capacity-0 on {module}:make: it needs clone: several producers or "
+        "consumers each need their own end",
+        "skipped mpmc-throughput@asyncio+capacity-0 on asyncio: it needs capacity >= 1 (its queue has no "
+        "rendezvous capacity 0)",
+        f"skipped mpmc-throughput@noclone:make+capacity-4 on {module}:make: it needs clone: several producers or "
+        "consumers each need their own end",
+    ]
