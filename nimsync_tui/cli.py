@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line, also used to render ``--help``."""
     p = _Parser(
         prog="nimsync-tui",
-        description="Live benchmark monitor for Trio async channels. "
+        description="Live benchmark monitor for async channels (any channel, on Trio, asyncio or uvloop). "
         "Runs the nimsync suite's load scenarios in a separate process and records "
         "HDR latency histograms, throughput and memory.",
         epilog=EXIT_STATUSES,

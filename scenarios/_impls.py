@@ -210,6 +210,9 @@ def _label(text: str) -> str:
 def _from_callable(name: str, label: str, origin: str, make: object) -> Implementation:
     if not callable(make):
         raise ImplementationError(f"--impl {name}: {type(make).__name__} is not callable; give module:callable")
+    same = next((b for b in BUILTINS.values() if b.factory is make), None)
+    if same is not None:  # a built-in's own callable, named by module: the same loop and rule
+        return _pair_implementation(name, label, origin, loop=same.loop, rule=same.rule, make=make)
     loop = getattr(make, "loop", None)
     if loop is not None and loop not in ("trio", "asyncio"):
         raise ImplementationError(f"--impl {name}: its loop attribute must be 'trio' or 'asyncio', got {loop!r}")
