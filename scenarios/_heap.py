@@ -10,13 +10,12 @@ reason: a run that keeps one number per round must not look like a leak.
 
 from __future__ import annotations
 
-import asyncio
 import gc
+import importlib
 import inspect
 import os
 import tracemalloc
 
-import anyio
 import trio
 
 from nimsync_tui import channels
@@ -24,26 +23,28 @@ from nimsync_tui import channels
 from . import _ends, _impls
 
 _LOAD_CODE = [
-    *(
-        tracemalloc.Filter(True, os.path.join(os.path.dirname(m.__file__ or ""), "*"))
-        for m in (channels, trio, anyio, asyncio)
-    ),
+    *(tracemalloc.Filter(True, os.path.join(os.path.dirname(m.__file__ or ""), "*")) for m in (channels, trio)),
     tracemalloc.Filter(True, _ends.__file__),
-    tracemalloc.Filter(True, _impls.__file__),
     tracemalloc.Filter(True, os.path.join(os.path.dirname(__file__), "memory.py")),
 ]
 
 
-def count_code_of(impl: _impls.Implementation) -> None:
-    """Count allocations made by the code of ``impl`` too (its factory's package), when it is not ours."""
-    if impl.factory is None:
-        return
-    source = inspect.getsourcefile(impl.factory)
-    if source is None:
-        return
-    pattern = os.path.join(os.path.dirname(source), "*")
+def _count(pattern: str) -> None:
+    # Each filter costs every snapshot a pass over its traces: only the code of the channel under test.
     if all(f.filename_pattern != pattern for f in _LOAD_CODE):
         _LOAD_CODE.append(tracemalloc.Filter(True, pattern))
+
+
+def count_code_of(impl: _impls.Implementation) -> None:
+    """Count allocations made by the code of ``impl`` too: its factory's package, or our adapter and its library."""
+    if impl.factory is not None:
+        source = inspect.getsourcefile(impl.factory)
+        if source is not None:
+            _count(os.path.join(os.path.dirname(source), "*"))
+        return
+    _count(_impls.__file__)
+    for name in impl.code:
+        _count(os.path.join(os.path.dirname(importlib.import_module(name).__file__ or ""), "*"))
 
 
 def heap_bytes() -> float:

@@ -62,6 +62,8 @@ class Implementation:
     """The callable that makes a ``(send_end, receive_end)`` pair, when it is one; ``None``: our own adapter."""
     requires: str | None = None
     """The module an optional extra brings, if it needs one."""
+    code: tuple[str, ...] = ()
+    """Modules whose allocations count as the channel's on the heap (our adapter's library)."""
 
     def installed(self) -> bool:
         """Whether what it needs is installed (an optional extra may not be)."""
@@ -177,6 +179,7 @@ BUILTINS: dict[str, Implementation] = {
             "asyncio.Queue: yields to the loop only when it must wait (full or empty)",
             _asyncio_queue,
             min_capacity=1,
+            code=("asyncio",),
         ),
         _pair_implementation(
             "anyio",
@@ -195,6 +198,7 @@ BUILTINS: dict[str, Implementation] = {
             _janus_queue,
             min_capacity=1,
             requires="janus",
+            code=("janus",),
         ),
     )
 }

@@ -91,7 +91,9 @@ def test_a_trio_result_states_no_yield_every() -> None:
 @pytest.mark.parametrize(
     ("params", "rule"),
     [
-        ({"impl": "trio"}, "trio: a checkpoint on every operation (Trio's rule)"),
+        ({"impl": "trio"}, "trio on trio: a checkpoint on every operation (Trio's rule)"),
+        ({"impl": "asyncio", "loop": "uvloop"}, "asyncio on uvloop: asyncio.Queue: yields to the loop only when"),
+        ({"impl": "/gone/chan.py:make", "loop": "trio"}, "/gone/chan.py:make on trio: not known here"),
         ({"impl": "nimsync", "yield_every": 128}, "nimsync: a checkpoint every 128th operation"),
         ({"impl": "nimsync", "yield_every": 1}, "nimsync: a checkpoint on every operation (--yield-every 1"),
     ],
