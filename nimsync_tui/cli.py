@@ -216,7 +216,7 @@ def normalize_suite_spellings(argv: list[str]) -> list[str]:
 
 
 def is_headless(args: argparse.Namespace, stdout_is_tty: bool) -> bool:
-    """The contract of DESIGN.md: the app opens only on a terminal, with no headless option."""
+    """The app opens only on a terminal, with no headless option (docs/architecture.md)."""
     return args.record is not None or args.performance or not stdout_is_tty
 
 

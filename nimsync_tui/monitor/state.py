@@ -193,7 +193,7 @@ class RunState:
     # -- reading ----------------------------------------------------------------
 
     def metrics(self) -> dict[str, float | None]:
-        """The suite's figures (``metrics.md`` names) that a live run has so far, for its targets.
+        """The suite's figures (``docs/metrics.md`` names) that a live run has so far, for its targets.
 
         The throughput and the service time's latency as measured so far, and,
         once the load has ended, what it measured itself (memory, scaling).

@@ -2,7 +2,7 @@
 
 Started by the CLI as ``python -m nimsync_tui.run.runner SPEC_JSON``. The load
 gets a process of its own so that neither the UI's frames nor its event
-loop sit between two channel operations (DESIGN.md measured the cost), and so
+loop sit between two channel operations, and so
 that a crashing load cannot take the monitor down with it.
 
 Protocol: stdout is an HdrHistogram interval log with one JSON event per

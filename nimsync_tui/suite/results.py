@@ -131,7 +131,7 @@ class ScenarioResult:
     step: dict[str, Any] | None = None
     """``{"param": ..., "value": ...}`` for a step row, else ``None``."""
     metrics: dict[str, float | None] = field(default_factory=dict)
-    """Every figure by its name in ``metrics.md``: targets, checks and compares key on these; ``None``: not measured."""
+    """Every figure by its name in ``docs/metrics.md``: targets, checks and compares key on these; ``None``: not measured."""
     notes: list[str] = field(default_factory=list)
     """One-line statements about the row: verdict rules, caveats, warnings."""
     error: str | None = None
@@ -174,7 +174,7 @@ def _common_metrics(
     peak_rss_bytes: int,
     cpu_percent: float,
 ) -> dict[str, float | None]:
-    """The figures every row carries (``metrics.md``, "Metrics on EVERY row") that the parent can work out."""
+    """The figures every row carries (``docs/metrics.md``, "On every row") that the parent can work out."""
     return {
         "operations": float(operations),
         "duration_s": duration_s,

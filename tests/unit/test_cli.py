@@ -1,4 +1,4 @@
-"""The command line's contract (DESIGN.md): spellings and when the app opens."""
+"""The command line's contract (docs/architecture.md): spellings and when the app opens."""
 
 import io
 import signal
