@@ -131,7 +131,8 @@ class ScenarioResult:
     step: dict[str, Any] | None = None
     """``{"param": ..., "value": ...}`` for a step row, else ``None``."""
     metrics: dict[str, float | None] = field(default_factory=dict)
-    """Every figure by its name in ``docs/metrics.md``: targets, checks and compares key on these; ``None``: not measured."""
+    """Every figure by its name in ``docs/metrics.md``: targets, checks and compares key on these;
+    ``None``: not measured."""
     notes: list[str] = field(default_factory=list)
     """One-line statements about the row: verdict rules, caveats, warnings."""
     error: str | None = None
