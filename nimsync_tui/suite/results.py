@@ -17,11 +17,9 @@ from typing import Any, Protocol
 
 from hdrh.histogram import HdrHistogram
 
-from nimsync_tui.scenarios import BUILTINS, ImplementationError, resolve
-
 from ..core.hgrm import values_at_percentiles
 from ..core.histogram import summarize
-from ..core.protocol import IntervalRecord, RunStarted
+from ..core.protocol import IntervalRecord, Phase, RunStarted, Status
 
 MIN_STABILITY_INTERVALS = 3
 """A spread over fewer intervals than this says nothing about steadiness."""
@@ -108,7 +106,7 @@ class ScenarioResult:
     name: str
     measures: str
     operation: str
-    status: str
+    status: Status
     """``completed``; ``stopped`` (interrupted before its planned end); ``failed`` (the load
     raised or its process died: see ``error``); ``timed_out`` (stopped by the suite's timeout)."""
     duration_s: float
@@ -134,7 +132,8 @@ class ScenarioResult:
     step: dict[str, Any] | None = None
     """``{"param": ..., "value": ...}`` for a step row, else ``None``."""
     metrics: dict[str, float | None] = field(default_factory=dict)
-    """Every figure by its name in ``metrics.md``: targets, checks and compares key on these; ``None``: not measured."""
+    """Every figure by its name in ``docs/metrics.md``: targets, checks and compares key on these;
+    ``None``: not measured."""
     notes: list[str] = field(default_factory=list)
     """One-line statements about the row: verdict rules, caveats, warnings."""
     error: str | None = None
@@ -160,8 +159,12 @@ def reported_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def checkpoint_rule(params: Mapping[str, Any]) -> str:
-    """In words, when the load's channel yields to its loop's scheduler (and on which loop)."""
+def checkpoint_rule(params: Mapping[str, Any], stated: str = "") -> str:
+    """In words, when the load's channel yields to its loop's scheduler (and on which loop).
+
+    Ours and Trio's are known here; any other implementation's is what it ``stated`` (the runner
+    reports it in the ``started`` event).
+    """
     impl = params.get("impl", "nimsync")
     loop = params.get("loop", "trio")
     if impl == "nimsync":
@@ -169,11 +172,9 @@ def checkpoint_rule(params: Mapping[str, Any]) -> str:
         if every == 1:
             return f"{impl}: a checkpoint on every operation (--yield-every 1, Trio's rule)"
         return f"{impl}: a checkpoint every {every}th operation, otherwise only when it must wait"
-    try:
-        rule = BUILTINS[impl].rule if impl in BUILTINS else resolve(impl).rule
-    except ImplementationError:  # a recording of a plug-in this machine does not have
-        rule = "not known here"
-    return f"{impl} on {loop}: {rule}"
+    if impl == "trio":
+        stated = "a checkpoint on every operation (Trio's rule)"
+    return f"{impl} on {loop}: {stated or 'not stated'}"
 
 
 _IMPLEMENTATION_IN_TAG = re.compile(r"@[^.+]*")
@@ -196,7 +197,7 @@ def _common_metrics(
     peak_rss_bytes: int,
     cpu_percent: float,
 ) -> dict[str, float | None]:
-    """The figures every row carries (``metrics.md``, "Metrics on EVERY row") that the parent can work out."""
+    """The figures every row carries (``docs/metrics.md``, "On every row") that the parent can work out."""
     return {
         "operations": float(operations),
         "duration_s": duration_s,
@@ -220,7 +221,7 @@ def scenario_result(
     intervals: Sequence[IntervalRecord],
     histogram: HdrHistogram,
     *,
-    status: str,
+    status: Status,
     duration_s: float,
     operations: int,
     name: str | None = None,
@@ -263,7 +264,7 @@ def scenario_result(
         error=error,
         implementation=started.params.get("impl", "nimsync"),
         loop=started.params.get("loop", "trio"),
-        checkpoint_rule=checkpoint_rule(started.params),
+        checkpoint_rule=checkpoint_rule(started.params, started.checkpoint_rule),
     )
 
 
@@ -294,7 +295,7 @@ def interval_samples(
     """
     samples: dict[str, list[float]] = {name: [] for name in INTERVAL_SAMPLE_METRICS}
     for record, latency in intervals:
-        if record.phase != "measure" or record.length_s < nominal_s / 2:
+        if record.phase != Phase.MEASURE or record.length_s < nominal_s / 2:
             continue
         samples["throughput_ops_s"].append(record.ops_per_s)
         samples["peak_rss_bytes"].append(float(record.rss_bytes))

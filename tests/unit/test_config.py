@@ -1,15 +1,13 @@
 """Turning command-line options into checked run specs."""
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 
-from nimsync_tui.core.recording import find_log
 from nimsync_tui.errors import ConfigError
+from nimsync_tui.recording.names import find_log
 from nimsync_tui.run.config import Overrides, RunOptions, RunSpec, interleaved, plan_runs, runnable, select_scenarios
-from nimsync_tui.scenarios import CATEGORIES, SCENARIOS
-from nimsync_tui.suite.results import checkpoint_rule
+from nimsync_tui.scenarios import BUILTINS, CATEGORIES, SCENARIOS, resolve
 
 
 def test_defaults_are_the_suites() -> None:
@@ -223,8 +221,6 @@ def test_a_scenario_an_implementation_cannot_run_is_skipped_with_the_part_it_lac
 
 
 def test_a_built_ins_callable_named_by_module_keeps_its_loop_and_rule() -> None:
-    (spec,) = plan_runs("spsc-throughput", Overrides(impl="trio:open_memory_channel"))
-    assert (spec.params.impl, spec.params.loop) == ("trio:open_memory_channel", "trio")
-    assert checkpoint_rule(dataclasses.asdict(spec.params)) == (
-        "trio:open_memory_channel on trio: a checkpoint on every operation (Trio's rule)"
-    )
+    (spec,) = plan_runs("spsc-throughput", Overrides(impl="anyio:create_memory_object_stream"))
+    assert (spec.params.impl, spec.params.loop) == ("anyio:create_memory_object_stream", "trio")
+    assert resolve(spec.params.impl).rule == BUILTINS["anyio"].rule

@@ -92,11 +92,15 @@ def test_a_trio_result_states_no_yield_every() -> None:
     ("params", "rule"),
     [
         ({"impl": "trio"}, "trio on trio: a checkpoint on every operation (Trio's rule)"),
-        ({"impl": "asyncio", "loop": "uvloop"}, "asyncio on uvloop: asyncio.Queue: yields to the loop only when"),
-        ({"impl": "/gone/chan.py:make", "loop": "trio"}, "/gone/chan.py:make on trio: not known here"),
+        ({"impl": "/gone/chan.py:make", "loop": "asyncio"}, "/gone/chan.py:make on asyncio: not stated"),
         ({"impl": "nimsync", "yield_every": 128}, "nimsync: a checkpoint every 128th operation"),
         ({"impl": "nimsync", "yield_every": 1}, "nimsync: a checkpoint on every operation (--yield-every 1"),
     ],
 )
 def test_checkpoint_rule_names_where_the_difference_comes_from(params: dict, rule: str) -> None:
     assert checkpoint_rule(params).startswith(rule)
+
+
+def test_checkpoint_rule_of_another_implementation_is_what_it_states() -> None:
+    rule = checkpoint_rule({"impl": "asyncio", "loop": "uvloop"}, "yields only when it must wait")
+    assert rule == "asyncio on uvloop: yields only when it must wait"
