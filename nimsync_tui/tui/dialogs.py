@@ -98,17 +98,25 @@ at most ten times a second.
 | `↑` `↓` `enter` | choose and start a scenario | choose a tag |
 | `space` | pause drawing (the load and reading go on) / resume | play at the recorded pace / stop |
 | `r` | restart (histograms reset) | |
-| `i` | switch implementation (ours / trio) | |
-| `c` | change capacity, producers, consumers | |
-| `m` | compare live: off, ours vs trio, ours vs ours under Trio's rule | |
+| `i` | switch implementation (ours / trio): restarts | |
+| `c` | change capacity, producers, consumers: restarts | |
+| `m` | compare live: off, ours vs trio, ours vs ours under Trio's rule: restarts | |
 | `e` | export the run as a recording | |
 | `b` | save the run as a baseline and compare with it | |
-| `←` `→` | | step one interval |
-| `home` `w` | | first interval, whole run |
+| `←` `→` | | move the range's end (or its start, after `[`) one interval |
+| `[` `]` | | from now on `←` `→` move the range's start / its end |
+| `home` `w` | | first interval only, whole run |
 | `ctrl+p` | command palette: every action | |
 | `q` `ctrl+c` | quit: every load process stopped | quit |
 
 The percentile plot is HdrHistogram's: x is 1/(1-p) on a log scale, y the latency on a log scale.
+"Latency over time" draws each interval's p50, p90, p99, p99.9 and max (log scale), as HistogramLogAnalyzer
+does; in replay the spectrum, the table and the throughput describe the range chosen, and two lines mark it
+on the timeline. A log without throughput figures shows its values per interval instead.
+Targets are lines in the colour of their verdict: green met, red missed, grey not measured yet.
+
+The list's marks: ▶ running, ✓ done, ■ stopped (by you, or by starting another scenario), ✗ failed;
+PASS/FAIL is the suite's targets on the figures measured so far.
 """
 
 
