@@ -19,6 +19,7 @@ from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Scenario
 
 from . import __version__
 from .core.files import write_atomically
+from .core.processor import LogWindow, correct_interval, parse_range
 from .core.recording import PARTIAL_LOG_NAME, find_log
 from .core.units import VALUE_UNITS_NS
 from .errors import ConfigError, ExitStatus, NimsyncError
@@ -100,6 +101,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="the unit a log from another tool recorded its values in (default ns; our logs are always ns)",
     )
     p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier recording in DIR")
+    processor = p.add_argument_group(
+        "--replay LOG --record DIR as Java's HistogramLogProcessor reads a log (the .hgrm files equal its output)"
+    )
+    processor.add_argument(
+        "--range", metavar="START:END", help="only the intervals that start START to END seconds after the log's start"
+    )
+    processor.add_argument("--csv", action="store_true", help="write the .hgrm files in the processor's -csv form")
+    processor.add_argument(
+        "--correct-co",
+        metavar="INTERVAL",
+        help="correct a log known to be recorded with coordinated omission: INTERVAL is the expected interval "
+        "between values, in the log's value unit; a log already corrected (a .corrected tag) is refused",
+    )
     suite = p.add_argument_group("the suite's runner: repetitions, targets, baselines")
     suite.add_argument(
         "--config",
@@ -292,10 +306,11 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
             return ExitStatus.OK
         serving = serve_options(args)
         headless = serving is None and is_headless(args, in_browser or sys.stdout.isatty())
+        window = _log_window(args, headless=headless and serving is None)
         if args.replay is not None:
             if serving is not None:
                 return _serve(serving, args, argv)
-            return _replay_headless(args) if headless else _run_app(args, [], ())
+            return _replay_headless(args, window) if headless else _run_app(args, [], ())
         config = benchmark_config(args, Path.cwd())
         specs = planned_runs(
             args,
@@ -515,11 +530,21 @@ def _exit_status(
     return ExitStatus.OK
 
 
-def _replay_headless(args: argparse.Namespace) -> int:
-    replay = replay_log(args.replay, args.value_unit or "ns")
+def _log_window(args: argparse.Namespace, *, headless: bool) -> LogWindow:
+    """The processor's options of the command line; :class:`ConfigError` for a bad one, or one given
+    where no log is read headless (they shape the files of ``--replay LOG --record DIR``)."""
+    given = [name for name in ("range", "csv", "correct_co") if getattr(args, name)]
+    if given and (args.replay is None or not headless):
+        raise ConfigError(f"--{given[0].replace('_', '-')} shapes the files of a log: use --replay LOG --record DIR")
+    start, end = parse_range(args.range) if args.range else (0.0, math.inf)
+    return LogWindow(start, end, correct_interval(args.correct_co) if args.correct_co else 0)
+
+
+def _replay_headless(args: argparse.Namespace, window: LogWindow) -> int:
+    replay = replay_log(args.replay, args.value_unit or "ns", window)
     if args.record is not None:
         try:
-            write_replay(replay, args.record, overwrite=args.overwrite)
+            write_replay(replay, args.record, overwrite=args.overwrite, csv=args.csv)
         except OSError as exc:
             print(f"nimsync-tui: cannot write {exc.filename or args.record}: {exc.strerror}", file=sys.stderr)
             return ExitStatus.FAILED

@@ -8,11 +8,11 @@ from pathlib import Path
 from hdrh.histogram import HdrHistogram
 
 from ..core.histogram import LatencySummary
+from ..core.processor import CORRECTED_SUFFIX
 from ..core.protocol import IntervalRecord, RunStarted, event_json
 from ..errors import ConfigError
 from ..run.config import RunSpec
 from ..run.record import OutputDir, write_recording_files
-from ..run.runner import CORRECTED_SUFFIX
 from ..suite.environment import fingerprint
 from ..suite.report import judge_single_runs
 from ..suite.results import ScenarioResult, scenario_result

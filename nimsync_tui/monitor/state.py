@@ -9,8 +9,8 @@ import re
 from hdrh.histogram import HdrHistogram
 
 from ..core.histogram import add, decode_histogram, max_value, new_histogram, summarize, value_at_percentiles
+from ..core.processor import CORRECTED_SUFFIX
 from ..core.protocol import IntervalRecord, RunEnded, RunStarted
-from ..run.runner import CORRECTED_SUFFIX
 from ..suite.results import latency_of
 from .curves import latency_table, percentile_curve, timer_floor_ns
 from .snapshot import EMPTY_CURVE, LatencyOverTime, LatencyTable, RunView

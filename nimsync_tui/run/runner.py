@@ -37,14 +37,12 @@ from nimsync_tui.scenarios._open_loop import run_open_loop
 
 from ..core.hlog import HlogWriter
 from ..core.probe import Probe, measure_self_overhead
+from ..core.processor import CORRECTED_SUFFIX
 from ..core.protocol import Event, IntervalRecord, RunEnded, RunFailed, RunStarted, StepEnded, event_json
 from ..errors import NimsyncError
 from .config import RunSpec
 from .instruments import CpuProfile, HeapTracer
 from .resources import ResourceSampler, affinity, busy_machine, pin_to
-
-CORRECTED_SUFFIX = ".corrected"
-"""Tag suffix of the open-loop histogram timed from each operation's intended start."""
 
 
 class _Reporter:
