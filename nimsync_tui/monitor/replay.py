@@ -125,6 +125,8 @@ class ReplaySource:
         """True once every interval of the log has been read."""
         self.selected = ""
         """The tag on screen."""
+        self.overlaid: tuple[str, ...] = ()
+        """Other tags whose spectra are drawn over the selected one's (each over its whole run)."""
 
     # -- loading ----------------------------------------------------------------
 
@@ -210,6 +212,19 @@ class ReplaySource:
             raise ConfigError(f"the log has no tag {name!r}")
         self.selected = name
         self._play_from = None
+        self._changes += 1
+
+    @property
+    def tags(self) -> list[str]:
+        """Every tag read so far, in the order of the log."""
+        return list(self._tracks)
+
+    def overlay(self, names: list[str]) -> None:
+        """Draw the spectra of the tags ``names`` over the selected tag's."""
+        unknown = [name for name in names if name not in self._tracks]
+        if unknown:
+            raise ConfigError(f"the log has no tag {unknown[0]!r}")
+        self.overlaid = tuple(names)
         self._changes += 1
 
     def step(self, by: int) -> None:
@@ -316,6 +331,9 @@ class ReplaySource:
             whole=None if range_s is None else track.whole.view(),
             range_s=range_s,
             source_name=self.path.name,
+            overlays=tuple(
+                (name, self._tracks[name].whole.view().total) for name in self.overlaid if name != self.selected
+            ),
             playing=self.playing,
             loaded=self.loaded,
             value_unit="ns" if track.ns_per_unit == 1.0 else self.value_unit,

@@ -218,6 +218,8 @@ class Snapshot:
     """In replay, the time range shown (start, end seconds); ``None`` for the whole run."""
     source_name: str = ""
     """In replay: the log's file name."""
+    overlays: tuple[tuple[str, Curve], ...] = ()
+    """More spectra drawn over the run's, each with its label (other tags of a replayed log)."""
 
 
 EMPTY_SNAPSHOT = Snapshot()

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Markdown
+from textual.widgets import Button, Input, Label, Markdown, SelectionList
 
 _DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -106,6 +106,7 @@ at most ten times a second.
 | `←` `→` | | move the range's end (or its start, after `[`) one interval |
 | `[` `]` | | from now on `←` `→` move the range's start / its end |
 | `home` `w` | | first interval only, whole run |
+| `t` | | tags to draw over this one's spectrum (space ticks, then Draw) |
 | `ctrl+p` | command palette: every action | |
 | `q` `ctrl+c` | quit: every load process stopped | quit |
 
@@ -118,6 +119,31 @@ Targets are lines in the colour of their verdict: green met, red missed, grey no
 The list's marks: ▶ running, ✓ done, ■ stopped (by you, or by starting another scenario), ✗ failed;
 PASS/FAIL is the suite's targets on the figures measured so far.
 """
+
+
+class OverlayDialog(ModalScreen[list[str] | None]):
+    """Lists the curves that can be drawn over the one on screen; returns those ticked, or ``None``."""
+
+    DEFAULT_CSS = _DIALOG_CSS.format(name="OverlayDialog") + "OverlayDialog SelectionList { max-height: 16; }"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, names: list[str], chosen: tuple[str, ...]) -> None:
+        super().__init__()
+        self._title = title
+        self._names = names
+        self._chosen = chosen
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self._title)
+            yield SelectionList[str](*((name, name, name in self._chosen) for name in self._names), id="curves")
+            yield Button("Draw", variant="primary", id="ok")
+
+    def on_button_pressed(self, _event: Button.Pressed) -> None:
+        self.dismiss(list(self.query_one("#curves", SelectionList).selected))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class HelpScreen(ModalScreen[None]):

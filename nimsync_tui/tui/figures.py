@@ -26,6 +26,8 @@ PASS_COLOUR = "#5fd75f"
 UNJUDGED_COLOUR = "#8a8a8a"
 """A target whose figure is not measured yet."""
 GC_COLOUR = "#ff8700"
+OVERLAY_COLOURS = ("#af87ff", "#ff875f", "#5fafaf", "#d7af5f", "#87afd7", "#d75f87")
+"""Further curves drawn over the run's (other tags, implementations, baselines), in turn."""
 OVER_TIME_COLOURS = (
     ("p50", "#5fd7ff"),
     ("p90", "#87d75f"),
@@ -78,6 +80,9 @@ def percentile_figure(snapshot: Snapshot) -> Figure:
             curves.append((name, corrected, run.corrected.levels, run.corrected.values_ns))
         if index == 0 and not run.latest.empty and snapshot.mode == "live":
             curves.append(("latest interval", LATEST_COLOUR, run.latest.levels, run.latest.values_ns))
+    for index, (name, curve) in enumerate(snapshot.overlays):
+        if not curve.empty:
+            curves.append((name, OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)], curve.levels, curve.values_ns))
     if not snapshot.baseline.empty:
         label = f"baseline {snapshot.baseline_label}".strip()
         curves.append((label, BASELINE_COLOUR, snapshot.baseline.levels, snapshot.baseline.values_ns))

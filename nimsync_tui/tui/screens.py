@@ -28,7 +28,7 @@ from ..monitor.replay import ReplaySource
 from ..monitor.session import LiveSession
 from ..monitor.snapshot import EMPTY_SNAPSHOT, Snapshot
 from ..run.process import STOP_GRACE_S
-from .dialogs import DirectoryDialog, ParamsDialog
+from .dialogs import DirectoryDialog, OverlayDialog, ParamsDialog
 from .figures import count_figure, memory_figure, over_time_figure, percentile_figure, throughput_figure
 from .labels import marks_legend, row_text
 from .widgets import BraillePlot, HeaderBar, LatencyTableView, StepChart
@@ -338,8 +338,9 @@ class ReplayScreen(MonitorScreen):
         Binding("space", "play", "Play"),
         Binding("space", "stop_playing", "Stop"),
         Binding("w", "whole", "Whole run"),
+        Binding("t", "overlay", "Overlay"),
     ]
-    SECONDARY = frozenset({"first", "move_start", "move_end"})
+    SECONDARY = frozenset({"first", "move_start", "move_end", "overlay"})
 
     def __init__(self, source: ReplaySource) -> None:
         super().__init__(source)
@@ -403,6 +404,21 @@ class ReplayScreen(MonitorScreen):
     def action_first(self) -> None:
         """Show only the first interval."""
         self.replay.first()
+
+    def action_overlay(self) -> None:
+        """Choose the tags whose spectra are drawn over this one's, with a legend."""
+        others = [name for name in self.replay.tags if name != self.replay.selected]
+        if not others:
+            self.notify("the log has one tag: nothing to draw over it")
+            return
+
+        def chosen(names: list[str] | None) -> None:
+            if names is not None:
+                self.replay.overlay(names)
+                self.redraw(force=True)
+
+        title = f"Draw over {self.replay.selected} (each tag's whole run)"
+        self.app.push_screen(OverlayDialog(title, others, self.replay.overlaid), chosen)
 
     def action_whole(self) -> None:
         """Show the whole run."""

@@ -7,7 +7,8 @@ import pytest
 from nimsync_tui.core.histogram import decode_histogram
 from nimsync_tui.monitor.replay import ReplaySource
 from nimsync_tui.tui import MonitorApp
-from nimsync_tui.tui.figures import over_time_figure
+from nimsync_tui.tui.dialogs import OverlayDialog
+from nimsync_tui.tui.figures import over_time_figure, percentile_figure
 
 from .conftest import STREAM
 from .test_app import header, until
@@ -51,3 +52,26 @@ async def test_the_first_half_of_a_run_counts_the_values_of_its_intervals_only()
         await until(pilot, lambda: app.snapshot.position[0] == len(counts), "the whole run")
         assert app.snapshot.first == 0 and app.snapshot.range_s is None
         assert app.snapshot.runs[0].table.count == sum(counts)
+
+
+async def test_t_draws_other_tags_over_the_spectrum_with_a_legend() -> None:
+    fixture = STREAM.parents[2] / "fixtures" / "java-reference.hlog"
+    replay = ReplaySource(fixture, value_unit="us")
+    app = MonitorApp(replay)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.snapshot.loaded and len(app.snapshot.scenarios) == 2, "the log")
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, OverlayDialog), "the list of tags")
+        await pilot.press("space")  # tick spsc-throughput, the only other tag
+        await pilot.click("#ok")
+        await until(pilot, lambda: bool(app.snapshot.overlays), "the overlay")
+        ((name, curve),) = app.snapshot.overlays
+        assert name == "spsc-throughput" and not curve.empty
+        legend = [text for text, _ in percentile_figure(app.snapshot).legend]
+        assert legend == ["run so far", "spsc-throughput"]
+        # The overlay is the tag's whole run, whatever range of the tag on screen: as that tag's own whole run.
+        await pilot.press("down", "enter", "w")
+        await until(pilot, lambda: app.snapshot.selected == "spsc-throughput" and app.snapshot.range_s is None,
+                    "spsc-throughput's whole run")  # fmt: skip
+        assert app.snapshot.runs[0].total.values_ns.tolist() == curve.values_ns.tolist()
+        assert app.snapshot.overlays == ()  # a tag is not drawn over itself
