@@ -108,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--range", metavar="START:END", help="only the intervals that start START to END seconds after the log's start"
     )
     processor.add_argument("--csv", action="store_true", help="write the .hgrm files in the processor's -csv form")
+    p.add_argument(
+        "--report",
+        metavar="FILE.html",
+        type=Path,
+        help="with --replay: write one self-contained HTML report of the log (charts, tables, verdicts; opens "
+        "offline) and PNG/SVG of each tag's spectrum and timeline beside it (needs the extra 'report')",
+    )
     processor.add_argument(
         "--correct-co",
         metavar="INTERVAL",
@@ -533,14 +540,30 @@ def _exit_status(
 def _log_window(args: argparse.Namespace, *, headless: bool) -> LogWindow:
     """The processor's options of the command line; :class:`ConfigError` for a bad one, or one given
     where no log is read headless (they shape the files of ``--replay LOG --record DIR``)."""
-    given = [name for name in ("range", "csv", "correct_co") if getattr(args, name)]
+    given = [name for name in ("range", "csv", "correct_co", "report") if getattr(args, name)]
     if given and (args.replay is None or not headless):
         raise ConfigError(f"--{given[0].replace('_', '-')} shapes the files of a log: use --replay LOG --record DIR")
     start, end = parse_range(args.range) if args.range else (0.0, math.inf)
     return LogWindow(start, end, correct_interval(args.correct_co) if args.correct_co else 0)
 
 
+def _write_report(args: argparse.Namespace) -> None:
+    from .reports.html import write_report  # noqa: PLC0415 - plotly and matplotlib only for a report
+    from .reports.images import write_images  # noqa: PLC0415
+    from .reports.views import log_views  # noqa: PLC0415
+
+    views = log_views(args.replay, args.value_unit or "ns")
+    try:
+        write_report(views, args.report)
+        images = write_images(views, args.report.with_suffix(""))
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report {exc.filename or args.report}: {exc.strerror}") from None
+    print(f"report in {args.report} (and {len(images)} chart images beside it)")
+
+
 def _replay_headless(args: argparse.Namespace, window: LogWindow) -> int:
+    if args.report is not None:
+        _write_report(args)
     replay = replay_log(args.replay, args.value_unit or "ns", window)
     if args.record is not None:
         try:
