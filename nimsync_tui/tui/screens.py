@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -339,6 +340,7 @@ class ReplayScreen(MonitorScreen):
         Binding("space", "stop_playing", "Stop"),
         Binding("w", "whole", "Whole run"),
         Binding("t", "overlay", "Overlay"),
+        Binding("e", "report", "Report"),
     ]
     SECONDARY = frozenset({"first", "move_start", "move_end", "overlay"})
 
@@ -423,6 +425,33 @@ class ReplayScreen(MonitorScreen):
     def action_whole(self) -> None:
         """Show the whole run."""
         self.replay.whole()
+
+    def action_report(self) -> None:
+        """Ask for a file and write the log's HTML report there (PNG/SVG charts beside it)."""
+        default = Path("reports") / f"{self.replay.path.stem}.html"
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.notify(f"writing the report to {path} ...")
+                self.app.run_worker(partial(self._write_report, path), thread=True, group="report", exit_on_error=False)
+
+        self.app.push_screen(DirectoryDialog("Write the log's HTML report to", default), chosen)
+
+    def _write_report(self, path: Path) -> None:
+        # A thread: plotly and matplotlib take seconds, the screen stays live meanwhile.
+        from ..reports.html import write_report  # noqa: PLC0415 - the optional extra, only for a report
+        from ..reports.images import write_images  # noqa: PLC0415
+        from ..reports.views import log_views  # noqa: PLC0415
+
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            views = log_views(self.replay.path, self.replay.value_unit)
+            write_report(views, path)
+            images = write_images(views, path.with_suffix(""))
+        except (NimsyncError, OSError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="no report", severity="error", timeout=8)
+            return
+        self.app.call_from_thread(self.notify, f"report in {path}, {len(images)} chart images beside it", title="saved")
 
     def action_play(self) -> None:
         """Play the intervals at their recorded pace."""
