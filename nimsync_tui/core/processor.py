@@ -12,10 +12,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from .counts import CountsHistogram
-
-CORRECTED_SUFFIX = ".corrected"
-"""The end of a tag whose values are already timed from each operation's intended start (the open-loop
-runner's second histogram)."""
+from .protocol import CORRECTED_SUFFIX
 
 
 @dataclass(frozen=True, slots=True)

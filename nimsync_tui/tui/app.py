@@ -23,7 +23,7 @@ from .dialogs import HelpScreen
 from .screens import LiveScreen, MonitorScreen, ReplayScreen
 
 DEFAULT_FPS = 10.0
-"""Redraws a second at most (DESIGN.md: 10 fps of braille over numpy costs under a tenth of a core)."""
+"""Redraws a second at most (10 fps of braille over numpy costs under a tenth of a core)."""
 _HANGUP_MARGIN_S = 2.0
 """After a hang-up, how long past the load's stop grace the app may take to leave."""
 

@@ -21,7 +21,6 @@ from nimsync_tui.tui.widgets import LatencyTableView, plot_lines
 from .conftest import STREAM
 from .test_app import footer_keys, header, measured, until
 
-pytestmark = pytest.mark.asyncio
 SPSC_TARGET = Target("spsc-throughput", "throughput_ops_s", ">", 100_000, "SPSC Throughput")
 PINGPONG_TARGET = Target("pingpong-latency", "latency_p99_ns", "<", 1e9, "P99")
 
@@ -39,6 +38,7 @@ def _toasts(app: MonitorApp) -> str:
     return " ".join(str(toast.render()) for toast in app.screen.query(Toast))
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_the_live_footer_is_whole_with_help_and_quit(make_session, size: tuple[int, int]) -> None:
     session, _ = make_session()
@@ -50,6 +50,7 @@ async def test_the_live_footer_is_whole_with_help_and_quit(make_session, size: t
         assert _footer_fits(app)
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_the_replay_footer_is_whole_with_help_and_quit(size: tuple[int, int]) -> None:
     app = MonitorApp(ReplaySource(STREAM))
@@ -60,6 +61,7 @@ async def test_the_replay_footer_is_whole_with_help_and_quit(size: tuple[int, in
         assert _footer_fits(app)
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_the_list_keeps_each_verdict_whole_and_the_step_pane_only_for_steps(
     make_session, size: tuple[int, int]
@@ -88,6 +90,7 @@ def test_a_tag_keeps_the_part_that_tells_it_apart() -> None:
     assert fit_name("pingpong-latency", 12) == "pingpong-la…"
 
 
+@pytest.mark.asyncio
 async def test_the_table_of_nimsync_against_nimsync_under_trios_rule_does_not_wrap(make_session) -> None:
     session, _ = make_session()
     app = MonitorApp(session)
@@ -107,6 +110,7 @@ async def test_the_table_of_nimsync_against_nimsync_under_trios_rule_does_not_wr
         assert table.content_size.height <= len(lines) + 1  # the last line's newline
 
 
+@pytest.mark.asyncio
 async def test_replay_says_what_is_unmeasured_and_which_implementation_ran() -> None:
     app = MonitorApp(ReplaySource(STREAM))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -142,6 +146,7 @@ def test_the_memory_axis_never_repeats_a_label() -> None:
     assert len(labels) >= 2 and len(set(labels)) == len(labels)
 
 
+@pytest.mark.asyncio
 async def test_paused_the_header_says_so(make_session) -> None:
     session, _ = make_session()
     app = MonitorApp(session)
@@ -154,6 +159,7 @@ async def test_paused_the_header_says_so(make_session) -> None:
         await until(pilot, lambda: "live" in header(app), "live again")
 
 
+@pytest.mark.asyncio
 async def test_while_playing_the_footer_offers_stop_not_play() -> None:
     app = MonitorApp(ReplaySource(STREAM))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -163,6 +169,7 @@ async def test_while_playing_the_footer_offers_stop_not_play() -> None:
         assert "Play" not in footer_keys(app)
 
 
+@pytest.mark.asyncio
 async def test_the_lists_marks_are_explained_and_restarts_are_said(make_session) -> None:
     session, _ = make_session()
     app = MonitorApp(session)
