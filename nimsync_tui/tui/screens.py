@@ -333,16 +333,17 @@ class ReplayScreen(MonitorScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "step_back", "Back", priority=True),
         Binding("right", "step_forward", "Step", priority=True),
-        Binding("left_square_bracket", "move_start", "Move start"),
-        Binding("right_square_bracket", "move_end", "Move end"),
-        Binding("home", "first", "First", priority=True),
+        # In the help and the palette, not the footer: it has no room for every key.
+        Binding("left_square_bracket", "move_start", "Move start", show=False),
+        Binding("right_square_bracket", "move_end", "Move end", show=False),
+        Binding("home", "first", "First", priority=True, show=False),
         Binding("space", "play", "Play"),
         Binding("space", "stop_playing", "Stop"),
         Binding("w", "whole", "Whole run"),
         Binding("t", "overlay", "Overlay"),
         Binding("e", "report", "Report"),
     ]
-    SECONDARY = frozenset({"first", "move_start", "move_end", "overlay"})
+    SECONDARY = frozenset({"overlay"})
 
     def __init__(self, source: ReplaySource) -> None:
         super().__init__(source)
