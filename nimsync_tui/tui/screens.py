@@ -370,6 +370,11 @@ class ReplayScreen(MonitorScreen):
 
     def show(self, snapshot: Snapshot) -> None:
         super().show(snapshot)
+        shown = snapshot.position[0]
+        # The table describes the range chosen, not necessarily the run so far.
+        self.query_one(LatencyTableView).border_title = (
+            "whole run" if snapshot.range_s is None else f"intervals {snapshot.first + 1}-{shown}"
+        )
         if snapshot.playing != self._playing:
             self._playing = snapshot.playing
             self.refresh_bindings()  # Space is Play, or Stop while playing

@@ -32,6 +32,7 @@ async def test_the_first_half_of_a_run_counts_the_values_of_its_intervals_only()
         run = app.snapshot.runs[0]
         assert run.table.count == sum(counts[:half]) and run.intervals == half
         assert f"interval {half}/{len(counts)}" in header(app)
+        await until(pilot, lambda: app.screen.query_one("#table").border_title == f"intervals 1-{half}", "its title")
         # The timeline still draws the whole run, the range between two lines.
         assert app.snapshot.whole is not None and app.snapshot.whole.over_time.count.tolist() == counts
         assert len(over_time_figure(app.snapshot).vlines) == 2
