@@ -182,11 +182,12 @@ def _limit_file_size(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
 
-# Two places a full disk can strike. The log as it grows: 40 intervals of
-# about 500 bytes pass a 4 KiB limit early. The final files: with one interval
+# Two places a full disk can strike. The log as it grows: intervals of about
+# 500 bytes every 50 ms pass a 4 KiB limit early, and the run lasts until they
+# do however slow the machine. The final files: with one interval
 # per scenario the log stays near 4.2 kB and the .hgrm files under 4.3 kB, all
 # under 4700 bytes, but results.json (5.3 kB, written after them) is not.
-LOG_FILLS = ("--pattern", "spsc-*", "--duration", "2", "--interval", "0.05")
+LOG_FILLS = ("--pattern", "spsc-*", "--duration", "600", "--interval", "0.05")
 FINAL_FILE_FAILS = ("--pattern", "[sp][pi][sn]*", "--iterations", "20000", "--warmup", "100", "--interval", "60")
 
 
