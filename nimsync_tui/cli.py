@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import difflib
 import math
 import re
 import signal
@@ -46,10 +47,26 @@ LIVE_INTERVAL_S = 0.25
 """The app's interval: four redraws' worth of new data a second."""
 
 
+_UNRECOGNIZED = "unrecognized arguments: "
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, not argparse's usage block: the user needs the reason.
+        if message.startswith(_UNRECOGNIZED):
+            message += did_you_mean(message[len(_UNRECOGNIZED) :].split(), list(self._option_string_actions))
         self.exit(ExitStatus.USAGE, f"{self.prog}: {message} (see --help)\n")
+
+
+def did_you_mean(given: Sequence[str], options: Sequence[str]) -> str:
+    """``"; did you mean --record?"`` for the first of ``given`` that is a near miss of one of ``options``, else ``""``.
+
+    argparse suggests only from Python 3.14 on (``suggest_on_error``).
+    """
+    for word in given:
+        if word.startswith("--") and (close := difflib.get_close_matches(word.partition("=")[0], options, n=1)):
+            return f"; did you mean {close[0]}?"
+    return ""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -237,6 +237,7 @@ class HlogReader(Iterator[HlogEntry]):
 
         A reader of a long log may clear it as it goes: the reader only appends.
         """
+        self._entries = 0
 
     def __iter__(self) -> HlogReader:
         return self
@@ -249,10 +250,15 @@ class HlogReader(Iterator[HlogEntry]):
             if line.startswith("#"):
                 self._comment(number, line)
                 continue
-            return self._interval(number, line)
+            entry = self._interval(number, line)
+            self._entries += 1
+            return entry
         raise StopIteration
 
     def _error(self, number: int, what: str) -> HistogramFormatError:
+        if self.version is None and self._entries == 0:
+            # Nothing so far looked like a log: the user gave the wrong file, and needs to hear that first.
+            return HistogramFormatError(f"{self._source} is not an HdrHistogram interval log (line {number}: {what})")
         return HistogramFormatError(f"{self._source}, line {number}: {what}")
 
     def _comment(self, number: int, line: str) -> None:

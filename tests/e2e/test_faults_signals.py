@@ -55,12 +55,13 @@ def test_a_second_signal_ends_at_once_and_keeps_the_partial_log(tmp_path: Path) 
     run.wait_for("warmup")
     runner = run.runner_pid()
     os.kill(run.proc.pid, signal.SIGTERM)
-    # Two signals of one kind that arrive before the first is handled count as one,
-    # and a busy machine may take long to handle it: insist until the command ends.
-    while run.proc.poll() is None:
-        os.kill(run.proc.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            run.proc.wait(0.2)
+    # Two signals of one kind that arrive before the first is handled count as one:
+    # the second goes once the recorder has asked its load to stop (closed its stdin).
+    deadline = time.monotonic() + 60
+    while not _let_go_of_stdin(run.proc.pid, runner):
+        assert time.monotonic() < deadline, "the first SIGTERM never reached the load"
+        time.sleep(0.05)
+    os.kill(run.proc.pid, signal.SIGTERM)
     status, _, stderr = run.finish()
     assert status == 143, stderr
     assert "Traceback" not in stderr
@@ -70,6 +71,16 @@ def test_a_second_signal_ends_at_once_and_keeps_the_partial_log(tmp_path: Path) 
     ]
     assert (out / "run.hlog.partial").exists() and not (out / "results.json").exists()
     assert gone(runner)
+
+
+def _let_go_of_stdin(parent: int, child: int) -> bool:
+    """Whether ``parent`` no longer holds the pipe that is ``child``'s stdin (Linux ``/proc``)."""
+    pipe = os.readlink(f"/proc/{child}/fd/0")
+    held = set()
+    for fd in Path(f"/proc/{parent}/fd").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # an fd closed while listed
+            held.add(os.readlink(fd))
+    return pipe not in held
 
 
 def test_nohup_keeps_recording_through_a_hangup(tmp_path: Path) -> None:
