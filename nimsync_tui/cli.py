@@ -48,6 +48,8 @@ LIVE_INTERVAL_S = 0.25
 
 
 _UNRECOGNIZED = "unrecognized arguments: "
+_NEAR_MISS = 0.75
+"""How alike (difflib's ratio) an unknown option must be to one of ours to be suggested: a typo, not a guess."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,9 +65,13 @@ def did_you_mean(given: Sequence[str], options: Sequence[str]) -> str:
 
     argparse suggests only from Python 3.14 on (``suggest_on_error``).
     """
+    # Compared without the dashes, which every option shares: "--bogus" is no near miss of "--verbose".
+    names = {option.lstrip("-"): option for option in options if option.startswith("--")}
     for word in given:
-        if word.startswith("--") and (close := difflib.get_close_matches(word.partition("=")[0], options, n=1)):
-            return f"; did you mean {close[0]}?"
+        if word.startswith("--") and (
+            close := difflib.get_close_matches(word.partition("=")[0][2:], names, n=1, cutoff=_NEAR_MISS)
+        ):
+            return f"; did you mean {names[close[0]]}?"
     return ""
 
 

@@ -21,7 +21,8 @@ from ..in_process import run_main
 from ..java_reference import java_percentile_distribution
 
 CLI = [sys.executable, "-m", "nimsync_tui"]
-SMALL = ["--iterations", "20000", "--warmup", "1000", "--interval", "0.1", "--repeat", "1"]
+SMALL = ["--iterations", "20000", "--warmup", "1000", "--interval", "0.1", "--repeat", "1", "--timeout", "300"]
+"""Small counts; the suite's 30 s timeout is for a quiet machine (channel-memory traces every allocation)."""
 
 
 def nimsync(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:

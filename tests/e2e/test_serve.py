@@ -127,6 +127,10 @@ def test_a_signal_to_the_server_ends_every_session_and_leaves_no_process(
             processes = served.wait_for_descendants(4)  # two apps, each with its runner
             assert served.stop(sig) == status
         assert gone(processes) == []
+    # What the user sees in the terminal: the URL line, and no traceback after it (Ctrl-C with tabs open
+    # once printed asyncio's "Event loop is closed").
+    (line,) = served.output.read_text().splitlines()
+    assert line == f"nimsync-tui: open {served.url} (Ctrl+C stops the server and every session)"
 
 
 def test_a_killed_server_still_leaves_no_app_and_no_runner(tmp_path: Path) -> None:

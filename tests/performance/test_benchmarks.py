@@ -26,6 +26,8 @@ import pytest
 from nimsync_tui.core.hlog import read_hlog
 
 CLI = [sys.executable, "-m", "nimsync_tui"]
+PATIENT = ("--timeout", "300")
+"""The suite's 30 s timeout is for a quiet machine; on a busy one it must not fail a count."""
 
 COMMON_METRICS = {
     "operations",
@@ -63,7 +65,21 @@ class Recording:
 def record(tmp_path: Path, pattern: str, *args: str) -> Recording:
     out = tmp_path / "rec"
     proc = subprocess.run(
-        [*CLI, "--record", str(out), "--pattern", pattern, "--interval", "0.1", "--repeat", "1", *args],
+        # The suite's 30 s timeout is for a quiet machine; here a busy one must not fail a count.
+        [
+            *CLI,
+            "--record",
+            str(out),
+            "--pattern",
+            pattern,
+            "--interval",
+            "0.1",
+            "--repeat",
+            "1",
+            "--timeout",
+            "300",
+            *args,
+        ],
         capture_output=True,
         text=True,
         timeout=600,
