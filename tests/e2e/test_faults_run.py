@@ -39,7 +39,7 @@ def reference_counts(log: Path) -> int:
 def load_killed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str, str, int]:
     """A three-scenario recording whose first load process is killed (kill -9) mid-run."""
     out = tmp_path_factory.mktemp("killed") / "rec"
-    run = Running("--record", out, *THREE, "--duration", "1.5", "--interval", "0.1")
+    run = Running("--record", out, *THREE, "--duration", "1.5", "--interval", "0.1", "--repeat", "1")
     run.wait_for("spsc-throughput", "measure", times=3)
     os.kill(run.runner_pid(), signal.SIGKILL)
     status, stdout, stderr = run.finish(timeout=120)
