@@ -63,7 +63,7 @@ class Running:
             text=True,
             start_new_session=True,
             env=env(faults=faults),
-            preexec_fn=preexec_fn,  # noqa: PLW1509 (a limit or a signal disposition; no threads here)
+            preexec_fn=lambda: as_from_a_terminal(preexec_fn),  # noqa: PLW1509 (signal dispositions, limits)
         )
         self.stderr = ""
 
@@ -91,6 +91,17 @@ class Running:
 
 
 _STARTED: list[Running] = []
+
+
+def as_from_a_terminal(then: Callable[[], object] | None = None) -> None:
+    """In the child before exec: Ctrl-C's signal as a terminal's command gets it, then ``then``.
+
+    Tests run as a background job of a script start with SIGINT ignored, which the
+    command (rightly) keeps ignoring; a command typed at a terminal never has it so.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if then is not None:
+        then()
 
 
 def end_every_command() -> None:

@@ -19,6 +19,7 @@ from nimsync_tui.scenarios import SCENARIOS
 
 from ..in_process import run_main
 from ..java_reference import java_percentile_distribution
+from .fault_helpers import as_from_a_terminal
 
 CLI = [sys.executable, "-m", "nimsync_tui"]
 SMALL = ["--iterations", "20000", "--warmup", "1000", "--interval", "0.1", "--repeat", "1", "--timeout", "300"]
@@ -38,6 +39,7 @@ def ctrl_c_when(progress_word: str, *args: str | Path) -> tuple[int, str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=as_from_a_terminal,  # noqa: PLW1509 (a signal disposition; no threads here)
     )
     assert proc.stderr is not None
     seen = ""
@@ -259,11 +261,14 @@ def test_log_lines_and_their_comments_share_one_timeline(
     starts = [e.start_s for e in reader]
     comments = [json.loads(c.text) for c in reader.comments if c.text.startswith("{")]
     commented = [c["start_s"] for c in comments if c["event"] == "interval"]
-    assert starts == [round(s, 3) for s in commented]
+    # The files write milliseconds (%.3f, rounded as Java rounds), the comments the full figure:
+    # one timeline when each written time is its comment's to the half millisecond.
+    to_the_ms = pytest.approx(commented, abs=0.0005 + 1e-9)
+    assert starts == to_the_ms
     assert starts == sorted(starts)
     csv_rows = (out / "intervals.csv").read_text().splitlines()[1:]
     csv_measured = [float(r.split(",")[2]) for r in csv_rows if ",measure," in r]
-    assert csv_measured == [round(s, 3) for s in commented]
+    assert csv_measured == to_the_ms
 
 
 def test_ctrl_c_in_warmup_measures_nothing_and_says_so(tmp_path: Path) -> None:
