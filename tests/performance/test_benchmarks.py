@@ -90,7 +90,7 @@ def record(tmp_path: Path, pattern: str, *args: str) -> Recording:
     starts: dict[str, float] = {}
     ends: dict[str, float] = {}
     for entry in read_hlog(out / "run.hlog"):
-        counts[entry.tag] = counts.get(entry.tag, 0) + entry.histogram.get_total_count()
+        counts[entry.tag] = counts.get(entry.tag, 0) + entry.histogram().get_total_count()
         starts.setdefault(entry.tag, entry.start_s)
         ends[entry.tag] = entry.start_s + entry.length_s
     for name, row in rows.items():
