@@ -11,7 +11,6 @@ from hdrh.histogram import HdrHistogram
 from ..core.histogram import add, decode_histogram, new_histogram, summarize
 from ..core.protocol import IntervalRecord, RunEnded, RunStarted
 from ..run.runner import CORRECTED_SUFFIX
-from ..suite.results import latency_of
 from .curves import latency_table, percentile_curve, timer_floor_ns
 from .snapshot import EMPTY_CURVE, LatencyTable, RunView
 from .spool import IntervalSpool
@@ -205,8 +204,7 @@ class RunState:
         if self.measured_s > 0:
             metrics["throughput_ops_s"] = self.operations / self.measured_s
         if self.merged is not None and self.merged.total_count:
-            # The percentiles by Java's rank rule, as --record's rows (and so their verdicts) have them.
-            latency = latency_of(self.merged)
+            latency = summarize(self.merged)
             figures = {
                 "latency_mean_ns": latency.mean,
                 "latency_stddev_ns": latency.stddev,

@@ -50,7 +50,7 @@ from nimsync_tui.scenarios import SCENARIOS
 
 from ..core.files import StagedFiles
 from ..core.hgrm import format_percentile_distribution
-from ..core.histogram import decode_histogram, new_histogram
+from ..core.histogram import LatencySummary, decode_histogram, new_histogram, summarize
 from ..core.hlog import HlogWriter
 from ..core.protocol import IntervalRecord, RunEnded, RunStarted, StepEnded, event_json
 from ..core.recording import LOG_NAME, PARTIAL_LOG_NAME
@@ -58,14 +58,7 @@ from ..errors import ConfigError, HistogramFormatError, LoadFailedError, OutputE
 from ..suite.environment import fingerprint
 from ..suite.report import RowMeasurement, SuiteReport, add_repetition, results_json
 from ..suite.report import judge as judge_rows
-from ..suite.results import (
-    IntervalLatency,
-    Latency,
-    ScenarioResult,
-    intervals_csv,
-    latency_of,
-    scenario_result,
-)
+from ..suite.results import ScenarioResult, intervals_csv, scenario_result
 from .collect import Row, ScenarioCollector
 from .config import RunSpec
 from .process import RunnerProcess
@@ -296,7 +289,7 @@ class Recorder:
         self._hlog.write_header(time.time())
         self._commit_log()
         self._measured: dict[str, RowMeasurement] = {}
-        self._rows: list[tuple[IntervalRecord, Latency]] = []
+        self._rows: list[tuple[IntervalRecord, LatencySummary]] = []
         self._running: RunnerProcess | None = None
         self.results: list[ScenarioResult] = []
         """Results of the scenarios run, each over its repetitions, failed and timed-out ones included."""
@@ -396,7 +389,7 @@ class Recorder:
         started: RunStarted,
         result: ScenarioResult,
         histogram: HdrHistogram,
-        rows: list[tuple[IntervalRecord, Latency]],
+        rows: list[tuple[IntervalRecord, LatencySummary]],
         position: str,
     ) -> None:
         """Count one run's result row as a repetition of that row, and report it."""
@@ -433,7 +426,7 @@ class Recorder:
             start_s=round(runner_base_s + event.start_s - self._hlog.base_time_s, 6),
             histogram="",  # merged by the collector; keeping every payload would grow without bound
         )
-        self._rows.append((record, latency_of(interval_hist)))
+        self._rows.append((record, summarize(interval_hist)))
         if record.phase == "measure":
             log_interval(self._hlog, record, interval_hist)
             self._commit_log()
@@ -462,7 +455,7 @@ def log_interval(hlog: HlogWriter, record: IntervalRecord, hist: HdrHistogram) -
 def write_recording_files(
     out: OutputDir,
     histograms: dict[str, HdrHistogram],
-    rows: Sequence[tuple[IntervalRecord, IntervalLatency]],
+    rows: Sequence[tuple[IntervalRecord, LatencySummary]],
     report: SuiteReport,
     *,
     started_at: datetime,
