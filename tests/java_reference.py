@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from .prerequisites import unavailable
@@ -45,3 +46,39 @@ def java_percentile_distribution(hlog: Path, tag: str | None, work_dir: Path, un
     )  # fmt: skip
     assert proc.returncode == 0, f"{LOG_PROCESSOR} failed:\n{proc.stderr}"
     return out.with_name(out.name + ".hgrm").read_text()
+
+
+PERCENTILE_SOURCE = Path(__file__).with_name("java") / "ValueAtPercentile.java"
+
+
+class JavaPercentiles:
+    """One reference JVM answering ``getValueAtPercentile`` for histograms sent to it, one line each.
+
+    The program is ``tests/java/ValueAtPercentile.java``; one JVM serves every
+    question, so a property test can ask hundreds of them.
+    """
+
+    def __init__(self) -> None:
+        java = require_java()
+        # Java's source launcher compiles the program in memory: a JRE (no javac) is enough.
+        self._proc = subprocess.Popen(
+            [java, "-cp", str(JAR), str(PERCENTILE_SOURCE)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def values_at(self, encoded: str | bytes, percentiles: Sequence[float]) -> tuple[int, list[int]]:
+        """The histogram's total count as Java decodes it, and its ``getValueAtPercentile`` of each percentile."""
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        text = encoded.decode("ascii") if isinstance(encoded, bytes) else encoded
+        # repr() is the shortest text that parses back to the same double in Java too.
+        self._proc.stdin.write(" ".join([text, *(repr(float(p)) for p in percentiles)]) + "\n")
+        self._proc.stdin.flush()
+        answer = self._proc.stdout.readline().split()
+        assert answer, f"the reference JVM ended (exit status {self._proc.poll()})"
+        total, *values = (int(a) for a in answer)
+        return total, values
+
+    def close(self) -> None:
+        """End the JVM."""
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        self._proc.wait(timeout=30)

@@ -53,6 +53,9 @@ def test_a_websocket_without_the_token_or_from_a_foreign_origin_is_refused_and_s
             "token prefix": served.status_of(ws[:-1], served.origin),
             "foreign origin": served.status_of(ws, "http://evil.example"),
             "other port": served.status_of(ws, served.origin.rsplit(":", 1)[0] + ":1"),
+            # Near misses that a check by prefix would let through.
+            "port with ours as prefix": served.status_of(ws, served.origin + "1"),
+            "ours then a foreign domain": served.status_of(ws, served.origin + ".evil.example"),
             "null origin": served.status_of(ws, "null"),
             "no origin": served.status_of(ws, None),
         }
