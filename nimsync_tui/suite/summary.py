@@ -8,16 +8,43 @@ from .report import RowReport, SuiteReport
 from .units import format_figure
 
 
-def print_summary(report: SuiteReport, out: TextIO, *, stats: bool = False) -> None:
-    """A few lines per row; with ``stats`` the suite's analysis over the repetitions too."""
+BUSY_NOTE = "machine busy"
+"""How the load's note on a busy machine begins (``run.resources.busy_machine``): said once per run, not per row."""
+
+
+def print_summary(report: SuiteReport, out: TextIO, *, stats: bool = False, strict: bool = False) -> None:
+    """A few lines per row; with ``stats`` the suite's analysis over the repetitions too.
+
+    ``strict``: targets that are UNREACHABLE or N/A count as missed (``--strict-targets``).
+    """
     for row in report.rows:
         for line in row_lines(row, stats=stats):
             print(line, file=out)
+    busy = [n for row in report.rows for n in row.result.notes if n.startswith(BUSY_NOTE)]
+    if busy:
+        rows = sum(any(n.startswith(BUSY_NOTE) for n in row.result.notes) for row in report.rows)
+        print(f"note: {busy[-1]} (said by {rows} of {len(report.rows)} rows)", file=out)
+    if (line := targets_line(report, strict=strict)) is not None:
+        print(line, file=out)
+
+
+def targets_line(report: SuiteReport, *, strict: bool = False) -> str | None:
+    """``targets and checks: 9 of 12 passed, 2 unreachable here, 1 n/a (all reachable ones passed)``."""
     checks = [c for row in report.rows for c in row.checks]
-    if checks:
-        missed = report.missed
-        verdict = "all passed" if not missed else f"{len(missed)} missed"
-        print(f"targets and checks: {len(checks) - len(missed)} of {len(checks)} passed ({verdict})", file=out)
+    if not checks:
+        return None
+    missed = report.missed_strictly() if strict else report.missed
+    passed = sum(c.passed for c in checks)
+    unreachable = sum(c.status == "UNREACHABLE" for c in checks)
+    meaningless = sum(c.status == "N/A" for c in checks)
+    others = "".join(
+        f", {count} {what}" for count, what in ((unreachable, "unreachable here"), (meaningless, "n/a")) if count
+    )
+    if missed:
+        verdict = f"{len(missed)} missed" + (", --strict-targets counts unreachable and n/a" if strict else "")
+    else:
+        verdict = "all reachable ones passed" if others else "all passed"
+    return f"targets and checks: {passed} of {len(checks)} passed{others} ({verdict})"
 
 
 def row_lines(row: RowReport, *, stats: bool = False) -> list[str]:
@@ -45,7 +72,7 @@ def row_lines(row: RowReport, *, stats: bool = False) -> list[str]:
     if stats:
         lines.extend(pad + line for line in _analysis_lines(row))
     lines.extend(pad + c.describe() for c in row.checks)
-    lines.extend(f"{pad}note: {note}" for note in r.notes)
+    lines.extend(f"{pad}note: {note}" for note in r.notes if not note.startswith(BUSY_NOTE))
     return lines
 
 
