@@ -34,7 +34,9 @@ def one_compare(directory: Path, pattern: str) -> tuple[int, list[str]]:
     first = nimsync("--pattern", pattern, "--baseline", str(directory / "a.json"))
     if first.returncode not in (0, 3):
         raise SystemExit(f"the baseline run failed ({first.returncode}): {first.stderr.strip()[-300:]}")
-    second = nimsync("--pattern", pattern, "--compare", str(directory / "a.json"), "--baseline", str(directory / "b.json"))
+    second = nimsync(
+        "--pattern", pattern, "--compare", str(directory / "a.json"), "--baseline", str(directory / "b.json")
+    )
     flagged = [
         line.strip()
         for line in second.stdout.splitlines()

@@ -9,8 +9,8 @@ AND a test says it is significantly past that threshold:
   repetition, even a default run whose bounded count gives one or two
   intervals. Intervals within a run see only the noise within it.
 - The test is Student's t on the logarithms of the per-repetition figures
-  (pyperf compares with Student's t; the logarithms make it a ratio): a ratio, so a 2x change weighs the same at any scale and
-  in either direction, and a large, consistent change reaches a small p with
+  (pyperf compares with Student's t): on logarithms a change is a ratio, so a
+  2x change weighs the same at any scale and in either direction, and a large, consistent change reaches a small p with
   three repetitions a side, which no rank test can (three against three
   cannot go below p = 0.05).
 - The null hypothesis is "the change is within its threshold", not "no

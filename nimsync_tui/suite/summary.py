@@ -7,7 +7,6 @@ from typing import TextIO
 from .report import RowReport, SuiteReport
 from .units import format_figure
 
-
 BUSY_NOTE = "machine busy"
 """How the load's note on a busy machine begins (``run.resources.busy_machine``): said once per run, not per row."""
 
