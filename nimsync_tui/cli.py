@@ -35,6 +35,7 @@ from .suite.report import SuiteReport, judge
 from .suite.stats_document import stats_json
 from .suite.summary import print_summary
 from .suite.targets import Target
+from .verdict_outputs import VerdictOutputs, add_verdict_options
 
 EXIT_STATUSES = """exit status: 0 done; 1 a scenario failed or timed out (the others ran), or a file could not
 be written; 2 bad options, paths, config or baseline (nothing run, nothing created); 3 a target or check missed
@@ -137,9 +138,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="one regression threshold for every metric, as a fraction (default: throughput 0.05, "
         "latency 0.10, memory 0.15)",
     )
+    suite.add_argument(
+        "--strict-targets",
+        action="store_true",
+        help="with --performance: a target this runtime cannot reach (UNREACHABLE) or that the mode makes "
+        "meaningless (N/A) counts as missed too",
+    )
+    suite.add_argument(
+        "--only-changes", action="store_true", help="the compare lists only the rows that changed or are undecided"
+    )
     suite.add_argument("--verbose", action="store_true", help="print each interval and each repetition on its own line")
     suite.add_argument("--stats", action="store_true", help="add the statistical analysis to the summary")
     suite.add_argument("--output", metavar="FILE", type=Path, help="write the statistical analysis as JSON to FILE")
+    add_verdict_options(p)
     load = p.add_argument_group("load parameters (each applies to the scenarios that have it)")
     load.add_argument(
         "--impl", choices=IMPLEMENTATIONS, help="nimsync: this project's channels; trio: trio.open_memory_channel"
@@ -285,6 +296,10 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
     ``in_browser``: this process is one ``--serve`` tab, whose terminal is the browser.
     """
     argv = normalize_suite_spellings(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["history"]:
+        from . import history_cli  # noqa: PLC0415 (ruptures loads only for the history command)
+
+        return history_cli.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         if args.list:
@@ -378,6 +393,7 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: Benchm
         )
     timeout_s = scenario_timeout(config.timeout_s, args.duration)
     baseline = load_baseline(args.compare) if args.compare is not None else None
+    verdicts = VerdictOutputs.open(args, Path.cwd())  # history store checked, output paths checked
     for option, path in (("--baseline", args.baseline), ("--output", args.output)):
         if path is not None and not path.parent.is_dir():
             raise ConfigError(f"{option} {path}: the directory {path.parent} does not exist")
@@ -404,6 +420,7 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: Benchm
                 repeat=config.measurement_iterations,
                 judge=partial(judge, targets=config.targets),
             )
+            run.environment.update(verdicts.identity)
             _warn_if_busy(progress)
             run.run()
     except OSError as exc:  # the disk filled up or a file vanished mid-run
@@ -436,13 +453,15 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: Benchm
     # that left (a closed pipe) can still make the summary fail: the status
     # must say what happened to the run, not to the summary.
     with contextlib.suppress(OSError):
-        print_summary(report, sys.stdout, stats=args.stats or args.output is not None)
+        print_summary(report, sys.stdout, stats=args.stats or args.output is not None, strict=args.strict_targets)
         if run.not_run:
             print(f"not run: {', '.join(run.not_run)}")
         if baseline is not None and comparison is not None:
             if comparison.warning:
                 progress.notice(f"warning: {comparison.warning}")
-            for line in format_comparison(comparison, str(args.compare), baseline.recorded_at):
+            for line in format_comparison(
+                comparison, str(args.compare), baseline.recorded_at, only_changes=args.only_changes
+            ):
                 print(line)
         sys.stdout.flush()
     write_failed = False
@@ -451,6 +470,13 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: Benchm
     except OSError as exc:
         progress.notice(f"cannot write {exc.filename}: {exc.strerror}")
         write_failed = True
+    if run.stopped_by is None:  # a stopped run's rows are not the run's figures: no history, no CI files
+        try:
+            for line in verdicts.write(report, comparison, started_at=started_at, environment=run.environment):
+                _say(line)
+        except OSError as exc:
+            progress.notice(f"cannot write {exc.filename}: {exc.strerror}")
+            write_failed = True
     if run.stopped_by is not None:
         where = f"what was measured is in {args.record}" if args.record is not None else "nothing was written"
         progress.notice(f"stopped by {StopSignal(run.stopped_by).name}; {where}")
@@ -510,7 +536,7 @@ def _exit_status(
         return ExitStatus.FAILED
     if comparison is not None and comparison.regressions:
         return ExitStatus.REGRESSION
-    if args.performance and report.missed:
+    if args.performance and (report.missed_strictly() if args.strict_targets else report.missed):
         return ExitStatus.TARGET_MISSED
     return ExitStatus.OK
 

@@ -7,7 +7,8 @@ Writes into the output directory:
 - ``<scenario>.hgrm``: the percentile distribution of each scenario, in
   microseconds, as the reference ``HistogramLogProcessor`` prints it;
 - ``results.json``: per-scenario summary, repetitions, analysis, targets, and the environment;
-- ``intervals.csv``: one row per interval, warm-up included.
+- ``intervals.csv``: one row per interval, warm-up included;
+- ``summary.txt``: one line per row, its headline figures and verdicts.
 
 Each scenario runs ``repeat`` times, each repetition in a fresh load process;
 its files hold all repetitions (the log's intervals, the merged ``.hgrm``).
@@ -66,6 +67,7 @@ from ..suite.results import (
     latency_of,
     scenario_result,
 )
+from ..suite.summary import summary_text
 from .collect import Row, ScenarioCollector
 from .config import RunSpec
 from .process import RunnerProcess
@@ -173,7 +175,7 @@ class OutputDir:
             raise OutputExistsError(
                 f"another nimsync-tui is recording into {self.path}; wait for it or choose another directory"
             ) from None
-        names = [LOG_NAME, PARTIAL_LOG_NAME, "results.json", "intervals.csv"]
+        names = [LOG_NAME, PARTIAL_LOG_NAME, "results.json", "intervals.csv", "summary.txt"]
         # Steps write one distribution each, so any .hgrm here is an earlier recording's.
         names += sorted({f"{scenario}.hgrm" for scenario in scenarios} | {p.name for p in self.path.glob("*.hgrm")})
         taken = [n for n in names if (self.path / n).exists()]
@@ -485,6 +487,7 @@ def write_recording_files(
     }
     files["intervals.csv"] = intervals_csv(rows)
     files["results.json"] = results_json(report, started_at=started_at, environment=environment, not_run=not_run)
+    files["summary.txt"] = summary_text(report)
     # With --overwrite, distributions of scenarios (or steps) this recording lacks are stale.
     stale = {p.name for p in out.path.glob("*.hgrm")} - files.keys() if overwrite else set()
     out.finish(files, remove=stale)

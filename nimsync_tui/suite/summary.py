@@ -23,8 +23,8 @@ def print_summary(report: SuiteReport, out: TextIO, *, stats: bool = False, stri
     if busy:
         rows = sum(any(n.startswith(BUSY_NOTE) for n in row.result.notes) for row in report.rows)
         print(f"note: {busy[-1]} (said by {rows} of {len(report.rows)} rows)", file=out)
-    if (line := targets_line(report, strict=strict)) is not None:
-        print(line, file=out)
+    if (targets := targets_line(report, strict=strict)) is not None:
+        print(targets, file=out)
 
 
 def targets_line(report: SuiteReport, *, strict: bool = False) -> str | None:
@@ -89,3 +89,20 @@ def _analysis_lines(row: RowReport) -> list[str]:
     cv = "not measured (fewer than 3 full intervals)" if s.cv is None else f"{s.cv:.3f}"
     lines.append(f"throughput over {s.intervals} interval(s): CV {cv}")
     return lines
+
+
+def summary_text(report: SuiteReport) -> str:
+    """A recording's ``summary.txt``: one line per row, its headline figures and its verdicts."""
+    lines = []
+    for row in report.rows:
+        r, lat = row.result, row.result.latency_ns
+        figures = f"{format_figure('throughput_ops_s', r.throughput_ops_s)}"
+        if lat.p50 is not None and lat.p99 is not None:
+            figures += (
+                f", p50 {format_figure('latency_p50_ns', lat.p50)}, p99 {format_figure('latency_p99_ns', lat.p99)}"
+            )
+        verdicts = "; ".join(c.describe() for c in row.checks) or "no targets"
+        lines.append(f"{r.name}: {r.status}, {figures}; {verdicts}")
+    if (line := targets_line(report)) is not None:
+        lines.append(line)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,120 @@
+"""Trends across commits: a metric's value per commit on one machine, and where it changed.
+
+Change points come from ruptures' PELT search over the logarithms of the
+per-commit figures (a change is a ratio, as in a compare). Its penalty grows
+with the series' own noise, estimated robustly from commit-to-commit steps
+(their median absolute deviation, so one jump does not count as noise), and
+never falls below the metric's threshold: a step smaller than what a compare
+would call a change is no change point. A series regressed when the segment
+holding the newest commit is worse than the one before it by more than the
+threshold.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .compare import COMPARED_METRICS, Kind
+from .history import Point
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePoint:
+    """The first commit of a new segment, and how that segment compares with the one before."""
+
+    commit: str
+    ratio: float
+    """Segment after / segment before (geometric means)."""
+    regression: bool
+    """Worse by more than the threshold."""
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One metric of one scenario row on one machine and implementation, by commit (oldest first)."""
+
+    machine: str
+    implementation: str
+    loop: str
+    scenario: str
+    step: str
+    metric: str
+    kind: Kind
+    threshold: float
+    commits: tuple[str, ...]
+    values: tuple[float, ...]
+    """The median of each commit's runs."""
+    change_points: tuple[ChangePoint, ...]
+
+    @property
+    def row(self) -> str:
+        """The row's name as a run prints it."""
+        return f"{self.scenario}.{self.step}" if self.step else self.scenario
+
+    @property
+    def regressed(self) -> bool:
+        """The newest commit sits after a change point that is a regression past the threshold."""
+        return bool(self.change_points) and self.change_points[-1].regression
+
+    def sparkline(self) -> str:
+        """The values as block characters, lowest to highest."""
+        low, high = min(self.values), max(self.values)
+        if high == low:
+            return SPARKS[0] * len(self.values)
+        return "".join(SPARKS[round((v - low) / (high - low) * (len(SPARKS) - 1))] for v in self.values)
+
+
+def series_of(points: Sequence[Point], thresholds: dict[Kind, float]) -> list[Series]:
+    """The judged metrics' series, grouped by machine, implementation, loop, row and metric."""
+    grouped: dict[tuple[str, str, str, str, str, str], dict[str, list[float]]] = {}
+    for p in points:
+        if p.metric not in COMPARED_METRICS:
+            continue
+        by_commit = grouped.setdefault((p.machine, p.implementation, p.loop, p.scenario, p.step, p.metric), {})
+        by_commit.setdefault(p.commit, []).append(p.value)  # points come oldest first: commits in order
+    series = []
+    for (machine, implementation, loop, scenario, step, metric), by_commit in grouped.items():
+        kind = COMPARED_METRICS[metric]
+        commits = tuple(by_commit)
+        values = tuple(statistics.median(v) for v in by_commit.values())
+        threshold = thresholds[kind]
+        found = change_points(commits, values, kind=kind, threshold=threshold)
+        series.append(
+            Series(machine, implementation, loop, scenario, step, metric, kind, threshold, commits, values, found)
+        )
+    return series
+
+
+def change_points(
+    commits: Sequence[str], values: Sequence[float], *, kind: Kind, threshold: float
+) -> tuple[ChangePoint, ...]:
+    """Where the series changed by more than ``threshold``, each with its ratio and whether it is worse."""
+    if len(values) < 2 or any(v <= 0 for v in values):
+        return ()
+    # Imported here: numpy and ruptures load only for the history command.
+    import numpy as np  # noqa: PLC0415
+    import ruptures  # noqa: PLC0415
+
+    signal = np.log(np.asarray(values, dtype=float))
+    floor = math.log(1 + threshold)
+    steps = np.diff(signal)
+    # 1.4826 MAD estimates a normal sd; a step between two commits has twice one value's variance.
+    noise = 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) / math.sqrt(2) if len(steps) >= 3 else 0.0
+    penalty = max(2 * noise**2 * math.log(len(values)), floor**2)
+    ends = ruptures.Pelt(model="l2", min_size=1, jump=1).fit(signal.reshape(-1, 1)).predict(pen=penalty)
+    starts = [0, *ends[:-1]]
+    found = []
+    for i in range(1, len(starts)):
+        before = float(signal[starts[i - 1] : starts[i]].mean())
+        after = float(signal[starts[i] : ends[i]].mean())
+        ratio = math.exp(after - before)
+        if abs(after - before) <= floor:
+            continue  # a segment boundary smaller than the threshold is no change worth naming
+        worse = ratio < 1 - threshold if kind == "throughput" else ratio > 1 + threshold
+        found.append(ChangePoint(commits[starts[i]], ratio, worse))
+    return tuple(found)
