@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", metavar="PATH", type=Path, help=f"the store (default {default_path()})")
     p.add_argument("--pattern", metavar="TEXT", default="*", help="scenarios, as the run's --pattern selects them")
     p.add_argument("--machine", metavar="NAME", help=f"the machine whose figures to show (default {default_machine()})")
+    p.add_argument("--impl", metavar="NAME", help="only the figures of this implementation (default: whichever ran)")
     p.add_argument("--since", metavar="DATE", help="only runs recorded at or after DATE (ISO 8601, e.g. 2026-11-01)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--config", metavar="FILE", type=Path, help="the thresholds of this BenchmarkConfig (TOML)")
@@ -87,7 +88,11 @@ def _show(args: argparse.Namespace, out: TextIO) -> int:
     names = {s.name for s in select_scenarios(args.pattern)}
     machine = args.machine or default_machine()
     with HistoryStore(args.history or default_path(), create=False) as store:
-        points = [p for p in store.points(machine=machine, since=args.since) if p.scenario in names]
+        points = [
+            p
+            for p in store.points(machine=machine, since=args.since)
+            if p.scenario in names and args.impl in (None, p.implementation)
+        ]
         machines = store.machines()
     if not points:
         others = f"; it holds machines {', '.join(machines)} (--machine)" if machines else ""
@@ -110,7 +115,7 @@ def _show(args: argparse.Namespace, out: TextIO) -> int:
         if regressed:
             print(
                 f"{len(regressed)} regression(s) at the newest commit: "
-                + ", ".join(f"{s.row} {s.metric} ({s.implementation or '-'})" for s in regressed),
+                + ", ".join(f"{s.row} {s.metric} ({s.implementation})" for s in regressed),
                 file=out,
             )
         else:
@@ -127,7 +132,7 @@ def _table(series: list[Series]) -> list[str]:
         rows.append(
             (
                 s.row,
-                s.implementation or "-",
+                s.implementation,
                 s.metric,
                 format_figure(s.metric, s.values[0]),
                 format_figure(s.metric, s.values[-1]),

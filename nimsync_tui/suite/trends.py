@@ -3,8 +3,8 @@
 Change points come from ruptures' PELT search over the logarithms of the
 per-commit figures (a change is a ratio, as in a compare). Its penalty grows
 with the series' own noise, estimated robustly from commit-to-commit steps
-(their median absolute deviation, so one jump does not count as noise), and
-never falls below the metric's threshold: a step smaller than what a compare
+(the median step, so one jump does not count as noise), and never falls below
+the metric's threshold: a step smaller than what a compare
 would call a change is no change point. A series regressed when the segment
 holding the newest commit is worse than the one before it by more than the
 threshold.
@@ -40,6 +40,7 @@ class Series:
 
     machine: str
     implementation: str
+    """The implementation each commit ran, joined (``nimsync..trio`` when it changed)."""
     loop: str
     scenario: str
     step: str
@@ -70,15 +71,20 @@ class Series:
 
 
 def series_of(points: Sequence[Point], thresholds: dict[Kind, float]) -> list[Series]:
-    """The judged metrics' series, grouped by machine, implementation, loop, row and metric."""
-    grouped: dict[tuple[str, str, str, str, str, str], dict[str, list[float]]] = {}
+    """The judged metrics' series, grouped by machine, loop, row and metric (filter by implementation first)."""
+    grouped: dict[tuple[str, str, str, str, str], dict[str, list[float]]] = {}
+    implementations: dict[tuple[str, str, str, str, str], list[str]] = {}
     for p in points:
         if p.metric not in COMPARED_METRICS:
             continue
-        by_commit = grouped.setdefault((p.machine, p.implementation, p.loop, p.scenario, p.step, p.metric), {})
-        by_commit.setdefault(p.commit, []).append(p.value)  # points come oldest first: commits in order
+        key = (p.machine, p.loop, p.scenario, p.step, p.metric)
+        # The implementation is what a commit ran (--impl): a change of it is a change of the code measured.
+        grouped.setdefault(key, {}).setdefault(p.commit, []).append(p.value)  # points come oldest first
+        implementations.setdefault(key, []).append(p.implementation or "-")
     series = []
-    for (machine, implementation, loop, scenario, step, metric), by_commit in grouped.items():
+    for key, by_commit in grouped.items():
+        machine, loop, scenario, step, metric = key
+        implementation = "..".join(dict.fromkeys(implementations[key]))
         kind = COMPARED_METRICS[metric]
         commits = tuple(by_commit)
         values = tuple(statistics.median(v) for v in by_commit.values())
@@ -103,8 +109,8 @@ def change_points(
     signal = np.log(np.asarray(values, dtype=float))
     floor = math.log(1 + threshold)
     steps = np.diff(signal)
-    # 1.4826 MAD estimates a normal sd; a step between two commits has twice one value's variance.
-    noise = 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) / math.sqrt(2) if len(steps) >= 3 else 0.0
+    # The median |step| over 0.6745 estimates a normal sd; a step between two commits has twice one value's variance.
+    noise = float(np.median(np.abs(steps))) / 0.6745 / math.sqrt(2) if len(steps) >= 3 else 0.0
     penalty = max(2 * noise**2 * math.log(len(values)), floor**2)
     ends = ruptures.Pelt(model="l2", min_size=1, jump=1).fit(signal.reshape(-1, 1)).predict(pen=penalty)
     starts = [0, *ends[:-1]]
