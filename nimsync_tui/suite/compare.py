@@ -19,6 +19,13 @@ AND a test says it is significantly past that threshold:
 - The p-values of one row's metrics are Holm-adjusted together, so that
   comparing four figures at once is not four chances of a false alarm.
 
+On a shared machine the load's share of a core swings from run to run (measured
+here: 12 % to 47 % of a core for the same code), and a wall-clock rate swings
+with it. So a throughput or latency change is a regression only when the same
+test on the figures per CPU-second of the load (throughput / share, latency x
+share) agrees; when only the wall-clock figures moved, the machine may explain
+it, and the verdict is ``cannot decide``, naming the two shares.
+
 Where the data cannot decide (one repetition a side has no spread; a change
 past its threshold that the spread makes uncertain) the verdict is ``cannot
 decide``, with the repetitions that would decide if the spread stays as it is.
@@ -88,6 +95,15 @@ class MetricComparison:
     needed_repetitions: int | None = None
     """For ``cannot decide``: repetitions a side that would decide at the spread seen (``None``: one more
     repetition's spread is needed to tell)."""
+    cpu_shares: tuple[float, float] | None = None
+    """The load's mean share of a core (baseline, now), when both sides measured it and it was weighed."""
+    cpu_p_value: float | None = None
+    """The same test on the figures per CPU-second; ``None`` when not weighed (memory, or no CPU figures)."""
+
+    @property
+    def machine_may_explain(self) -> bool:
+        """Undecided because the figures per CPU-second of the load did not move past the threshold."""
+        return self.verdict == "cannot decide" and self.cpu_p_value is not None and self.needed_repetitions is None
 
     @property
     def worse(self) -> bool:
@@ -153,8 +169,33 @@ def _test_metric(
         return _Tested(blank, ([], []))
     change = (now_value - base_value) / base_value if base_value else None
     m = MetricComparison(row, metric, kind, base_value, now_value, change, threshold, None, tested_on, "ok")
-    p_value = past_threshold_p(base_reps, now_reps, _bound(m), now_greater=now_value > base_value)
-    return _Tested(dataclasses.replace(m, p_value=p_value), (base_reps, now_reps))
+    greater = now_value > base_value
+    p_value = past_threshold_p(base_reps, now_reps, _bound(m), now_greater=greater)
+    shares, cpu_p = None, None
+    if kind != "memory" and (per_cpu := _per_cpu_second(metric, kind, before, now)) is not None:
+        base_cpu, now_cpu, shares = per_cpu
+        cpu_p = past_threshold_p(base_cpu, now_cpu, _bound(m), now_greater=greater)
+    m = dataclasses.replace(m, p_value=p_value, cpu_shares=shares, cpu_p_value=cpu_p)
+    return _Tested(m, (base_reps, now_reps))
+
+
+def _per_cpu_second(
+    metric: str, kind: Kind, before: RowFigures, now: RowFigures
+) -> tuple[list[float], list[float], tuple[float, float]] | None:
+    """Each repetition's figure per CPU-second of the load, and each side's mean share of a core.
+
+    ``None`` unless every repetition of both sides has the figure and a CPU share.
+    """
+    sides = []
+    for figures in (before, now):
+        pairs = [(r.metrics.get(metric), r.metrics.get("cpu_percent")) for r in figures.repetitions]
+        if not pairs or any(v is None or not share for v, share in pairs):
+            return None
+        sides.append([(float(v or 0), float(share or 0) / 100) for v, share in pairs])
+    # A load that got half a core delivers half the rate, and its operations take twice the wall time.
+    per_cpu = [[v / s if kind == "throughput" else v * s for v, s in side] for side in sides]
+    shares = (statistics.fmean(s for _, s in sides[0]), statistics.fmean(s for _, s in sides[1]))
+    return per_cpu[0], per_cpu[1], shares
 
 
 def _bound(m: MetricComparison) -> float:
@@ -184,8 +225,10 @@ def _judged(tested: list[_Tested]) -> list[MetricComparison]:
         needed = None
         if m.change is None or abs(m.change) <= m.threshold:
             verdict: Verdict = "ok"
-        elif p is not None and p < SIGNIFICANCE:
+        elif p is not None and p < SIGNIFICANCE and (m.cpu_p_value is None or m.cpu_p_value < SIGNIFICANCE):
             verdict = "REGRESSION" if m.worse else "improved"
+        elif p is not None and p < SIGNIFICANCE:
+            verdict = "cannot decide"  # only the wall clock moved: the machine's share of a core may explain it
         else:
             needed = repetitions_to_decide(*t.samples, _bound(m), family=family)
             verdict = "cannot decide" if p is None or needed is not None else "not significant"
@@ -381,6 +424,14 @@ def undecided_lines(comparison: Comparison) -> list[str]:
         lines.append(
             f"cannot decide: {have} repetitions cannot reach p < {SIGNIFICANCE} for {len(more)} metric(s) "
             f"(tested together with up to {family}) at the spread seen; use --repeat {needed} on both sides"
+        )
+    cpu = [m for m in undecided if m.machine_may_explain and m.cpu_shares is not None]
+    if cpu:
+        before, after = cpu[0].cpu_shares or (0.0, 0.0)
+        lines.append(
+            f"cannot decide: {len(cpu)} change(s) are significant on the wall clock but not per CPU-second of the "
+            f"load, which got {before:.0%} of a core in the baseline and {after:.0%} now: the machine's load may "
+            "explain them; compare again on a quieter machine"
         )
     noise = [m for m in undecided if m.verdict == "not significant"]
     if noise:
