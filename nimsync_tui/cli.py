@@ -393,10 +393,10 @@ def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: Benchm
         )
     timeout_s = scenario_timeout(config.timeout_s, args.duration)
     baseline = load_baseline(args.compare) if args.compare is not None else None
-    verdicts = VerdictOutputs.open(args, Path.cwd())  # history store checked, output paths checked
     for option, path in (("--baseline", args.baseline), ("--output", args.output)):
         if path is not None and not path.parent.is_dir():
             raise ConfigError(f"{option} {path}: the directory {path.parent} does not exist")
+    verdicts = VerdictOutputs.open(args, Path.cwd())  # the last refusal: it opens (or creates) the history store
     # A file size limit (ulimit -f) must give a write error we can report,
     # not the signal's default of ending the process with a core dump.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

@@ -147,7 +147,7 @@ def _table(series: list[Series]) -> list[str]:
 def _series_document(s: Series) -> dict[str, object]:
     return {
         "machine": s.machine,
-        "implementation": s.implementation,
+        "implementations": list(s.implementations),
         "loop": s.loop,
         "scenario": s.scenario,
         "step": s.step,
@@ -166,8 +166,8 @@ def _csv(series: list[Series]) -> str:
     writer.writerow(["machine", "implementation", "loop", "scenario", "step", "metric", "commit", "value", "change"])
     for s in series:
         starts = {c.commit: c for c in s.change_points}
-        for commit, value in zip(s.commits, s.values, strict=True):
+        for commit, ran, value in zip(s.commits, s.implementations, s.values, strict=True):
             point = starts.get(commit)
             change = "" if point is None else ("regression" if point.regression else "change")
-            writer.writerow([s.machine, s.implementation, s.loop, s.scenario, s.step, s.metric, commit, value, change])
+            writer.writerow([s.machine, ran, s.loop, s.scenario, s.step, s.metric, commit, value, change])
     return text.getvalue()

@@ -39,8 +39,8 @@ class Series:
     """One metric of one scenario row on one machine and implementation, by commit (oldest first)."""
 
     machine: str
-    implementation: str
-    """The implementation each commit ran, joined (``nimsync..trio`` when it changed)."""
+    implementations: tuple[str, ...]
+    """The implementation(s) each commit ran (``--impl``), joined by ``+``."""
     loop: str
     scenario: str
     step: str
@@ -51,6 +51,11 @@ class Series:
     values: tuple[float, ...]
     """The median of each commit's runs."""
     change_points: tuple[ChangePoint, ...]
+
+    @property
+    def implementation(self) -> str:
+        """The implementations in the order the commits ran them: ``nimsync..trio`` when it changed."""
+        return "..".join(dict.fromkeys(self.implementations))
 
     @property
     def row(self) -> str:
@@ -73,26 +78,24 @@ class Series:
 def series_of(points: Sequence[Point], thresholds: dict[Kind, float]) -> list[Series]:
     """The judged metrics' series, grouped by machine, loop, row and metric (filter by implementation first)."""
     grouped: dict[tuple[str, str, str, str, str], dict[str, list[float]]] = {}
-    implementations: dict[tuple[str, str, str, str, str], list[str]] = {}
+    implementations: dict[tuple[str, str, str, str, str], dict[str, list[str]]] = {}
     for p in points:
         if p.metric not in COMPARED_METRICS:
             continue
         key = (p.machine, p.loop, p.scenario, p.step, p.metric)
         # The implementation is what a commit ran (--impl): a change of it is a change of the code measured.
         grouped.setdefault(key, {}).setdefault(p.commit, []).append(p.value)  # points come oldest first
-        implementations.setdefault(key, []).append(p.implementation or "-")
+        implementations.setdefault(key, {}).setdefault(p.commit, []).append(p.implementation or "-")
     series = []
     for key, by_commit in grouped.items():
         machine, loop, scenario, step, metric = key
-        implementation = "..".join(dict.fromkeys(implementations[key]))
+        ran = tuple("+".join(dict.fromkeys(names)) for names in implementations[key].values())
         kind = COMPARED_METRICS[metric]
         commits = tuple(by_commit)
         values = tuple(statistics.median(v) for v in by_commit.values())
         threshold = thresholds[kind]
         found = change_points(commits, values, kind=kind, threshold=threshold)
-        series.append(
-            Series(machine, implementation, loop, scenario, step, metric, kind, threshold, commits, values, found)
-        )
+        series.append(Series(machine, ran, loop, scenario, step, metric, kind, threshold, commits, values, found))
     return series
 
 
