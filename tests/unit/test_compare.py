@@ -273,3 +273,27 @@ def test_a_whole_suite_compare_lists_changed_and_undecided_rows_first() -> None:
     assert [line.split()[0] for line in only[2:3]] == ["row-3"]
     assert not any(line.strip().startswith("row-0") for line in only)
     assert any("4 metric(s) within their thresholds not shown" in line for line in only)
+
+
+def _run_with_cpu(rates: list[float], shares: list[float]) -> Baseline:
+    reps = tuple(
+        RepetitionFigures({"throughput_ops_s": r, "cpu_percent": s * 100}, {})
+        for r, s in zip(rates, shares, strict=True)
+    )
+    row = RowFigures({}, {"throughput_ops_s": sum(rates) / len(rates)}, reps)
+    return Baseline("t", ENV, {}, {"spsc-throughput": row})
+
+
+def test_a_drop_the_loads_share_of_a_core_explains_cannot_be_decided() -> None:
+    # Half the rate on half the CPU: the machine was busier, the code did the same work per CPU-second.
+    before = _run_with_cpu([1000.0, 1010.0, 990.0], [0.50, 0.51, 0.49])
+    busier = _run_with_cpu([500.0, 505.0, 495.0], [0.25, 0.255, 0.245])
+    result = compare(before, busier, Thresholds())
+    m = throughput(result)
+    assert m.p_value is not None and m.p_value < 0.05  # the wall clock alone would call it a regression
+    assert m.verdict == "cannot decide" and m.machine_may_explain and not result.regressions
+    line = next(line for line in format_comparison(result, "b", "t") if "per CPU-second" in line)
+    assert "which got 50% of a core in the baseline and 25% now" in line
+    # Half the rate on the same CPU share is the code: a regression.
+    slower = _run_with_cpu([500.0, 505.0, 495.0], [0.50, 0.51, 0.49])
+    assert throughput(compare(before, slower, Thresholds())).verdict == "REGRESSION"
