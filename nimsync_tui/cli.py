@@ -39,7 +39,8 @@ from .verdict_outputs import VerdictOutputs, add_verdict_options
 
 EXIT_STATUSES = """exit status: 0 done; 1 a scenario failed or timed out (the others ran), or a file could not
 be written; 2 bad options, paths, config or baseline (nothing run, nothing created); 3 a target or check missed
-(with --performance); 4 a regression against --compare (past its threshold and significant); 129, 130, 143
+(with --performance; UNREACHABLE and N/A ones only with --strict-targets); 4 a regression against --compare
+(past its threshold and significant), or after history's newest change point; 129, 130, 143
 stopped by SIGHUP, SIGINT, SIGTERM (what was measured is still written). A stop outranks 1, and 1 outranks 3
 and 4."""
 
