@@ -359,7 +359,7 @@ def _run_app(args: argparse.Namespace, specs: list[RunSpec], targets: Sequence[T
             specs = [_continuous(s) for s in specs]
         baseline = Baseline.load(args.compare, ns_per_unit) if args.compare is not None else None
         source = LiveSession(specs, baseline=baseline, targets=targets)
-    app = MonitorApp(source)
+    app = MonitorApp(source, history=args.history)
     status = app.run()
     # None: the app ended on an error of its own, which Textual has printed.
     return status if status is not None else app.return_code or ExitStatus.FAILED

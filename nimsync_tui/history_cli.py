@@ -15,8 +15,7 @@ from .errors import ExitStatus
 from .run.config import select_scenarios
 from .suite.benchmark_config import load_config
 from .suite.history import HistoryError, HistoryStore, default_machine, default_path, run_of_results
-from .suite.trends import Series, series_of
-from .suite.units import format_figure
+from .suite.trends import Series, series_of, series_table
 
 
 class _Parser(argparse.ArgumentParser):
@@ -108,7 +107,7 @@ def _show(args: argparse.Namespace, out: TextIO) -> int:
     else:
         commits = list(dict.fromkeys(p.commit for p in points))
         print(f"history in {store.path}, machine {machine}, {len(commits)} commit(s): {', '.join(commits)}", file=out)
-        for line in _table(series):
+        for line in series_table(series):
             print(line, file=out)
     regressed = [s for s in series if s.regressed]
     if args.format == "table":
@@ -121,27 +120,6 @@ def _show(args: argparse.Namespace, out: TextIO) -> int:
         else:
             print("no regression at the newest commit", file=out)
     return ExitStatus.REGRESSION if regressed else ExitStatus.OK
-
-
-def _table(series: list[Series]) -> list[str]:
-    rows = [("row", "impl", "metric", "oldest", "newest", "trend", "change points")]
-    for s in series:
-        found = ", ".join(
-            f"at {c.commit}: x{c.ratio:.3g}{' REGRESSION' if c.regression else ''}" for c in s.change_points
-        )
-        rows.append(
-            (
-                s.row,
-                s.implementation,
-                s.metric,
-                format_figure(s.metric, s.values[0]),
-                format_figure(s.metric, s.values[-1]),
-                s.sparkline(),
-                found or "none",
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  " + " ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
 def _series_document(s: Series) -> dict[str, object]:

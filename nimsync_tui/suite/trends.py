@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from .compare import COMPARED_METRICS, Kind
 from .history import Point
+from .units import format_figure
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -127,3 +128,25 @@ def change_points(
         worse = ratio < 1 - threshold if kind == "throughput" else ratio > 1 + threshold
         found.append(ChangePoint(commits[starts[i]], ratio, worse))
     return tuple(found)
+
+
+def series_table(series: Sequence[Series]) -> list[str]:
+    """The series as a table: row, implementation(s), metric, oldest and newest, trend, change points."""
+    rows = [("row", "impl", "metric", "oldest", "newest", "trend", "change points")]
+    for s in series:
+        found = ", ".join(
+            f"at {c.commit}: x{c.ratio:.3g}{' REGRESSION' if c.regression else ''}" for c in s.change_points
+        )
+        rows.append(
+            (
+                s.row,
+                s.implementation,
+                s.metric,
+                format_figure(s.metric, s.values[0]),
+                format_figure(s.metric, s.values[-1]),
+                s.sparkline(),
+                found or "none",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  " + " ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
