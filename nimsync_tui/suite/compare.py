@@ -99,6 +99,8 @@ class MetricComparison:
     """The load's mean share of a core (baseline, now), when both sides measured it and it was weighed."""
     cpu_p_value: float | None = None
     """The same test on the figures per CPU-second; ``None`` when not weighed (memory, or no CPU figures)."""
+    repetitions: tuple[int, int] = (0, 0)
+    """Repetitions with the figure (baseline, now)."""
 
     @property
     def machine_may_explain(self) -> bool:
@@ -175,7 +177,8 @@ def _test_metric(
     if kind != "memory" and (per_cpu := _per_cpu_second(metric, kind, before, now)) is not None:
         base_cpu, now_cpu, shares = per_cpu
         cpu_p = past_threshold_p(base_cpu, now_cpu, _bound(m), now_greater=greater)
-    m = dataclasses.replace(m, p_value=p_value, cpu_shares=shares, cpu_p_value=cpu_p)
+    counts = (len(base_reps), len(now_reps))
+    m = dataclasses.replace(m, p_value=p_value, cpu_shares=shares, cpu_p_value=cpu_p, repetitions=counts)
     return _Tested(m, (base_reps, now_reps))
 
 
@@ -411,14 +414,14 @@ def undecided_lines(comparison: Comparison) -> list[str]:
     undecided = comparison.undecided
     no_spread = [m for m in undecided if m.p_value is None]
     if no_spread:
-        fewest = min(int(m.tested_on.split("/")[0]) for m in no_spread if m.tested_on) if no_spread else 0
+        fewest = min(min(m.repetitions) for m in no_spread)
         lines.append(
             f"cannot decide: {fewest} repetition(s) a side give no run-to-run spread for {len(no_spread)} metric(s); "
             f"use --repeat {MIN_REPETITIONS + 1} or more on both sides"
         )
     more = [m for m in undecided if m.needed_repetitions is not None]
     if more:
-        have = min(int(m.tested_on.split("/")[0]) for m in more)
+        have = min(min(m.repetitions) for m in more)
         family = max(sum(1 for x in comparison.metrics if x.row == m.row and x.p_value is not None) for m in more)
         needed = max(m.needed_repetitions or 0 for m in more)
         lines.append(
