@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="nimsync-tui",
         description="Live benchmark monitor for Trio async channels. "
         "Runs the nimsync suite's load scenarios in a separate process and records "
-        "HDR latency histograms, throughput and memory.",
+        "HDR latency histograms, throughput and memory. 'nimsync-tui history' shows the kept runs by commit "
+        "(see 'nimsync-tui history --help').",
         epilog=EXIT_STATUSES,
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
