@@ -136,6 +136,8 @@ class RunFigures:
 class Point:
     """One figure of one run."""
 
+    run: int
+    """The run's id in the store."""
     commit: str
     recorded_at: str
     machine: str
@@ -255,8 +257,8 @@ class HistoryStore:
     def points(self, *, machine: str | None = None, since: str | None = None) -> list[Point]:
         """Every figure (of ``machine``, recorded at or after ``since``), oldest run first."""
         query = (
-            "SELECT r.commit_id, r.recorded_at, r.machine, f.implementation, f.loop, f.scenario, f.step, f.metric, "
-            "f.value FROM figures f JOIN runs r ON r.id = f.run_id WHERE 1 = 1"
+            "SELECT r.id, r.commit_id, r.recorded_at, r.machine, f.implementation, f.loop, f.scenario, f.step, "
+            "f.metric, f.value FROM figures f JOIN runs r ON r.id = f.run_id WHERE 1 = 1"
         )
         args: list[str] = []
         if machine is not None:

@@ -141,3 +141,14 @@ def test_history_of_no_store_says_how_to_make_one(tmp_path: Path, capsys: pytest
     assert history_cli.main(["--history", str(tmp_path / "none.sqlite")]) == ExitStatus.USAGE
     assert "no history store at" in capsys.readouterr().err
     assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_a_drop_the_loads_cpu_share_explains_is_named_not_a_regression() -> None:
+    commits, rates = ["c1", "c2", "c3", "c4"], [1000.0, 1010.0, 990.0, 400.0]
+    # The load got 40 % of its earlier share of a core at c4: per CPU-second it did the same work.
+    same_work = [2000.0, 2020.0, 1980.0, 2000.0]
+    (point,) = change_points(commits, rates, kind="throughput", threshold=0.05, per_cpu=same_work)
+    assert point.commit == "c4" and not point.regression and point.machine_may_explain
+    slower_work = [2000.0, 2020.0, 1980.0, 800.0]
+    (real,) = change_points(commits, rates, kind="throughput", threshold=0.05, per_cpu=slower_work)
+    assert real.regression and not real.machine_may_explain
