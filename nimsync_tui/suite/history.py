@@ -227,7 +227,12 @@ class HistoryStore:
         self.close()
 
     def add(self, run: RunFigures) -> bool:
-        """Append ``run``'s figures in one transaction; ``False`` when the store already holds that run."""
+        """Append ``run``'s figures in one transaction; ``False`` when the store already holds that run.
+
+        A run with no completed row has no figures to keep, and is not added.
+        """
+        if not run.rows:
+            return False
         try:
             with self._transaction():
                 cursor = self._db.execute(
