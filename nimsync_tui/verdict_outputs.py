@@ -87,8 +87,9 @@ class VerdictOutputs:
         if self.store is not None:
             with self.store:
                 document = json.loads(results_json(report, started_at=started_at, environment=environment))
-                self.store.add(run_of_results(document, "this run", commit=None, machine=None))
-            yield f"history: commit {self.identity['commit']} on {self.identity['machine']} in {self.store.path}"
+                filed = self.store.add(run_of_results(document, "this run", commit=None, machine=None))
+            where = f"commit {self.identity['commit']} on {self.identity['machine']} in {self.store.path}"
+            yield f"history: {where}" if filed else f"history: no completed row to file under {where}"
         if self.junit is not None:
             write_atomically(self.junit, junit_xml(report, comparison, strict=self.strict))
             yield f"JUnit written to {self.junit}"
