@@ -402,7 +402,9 @@ def format_comparison(
     lines.extend("  " + line for line in undecided_lines(comparison))
     regressions = comparison.regressions
     if regressions:
-        lines.append(f"  {len(regressions)} regression(s): " + ", ".join(f"{m.row} {m.metric}" for m in regressions))
+        named = [f"{m.row} {m.metric}" for m in regressions]
+        more = f", and {len(named) - 8} more" if len(named) > 8 else ""
+        lines.append(f"  {len(regressions)} regression(s): " + ", ".join(named[:8]) + more)
     else:
         lines.append("  no regression")
     return lines
