@@ -8,8 +8,8 @@ import pytest
 from nimsync_tui.errors import ExitStatus
 from nimsync_tui.suite.baseline import (
     SCHEMA_VERSION,
-    Baseline,
     BaselineError,
+    BaselineFigures,
     RepetitionFigures,
     RowFigures,
     load_baseline,
@@ -23,7 +23,7 @@ OURS = {"impl": "nimsync", "capacity": 1024, "yield_every": 128}
 
 def run(
     throughputs: list[list[float]], *, params: dict | None = None, env: dict | None = None, rss: float = 5e7
-) -> Baseline:
+) -> BaselineFigures:
     """A run of one row whose repetitions had these per-interval throughputs."""
     reps = tuple(
         RepetitionFigures(
@@ -34,7 +34,9 @@ def run(
     )
     mean = sum(r.metrics["throughput_ops_s"] or 0.0 for r in reps) / len(reps)
     row = RowFigures(dict(params or OURS), {"throughput_ops_s": mean, "peak_rss_bytes": rss}, reps)
-    return Baseline("2026-11-28T12:00:00+00:00", dict(env or ENV), {"repeat": len(reps)}, {"spsc-throughput": row})
+    return BaselineFigures(
+        "2026-11-28T12:00:00+00:00", dict(env or ENV), {"repeat": len(reps)}, {"spsc-throughput": row}
+    )
 
 
 STEADY = [[1000.0, 1010.0, 990.0, 1005.0], [995.0, 1000.0, 1008.0, 992.0], [1003.0, 997.0, 1001.0, 999.0]]
@@ -98,7 +100,7 @@ def test_more_memory_past_its_threshold_is_a_regression() -> None:
     assert rss.verdict == "REGRESSION" and rss.threshold == 0.15
 
 
-def latency_run(means: list[float], *, throughputs: list[float] | None = None) -> Baseline:
+def latency_run(means: list[float], *, throughputs: list[float] | None = None) -> BaselineFigures:
     """A ping-pong row whose repetitions had these mean latencies (and throughputs, else their inverse)."""
     rates = throughputs or [1e9 / m for m in means]
     reps = tuple(
@@ -107,7 +109,7 @@ def latency_run(means: list[float], *, throughputs: list[float] | None = None) -
     )
     combined = {"latency_mean_ns": sum(means) / len(means), "throughput_ops_s": sum(rates) / len(rates)}
     row = RowFigures(dict(OURS), combined, reps)
-    return Baseline("2026-11-28T12:00:00+00:00", dict(ENV), {"repeat": len(reps)}, {"pingpong-latency": row})
+    return BaselineFigures("2026-11-28T12:00:00+00:00", dict(ENV), {"repeat": len(reps)}, {"pingpong-latency": row})
 
 
 # Per-repetition figures with the spread this busy 2-core machine shows (about 10 % a repetition).
@@ -241,8 +243,12 @@ def test_the_verdicts_use_the_holm_adjusted_p_values() -> None:
     base = [10_000.0, 11_000.0, 9_000.0]
     now = [13_500.0, 12_500.0, 16_000.0]  # +36 %, a spread of 10-15 %
     alone = compare(
-        Baseline("t", ENV, {}, {"r": RowFigures({}, {"latency_mean_ns": 10_000.0}, _reps("latency_mean_ns", base))}),
-        Baseline("t", ENV, {}, {"r": RowFigures({}, {"latency_mean_ns": 14_000.0}, _reps("latency_mean_ns", now))}),
+        BaselineFigures(
+            "t", ENV, {}, {"r": RowFigures({}, {"latency_mean_ns": 10_000.0}, _reps("latency_mean_ns", base))}
+        ),
+        BaselineFigures(
+            "t", ENV, {}, {"r": RowFigures({}, {"latency_mean_ns": 14_000.0}, _reps("latency_mean_ns", now))}
+        ),
         Thresholds(),
     )
     (single,) = alone.metrics
@@ -266,7 +272,7 @@ def test_a_whole_suite_compare_lists_changed_and_undecided_rows_first() -> None:
     }
     rows_now = dict(rows_before)
     rows_now["row-3"] = RowFigures({}, {"throughput_ops_s": 400.0}, _reps("throughput_ops_s", [400.0, 410.0, 390.0]))
-    result = compare(Baseline("t", ENV, {}, rows_before), Baseline("t", ENV, {}, rows_now), Thresholds())
+    result = compare(BaselineFigures("t", ENV, {}, rows_before), BaselineFigures("t", ENV, {}, rows_now), Thresholds())
     table = [line.split()[0] for line in format_comparison(result, "b", "t")[2:7]]
     assert table == ["row-3", "row-0", "row-1", "row-2", "row-4"]
     only = format_comparison(result, "b", "t", only_changes=True)
@@ -275,13 +281,13 @@ def test_a_whole_suite_compare_lists_changed_and_undecided_rows_first() -> None:
     assert any("4 metric(s) within their thresholds not shown" in line for line in only)
 
 
-def _run_with_cpu(rates: list[float], shares: list[float]) -> Baseline:
+def _run_with_cpu(rates: list[float], shares: list[float]) -> BaselineFigures:
     reps = tuple(
         RepetitionFigures({"throughput_ops_s": r, "cpu_percent": s * 100}, {})
         for r, s in zip(rates, shares, strict=True)
     )
     row = RowFigures({}, {"throughput_ops_s": sum(rates) / len(rates)}, reps)
-    return Baseline("t", ENV, {}, {"spsc-throughput": row})
+    return BaselineFigures("t", ENV, {}, {"spsc-throughput": row})
 
 
 def test_a_drop_the_loads_share_of_a_core_explains_cannot_be_decided() -> None:

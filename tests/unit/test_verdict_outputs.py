@@ -8,7 +8,7 @@ import numpy as np
 from markdown_it import MarkdownIt
 
 from nimsync_tui.core.histogram import new_histogram, record_values
-from nimsync_tui.suite.baseline import Baseline, RepetitionFigures, RowFigures
+from nimsync_tui.suite.baseline import BaselineFigures, RepetitionFigures, RowFigures
 from nimsync_tui.suite.benchmark_config import Thresholds
 from nimsync_tui.suite.ci_outputs import junit_xml, markdown
 from nimsync_tui.suite.compare import compare
@@ -41,11 +41,11 @@ def suite_report() -> SuiteReport:
     )
 
 
-def a_regression() -> tuple[SuiteReport, Baseline, Baseline]:
-    def run(latencies: list[float]) -> Baseline:
+def a_regression() -> tuple[SuiteReport, BaselineFigures, BaselineFigures]:
+    def run(latencies: list[float]) -> BaselineFigures:
         reps = tuple(RepetitionFigures({"latency_mean_ns": v}, {}) for v in latencies)
         row = RowFigures({}, {"latency_mean_ns": sum(latencies) / len(latencies)}, reps)
-        return Baseline("t", {}, {}, {"pingpong-latency": row})
+        return BaselineFigures("t", {}, {}, {"pingpong-latency": row})
 
     return suite_report(), run([5_000.0, 5_100.0, 4_900.0]), run([11_000.0, 11_300.0, 11_100.0])
 

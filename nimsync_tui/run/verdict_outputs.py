@@ -1,13 +1,12 @@
 """What a headless run keeps of its verdicts: the history store, ``--junit`` and ``--markdown``.
 
-The headless run calls :meth:`VerdictOutputs.open` before anything runs (a
+The headless run (:mod:`.headless`) calls :meth:`VerdictOutputs.open` before anything runs (a
 store that is not one, or a missing directory, is refused then, in one line)
 and :meth:`VerdictOutputs.write` once the run is judged.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 from collections.abc import Iterator
@@ -16,38 +15,35 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .core.files import write_atomically
-from .errors import ConfigError
-from .suite.ci_outputs import junit_xml, markdown
-from .suite.compare import Comparison
-from .suite.history import HistoryStore, current_commit, default_machine, default_path, run_of_results
-from .suite.report import SuiteReport, results_json
+from ..core.files import write_atomically
+from ..errors import ConfigError
+from ..suite.ci_outputs import junit_xml, markdown
+from ..suite.compare import Comparison
+from ..suite.history import HistoryStore, current_commit, default_machine, default_path, run_of_results
+from ..suite.report import SuiteReport, results_json
 
 STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
 """GitHub Actions' file for a job's summary page; the markdown is appended there too."""
 
 
-def add_verdict_options(parser: argparse.ArgumentParser) -> None:
-    """The history and CI-file options of a headless run."""
-    group = parser.add_argument_group("history and results CI reads")
-    group.add_argument(
-        "--history",
-        metavar="PATH",
-        type=Path,
-        help=f"the history store every --record/--performance run appends to (default {default_path()})",
-    )
-    group.add_argument("--no-history", action="store_true", help="keep this run out of the history store")
-    group.add_argument("--commit", metavar="TEXT", help="the commit to file this run under (default: git's HEAD here)")
-    group.add_argument(
-        "--machine", metavar="NAME", help=f"this machine's name in the history (default {default_machine()})"
-    )
-    group.add_argument("--junit", metavar="FILE", type=Path, help="write the targets and the compare as JUnit XML")
-    group.add_argument(
-        "--markdown",
-        metavar="FILE",
-        type=Path,
-        help=f"write the summary and the compare as markdown (also appended to ${STEP_SUMMARY} when set)",
-    )
+@dataclass(frozen=True, slots=True)
+class VerdictRequest:
+    """What the command line asked a run to keep of its verdicts."""
+
+    history: Path | None = None
+    """``--history``: the store (``None``: the default one)."""
+    keep_history: bool = True
+    """``False`` with ``--no-history``."""
+    commit: str | None = None
+    """``--commit`` (``None``: git's HEAD in the working directory)."""
+    machine: str | None = None
+    """``--machine`` (``None``: the host name)."""
+    junit: Path | None = None
+    """``--junit``."""
+    markdown: Path | None = None
+    """``--markdown``."""
+    strict_targets: bool = False
+    """``--strict-targets``: UNREACHABLE and N/A targets are misses too."""
 
 
 @dataclass(slots=True)
@@ -62,18 +58,18 @@ class VerdictOutputs:
     strict: bool
 
     @classmethod
-    def open(cls, args: argparse.Namespace, working_dir: Path) -> VerdictOutputs:
-        """Check the paths and open the store (for a ``--record`` or ``--performance`` run)."""
-        for option, path in (("--junit", args.junit), ("--markdown", args.markdown)):
+    def open(cls, request: VerdictRequest, *, judged: bool, working_dir: Path) -> VerdictOutputs:
+        """Check the paths and open the store (``judged``: a ``--record`` or ``--performance`` run keeps history)."""
+        for option, path in (("--junit", request.junit), ("--markdown", request.markdown)):
             if path is not None and not path.parent.is_dir():
                 raise ConfigError(f"{option} {path}: the directory {path.parent} does not exist")
-        keeps_history = (args.record is not None or args.performance) and not args.no_history
-        store = HistoryStore(args.history or default_path()) if keeps_history else None
+        keeps_history = judged and request.keep_history
+        store = HistoryStore(request.history or default_path()) if keeps_history else None
         identity = {
-            "commit": args.commit or current_commit(working_dir),
-            "machine": args.machine or default_machine(),
+            "commit": request.commit or current_commit(working_dir),
+            "machine": request.machine or default_machine(),
         }
-        return cls(store, identity, args.junit, args.markdown, args.strict_targets)
+        return cls(store, identity, request.junit, request.markdown, request.strict_targets)
 
     def write(
         self,
