@@ -13,9 +13,7 @@ output directory is touched, so a bad log leaves nothing behind.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import statistics
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,78 +22,26 @@ from hdrh.histogram import HdrHistogram
 
 from ..core.counts import CountsHistogram, SparseCounts, add_parts
 from ..core.hgrm import format_percentile_distribution, log_processor_preamble
-from ..core.histogram import LatencySummary, decode_histogram, summarize, summarize_sparse
+from ..core.histogram import LatencySummary, summarize, summarize_sparse
 from ..core.hlog import HlogEntry, HlogReader, decode_entries
-from ..core.protocol import IntervalRecord, RunEnded, RunStarted, StreamParser
-from ..core.recording import find_log
+from ..core.protocol import IntervalRecord, Phase, RunEnded, RunStarted, Status
 from ..core.units import VALUE_UNITS_NS
-from ..errors import ConfigError, HistogramFormatError, RunnerError
+from ..errors import ConfigError, HistogramFormatError
+from ..recording.directory import OutputDir
+from ..recording.events import LoggedInterval, logged_events
+from ..recording.files import write_recording_files
+from ..recording.logfile import LogFile
+from ..recording.names import HGRM_UNIT_RATIO, UNTAGGED, find_log, tag_name
 from ..suite.environment import fingerprint
-from ..suite.report import RowMeasurement, SuiteReport, add_repetition, judge, judge_single_runs
+from ..suite.report import RowMeasurement, SuiteReport, judge, judge_single_runs
 from ..suite.results import ScenarioResult, scenario_result
 from ..suite.targets import DEFAULT_TARGETS
-from .collect import ScenarioCollector
-from .record import HGRM_UNIT_RATIO, OutputDir, write_recording_files
+from .collect import RunRows
 
-__all__ = ["LogFile", "Replay", "replay_log", "write_replay"]
+__all__ = ["Replay", "replay_log", "write_replay"]
 
-UNTAGGED = "untagged"
-"""The name the untagged lines of a log go by (``untagged.hgrm``)."""
-
-_YEAR_S = 365 * 24 * 3600.0
 _BATCH = 256
 """Intervals decoded and merged at a time: memory follows the tags and this, never the log's length."""
-
-
-class LogFile:
-    """A log file read line by line as it was when first read: its size and digest say so.
-
-    Nothing of it is kept in memory. Every later read (a second pass, the copy
-    into the recording) reads that many bytes again and checks the digest, so a
-    log still being written, or replaced meanwhile, is an error, not a mix.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        """The log."""
-        self.size: int | None = None
-        """Bytes read by the first pass (``None`` until it ended)."""
-        self.unterminated_line: int | None = None
-        """The number of the last line when no line end follows it (a recorder killed mid-write)."""
-        self._digest: bytes | None = None
-
-    def chunks(self) -> Iterator[str]:
-        """The log's text, line by line with line ends, as :meth:`str.splitlines` would split it."""
-        digest = hashlib.blake2b()
-        size = 0
-        limit = self.size
-        try:
-            with self.path.open("rb") as stream:
-                for raw in stream:
-                    if limit is not None and size + len(raw) > limit:
-                        raw = raw[: limit - size]  # noqa: PLW2901 (what grew since the first pass is not the log)
-                    size += len(raw)
-                    digest.update(raw)
-                    yield raw.decode("utf-8")
-                    if limit is not None and size >= limit:
-                        break
-        except (OSError, UnicodeDecodeError) as error:
-            raise HistogramFormatError(f"cannot read histogram log {self.path}: {error}") from None
-        if self._digest is None:
-            self.size, self._digest = size, digest.digest()
-        elif (size, digest.digest()) != (self.size, self._digest):
-            raise HistogramFormatError(f"{self.path} changed while it was replayed; replay it again")
-
-    def lines(self) -> Iterator[str]:
-        """The log's lines without line ends, numbered as :meth:`str.splitlines` numbers them."""
-        number = 0
-        for chunk in self.chunks():
-            # A line end byte is never inside a UTF-8 character: line by line splits as the whole text would.
-            for line in chunk.splitlines():
-                number += 1
-                yield line
-            if not chunk.endswith(("\n", "\r")):
-                self.unterminated_line = number
 
 
 @dataclass(slots=True)
@@ -179,7 +125,7 @@ def replay_log(path: Path, value_unit: str = "ns") -> Replay:
     # A log does not say its unit; every unit of --value-unit is a whole number of ns.
     ns_per_unit = int(VALUE_UNITS_NS[value_unit])
     log = LogFile(find_log(path))
-    reader = HlogReader(log.lines(), str(log.path))
+    reader = log.reader()
     try:
         tags, header, recording = _scan(reader)
     except HistogramFormatError as error:
@@ -225,14 +171,6 @@ def write_replay(replay: Replay, directory: Path, *, overwrite: bool) -> None:
         )
 
 
-def _file_name(tag: str | None) -> str:
-    if tag is None:
-        return UNTAGGED
-    if "/" in tag or tag in (".", "..") or "\0" in tag:
-        raise HistogramFormatError(f"histogram tag {tag!r} cannot name a .hgrm file")
-    return tag
-
-
 def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
     """One pass over the log: each tag's intervals merged batch by batch, the header, whether it is ours.
 
@@ -242,10 +180,6 @@ def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
     """
     tags: dict[str | None, _Tag] = {}
     recording = False
-    # The reference reader's clock, fixed by the first interval: without a StartTime line the
-    # first interval's start is the start; without a BaseTime line, timestamps more than a
-    # year before the start are relative.
-    start = base = 0.0
     batch: list[HlogEntry] = []
 
     def merge_batch() -> None:
@@ -254,7 +188,7 @@ def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
         for entry, counts in zip(batch, decoded, strict=True):
             tag = tags.get(entry.tag)
             if tag is None:
-                tag = tags[entry.tag] = _Tag(_file_name(entry.tag))
+                tag = tags[entry.tag] = _Tag(tag_name(entry.tag))
                 if None in tags and UNTAGGED in tags:
                     raise HistogramFormatError(
                         f"the log has untagged lines and lines tagged {UNTAGGED!r}: both would be {UNTAGGED}.hgrm"
@@ -262,7 +196,7 @@ def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
             parts, kept = by_tag.setdefault(entry.tag, ([], []))
             parts.append(counts)
             # The processor reads from 0 s after the start: earlier intervals are left out.
-            kept.append(entry.start_s + base - start >= 0.0)
+            kept.append(reader.elapsed_s(entry) >= 0.0)
             if not recording:
                 summary = summarize_sparse(counts)
                 tag.total += summary.count
@@ -272,11 +206,6 @@ def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
         batch.clear()
 
     for entry in reader:
-        if not batch and not tags:
-            start = reader.start_time_s if reader.start_time_s is not None else entry.start_s
-            base = reader.base_time_s if reader.base_time_s is not None else 0.0
-            if reader.base_time_s is None and entry.start_s < start - _YEAR_S:
-                base = start
         batch.append(entry)
         # The runner's events are only looked at, never kept: a long recording holds one per interval.
         recording = recording or _has_started(reader)
@@ -285,6 +214,7 @@ def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
     recording = recording or _has_started(reader)
     if batch:
         merge_batch()
+    start = reader.origin_s if reader.origin_s is not None else 0.0
     preamble = log_processor_preamble(start)
     header = preamble if start != 0.0 else preamble[:1]
     return tags, header, recording
@@ -348,52 +278,38 @@ def _recorded_runs(
     Returns each row's repetitions (one per runner run, grouped by row as the
     recorder grouped them) and the interval rows.
     """
-    parser = StreamParser()
-    measured: dict[str, RowMeasurement] = {}
-    rows: list[tuple[IntervalRecord, LatencySummary]] = []
-    first_row = 0
-    started: RunStarted | None = None
-    collector: ScenarioCollector | None = None
-    last: IntervalRecord | None = None
-    measured_s = 0.0
+    runs: RunRows[LatencySummary] = RunRows(summarize)
 
     def finish(ended: RunEnded | None) -> None:
+        collector = runs.collector
         if collector is None:
             return
-        if ended is None and last is not None:
+        run = runs.run_intervals
+        if ended is None and run:
             # A partial log, or a load killed mid-run: what it measured still counts.
-            collector.feed(RunEnded("interrupted", "measure", last.total_ops, measured_s))
-        assert started is not None  # a collector exists only after a start
+            measured_s = sum(r.length_s for r in run if r.phase == Phase.MEASURE)
+            collector.feed(RunEnded(Status.INTERRUPTED, Phase.MEASURE, run[-1].total_ops, measured_s))
         for row in collector.rows():
-            add_repetition(measured, started, row.result, row.histogram, rows[first_row:])
+            runs.count(row)
+        runs.end()
 
-    for number, line in enumerate(log.lines(), 1):
-        try:
-            event = parser.feed(line)
-        except RunnerError as error:
-            raise HistogramFormatError(f"{log.path}, line {number}: {error}") from None
+    for event in logged_events(log.reader(), strict=True):
         if isinstance(event, RunStarted):
             finish(None)
-            collector, last, measured_s = ScenarioCollector(), None, 0.0
-            started, first_row = event, len(rows)
-        if event is None or collector is None:
+            runs.begin()
+        collector = runs.collector
+        if collector is None:
+            continue
+        if isinstance(event, LoggedInterval):
+            if event.record is not None:
+                # The row keeps no histogram: the collector adds it into its tag's.
+                runs.add_interval(dataclasses.replace(event.record, histogram=""), event.entry.histogram())
             continue
         collector.feed(event)
-        if isinstance(event, IntervalRecord):
-            try:
-                histogram = decode_histogram(event.histogram)
-            except HistogramFormatError as error:
-                raise HistogramFormatError(f"{log.path}, line {number - 1}: {error}") from None
-            # The row keeps no histogram: the collector has added it into its tag's.
-            last = dataclasses.replace(event, histogram="")
-            measured_s += last.length_s if last.phase == "measure" else 0.0
-            collector.add_interval(last, histogram)
-            rows.append((last, summarize(histogram)))
-        elif isinstance(event, RunEnded):
+        if isinstance(event, RunEnded):
             finish(event)
-            collector = None
     finish(None)
-    return list(measured.values()), rows
+    return list(runs.measured.values()), runs.intervals
 
 
 def _tag_runs(
@@ -415,7 +331,7 @@ def _tag_runs(
         )
         duration = sum(r.length_s for r in records)
         result = scenario_result(
-            started, records, tag.merged, status="replayed", duration_s=duration, operations=tag.total
+            started, records, tag.merged, status=Status.REPLAYED, duration_s=duration, operations=tag.total
         )
         results.append(_result_in_ns(result, ns_per_unit))
     return results, rows

@@ -50,7 +50,7 @@ class RowFigures:
 
 
 @dataclass(frozen=True, slots=True)
-class Baseline:
+class BaselineFigures:
     """A run's figures, from a file or from the run just made."""
 
     recorded_at: str
@@ -63,7 +63,7 @@ class Baseline:
     @classmethod
     def of(
         cls, report: SuiteReport, *, environment: dict[str, Any], run: dict[str, Any], recorded_at: datetime
-    ) -> Baseline:
+    ) -> BaselineFigures:
         """The figures of ``report``."""
         return cls(
             recorded_at=recorded_at.astimezone(UTC).isoformat(timespec="seconds"),
@@ -103,7 +103,7 @@ class Baseline:
         write_atomically(path, self.to_json())
 
 
-def load_baseline(path: Path) -> Baseline:
+def load_baseline(path: Path) -> BaselineFigures:
     """Read a baseline file; raises :class:`BaselineError` in one line for anything but a whole one."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -142,7 +142,7 @@ def _refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is no JSON number")
 
 
-def _parse(document: Any) -> Baseline:
+def _parse(document: Any) -> BaselineFigures:
     doc = _mapping(document, "the document")
     if doc.get("schema") != SCHEMA:
         raise _Invalid(f"its schema is {doc.get('schema')!r}, not {SCHEMA!r}")
@@ -165,7 +165,7 @@ def _parse(document: Any) -> Baseline:
     recorded_at = doc.get("recorded_at")
     if not isinstance(recorded_at, str):
         raise _Invalid("recorded_at must be a string")
-    return Baseline(
+    return BaselineFigures(
         recorded_at=recorded_at,
         environment=dict(_mapping(doc.get("environment"), "environment")),
         run=dict(_mapping(doc.get("run"), "run")),

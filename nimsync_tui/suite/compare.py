@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .baseline import Baseline, RowFigures
+from .baseline import BaselineFigures, RowFigures
 from .benchmark_config import Thresholds
 from .environment import differences
 from .results import checkpoint_rule
@@ -91,7 +91,7 @@ class Comparison:
         return [m for m in self.metrics if m.verdict == "REGRESSION"]
 
 
-def compare(baseline: Baseline, now: Baseline, thresholds: Thresholds) -> Comparison:
+def compare(baseline: BaselineFigures, now: BaselineFigures, thresholds: Thresholds) -> Comparison:
     """Judge every compared metric of every row both runs have."""
     results = []
     for name, row in now.rows.items():
@@ -186,7 +186,7 @@ def _one_sided_p(before: Sequence[float], now: Sequence[float], *, now_greater: 
     return None if math.isnan(p) else p
 
 
-def _warning(baseline: Baseline, now: Baseline) -> str | None:
+def _warning(baseline: BaselineFigures, now: BaselineFigures) -> str | None:
     env = differences(baseline.environment, now.environment)
     params = []
     for name, row in now.rows.items():
@@ -213,8 +213,8 @@ def _some(items: list[str], shown: int = 4) -> str:
     return "; ".join(items[:shown]) + more
 
 
-def _checkpoint_rules(baseline: Baseline, now: Baseline) -> tuple[str, str] | None:
-    def rules(b: Baseline) -> str:
+def _checkpoint_rules(baseline: BaselineFigures, now: BaselineFigures) -> tuple[str, str] | None:
+    def rules(b: BaselineFigures) -> str:
         return " / ".join(dict.fromkeys(checkpoint_rule(r.parameters) for r in b.rows.values()))
 
     before, after = rules(baseline), rules(now)

@@ -19,7 +19,7 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 
 from ..core.histogram import add, new_histogram
-from ..core.protocol import IntervalRecord, RunStarted
+from ..core.protocol import IntervalRecord, Phase, RunStarted, Status
 from .analysis import BenchmarkAnalysis, BenchmarkResult, analyze_results
 from .results import IntervalLatency, ScenarioResult, interval_samples, scenario_result
 from .targets import Target, TargetCheck, check_row
@@ -67,12 +67,12 @@ class RowMeasurement:
         status and error are those of the last repetition that did not complete.
         """
         results = [r.result for r in self.repetitions]
-        unfinished = [r for r in results if r.status != "completed"]
+        unfinished = [r for r in results if r.status != Status.COMPLETED]
         whole = scenario_result(
             self.started,
             self.intervals,
             self.histogram,
-            status=unfinished[-1].status if unfinished else "completed",
+            status=unfinished[-1].status if unfinished else Status.COMPLETED,
             duration_s=sum(r.duration_s for r in results),
             operations=sum(r.operations for r in results),
             name=self.name,
@@ -118,7 +118,7 @@ def add_repetition(
     (a stepped scenario's warm-up carries the scenario's own tag, so only
     measured intervals decide).
     """
-    in_phase = [(r, lat) for r, lat in rows if r.phase == "measure"]
+    in_phase = [(r, lat) for r, lat in rows if r.phase == Phase.MEASURE]
     own = [(r, lat) for r, lat in in_phase if r.tag == result.name] or in_phase
     repetition = Repetition(result, interval_samples(own, started.interval_s))
     measured.setdefault(result.name, RowMeasurement(started)).add(repetition, [r for r, _ in own], histogram)

@@ -18,7 +18,7 @@ from hdrh.histogram import HdrHistogram
 
 from ..core.hgrm import values_at_percentiles
 from ..core.histogram import summarize
-from ..core.protocol import IntervalRecord, RunStarted
+from ..core.protocol import IntervalRecord, Phase, RunStarted, Status
 
 MIN_STABILITY_INTERVALS = 3
 """A spread over fewer intervals than this says nothing about steadiness."""
@@ -105,7 +105,7 @@ class ScenarioResult:
     name: str
     measures: str
     operation: str
-    status: str
+    status: Status
     """``completed``; ``stopped`` (interrupted before its planned end); ``failed`` (the load
     raised or its process died: see ``error``); ``timed_out`` (stopped by the suite's timeout)."""
     duration_s: float
@@ -131,7 +131,8 @@ class ScenarioResult:
     step: dict[str, Any] | None = None
     """``{"param": ..., "value": ...}`` for a step row, else ``None``."""
     metrics: dict[str, float | None] = field(default_factory=dict)
-    """Every figure by its name in ``metrics.md``: targets, checks and compares key on these; ``None``: not measured."""
+    """Every figure by its name in ``docs/metrics.md``: targets, checks and compares key on these;
+    ``None``: not measured."""
     notes: list[str] = field(default_factory=list)
     """One-line statements about the row: verdict rules, caveats, warnings."""
     error: str | None = None
@@ -174,7 +175,7 @@ def _common_metrics(
     peak_rss_bytes: int,
     cpu_percent: float,
 ) -> dict[str, float | None]:
-    """The figures every row carries (``metrics.md``, "Metrics on EVERY row") that the parent can work out."""
+    """The figures every row carries (``docs/metrics.md``, "On every row") that the parent can work out."""
     return {
         "operations": float(operations),
         "duration_s": duration_s,
@@ -198,7 +199,7 @@ def scenario_result(
     intervals: Sequence[IntervalRecord],
     histogram: HdrHistogram,
     *,
-    status: str,
+    status: Status,
     duration_s: float,
     operations: int,
     name: str | None = None,
@@ -269,7 +270,7 @@ def interval_samples(
     """
     samples: dict[str, list[float]] = {name: [] for name in INTERVAL_SAMPLE_METRICS}
     for record, latency in intervals:
-        if record.phase != "measure" or record.length_s < nominal_s / 2:
+        if record.phase != Phase.MEASURE or record.length_s < nominal_s / 2:
             continue
         samples["throughput_ops_s"].append(record.ops_per_s)
         samples["peak_rss_bytes"].append(float(record.rss_bytes))

@@ -30,7 +30,7 @@ class Target:
     rows: str
     """A glob over row names: a scenario (``pingpong-latency``) or its steps (``worker-scaling.*``)."""
     metric: str
-    """A name from ``metrics.md``."""
+    """A name from ``docs/metrics.md``."""
     op: str
     """``<``, ``<=``, ``>``, ``>=`` or ``==``."""
     value: float

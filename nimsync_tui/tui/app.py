@@ -30,7 +30,7 @@ from .figures import memory_figure, percentile_figure, throughput_figure
 from .widgets import BraillePlot, HeaderBar, LatencyTableView, StepChart
 
 DEFAULT_FPS = 10.0
-"""Redraws a second at most (DESIGN.md: 10 fps of braille over numpy costs under a tenth of a core)."""
+"""Redraws a second at most (10 fps of braille over numpy costs under a tenth of a core)."""
 _FIRST_REPLAY_BATCH = 16
 _REPLAY_BATCH = 256
 _PLAY_TICK_S = 0.05

@@ -18,9 +18,10 @@ from hdrh.log import HistogramLogReader
 from nimsync_tui.core.histogram import new_histogram
 from nimsync_tui.core.hlog import read_hlog
 from nimsync_tui.core.protocol import IntervalRecord, RunStarted, event_json
+from nimsync_tui.recording.directory import OutputDir
 from nimsync_tui.run import process
 from nimsync_tui.run.config import Overrides, plan_runs
-from nimsync_tui.run.record import OutputDir, Recorder
+from nimsync_tui.run.record import Recorder
 
 from ..java_reference import java_percentile_distribution
 from .fault_helpers import THREE, Running, error_lines, gone, nimsync, results
@@ -94,7 +95,7 @@ def test_a_killed_recorder_leaves_a_partial_log_of_whole_intervals(tmp_path: Pat
     entries = list(read_hlog(partial))
     # A progress line is shown only once its interval is in the log.
     assert len(entries) >= shown >= 10
-    assert reference_counts(partial) == sum(e.histogram.get_total_count() for e in entries)
+    assert reference_counts(partial) == sum(e.histogram().get_total_count() for e in entries)
     assert partial.read_text().endswith("\n")
     # The orphaned load notices (its stdin closes) and ends by itself.
     assert gone(runner)
@@ -211,7 +212,7 @@ def test_a_full_disk_is_one_line_and_touches_nothing_the_user_had(
     partial = out / "run.hlog.partial"
     assert partial.read_text().endswith("\n")
     entries = list(read_hlog(partial))
-    assert entries and reference_counts(partial) == sum(e.histogram.get_total_count() for e in entries)
+    assert entries and reference_counts(partial) == sum(e.histogram().get_total_count() for e in entries)
 
 
 def test_a_full_disk_leaves_an_earlier_recording_whole(tmp_path: Path) -> None:
@@ -241,10 +242,30 @@ def test_a_corrupt_histogram_from_the_load_is_its_failure(tmp_path: Path, monkey
     fake = [sys.executable, "-c", f"import sys; sys.stdout.write({stream!r}); sys.stdin.read()"]
     monkeypatch.setattr(process, "runner_command", lambda _spec: fake)
     specs = plan_runs("pingpong-*", Overrides(iterations=1000))
-    notices: list[str] = []
+    progress = _Notices()
+    notices = progress.notices
     with OutputDir(tmp_path / "rec", [s.scenario for s in specs], overwrite=False) as out:
-        recorder = Recorder(out, specs, lambda _: None, notice=notices.append)
+        recorder = Recorder(out, specs, progress)
         (result,) = recorder.run()
     assert result.status == "failed" and result.error is not None
     assert result.error.startswith("load process wrote an undecodable histogram: ")
     assert notices == [f"pingpong-latency: {result.error}"]
+
+
+class _Notices:
+    """A recording's progress that keeps only its notices."""
+
+    def __init__(self) -> None:
+        self.notices: list[str] = []
+
+    def interval(self, position: str, record: object, latency: object) -> None:
+        pass
+
+    def repetition(self, position: str, result: object) -> None:
+        pass
+
+    def nothing_measured(self, position: str, scenario: str) -> None:
+        pass
+
+    def notice(self, line: str) -> None:
+        self.notices.append(line)

@@ -67,7 +67,7 @@ def record(tmp_path: Path, pattern: str, *args: str) -> Recording:
     rows = {r["name"]: r for r in json.loads((out / "results.json").read_text())["scenarios"]}
     counts: dict[str, int] = {}
     for entry in read_hlog(out / "run.hlog"):
-        counts[entry.tag] = counts.get(entry.tag, 0) + entry.histogram.get_total_count()
+        counts[entry.tag] = counts.get(entry.tag, 0) + entry.histogram().get_total_count()
     for name, row in rows.items():
         assert (out / f"{name}.hgrm").exists(), name
         assert row["metrics"].keys() >= COMMON_METRICS, name

@@ -109,7 +109,7 @@ def test_the_runner_output_is_an_hlog_tagged_with_the_scenario() -> None:
     entries = list(reader)
     assert reader.version == "1.3"
     assert {e.tag for e in entries} == {"pingpong-latency"}
-    assert sum(e.histogram.get_total_count() for e in entries) == 5300
+    assert sum(e.histogram().get_total_count() for e in entries) == 5300
     assert any('"event":"interval"' in c.text for c in reader.comments)
 
 

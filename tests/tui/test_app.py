@@ -68,7 +68,7 @@ async def test_space_pauses_drawing_but_not_reading(make_session) -> None:
         factory.sources[0].stop()  # the load ends while drawing is paused
         await until(pilot, lambda: session.runs[0].phase == "stopped", "the session to read the end")
         await pilot.pause(0.3)
-        assert app.snapshot.runs[0].phase == "measuring"
+        assert app.snapshot.runs[0].phase == "measure"
         await pilot.press("space")
         assert not app.paused
         await until(pilot, lambda: app.snapshot.runs[0].phase == "stopped", "the end drawn")
@@ -257,7 +257,7 @@ async def test_a_dead_runner_is_shown_its_data_kept_and_restart_works(make_sessi
         assert app.snapshot.runs[0].intervals == MEASURED_IN_STREAM
         assert app.snapshot.scenarios[0].state == "failed"
         await pilot.press("r")
-        await until(pilot, lambda: app.snapshot.runs[0].phase == "measuring" and len(factory.specs) == 2, "restart")
+        await until(pilot, lambda: app.snapshot.runs[0].phase == "measure" and len(factory.specs) == 2, "restart")
 
 
 async def test_sigterm_quits_as_q_does(make_session) -> None:

@@ -8,8 +8,8 @@ import pytest
 from nimsync_tui.errors import ExitStatus
 from nimsync_tui.suite.baseline import (
     SCHEMA_VERSION,
-    Baseline,
     BaselineError,
+    BaselineFigures,
     RepetitionFigures,
     RowFigures,
     load_baseline,
@@ -23,7 +23,7 @@ OURS = {"impl": "nimsync", "capacity": 1024, "yield_every": 128}
 
 def run(
     throughputs: list[list[float]], *, params: dict | None = None, env: dict | None = None, rss: float = 5e7
-) -> Baseline:
+) -> BaselineFigures:
     """A run of one row whose repetitions had these per-interval throughputs."""
     reps = tuple(
         RepetitionFigures(
@@ -34,7 +34,9 @@ def run(
     )
     mean = sum(r.metrics["throughput_ops_s"] or 0.0 for r in reps) / len(reps)
     row = RowFigures(dict(params or OURS), {"throughput_ops_s": mean, "peak_rss_bytes": rss}, reps)
-    return Baseline("2026-11-28T12:00:00+00:00", dict(env or ENV), {"repeat": len(reps)}, {"spsc-throughput": row})
+    return BaselineFigures(
+        "2026-11-28T12:00:00+00:00", dict(env or ENV), {"repeat": len(reps)}, {"spsc-throughput": row}
+    )
 
 
 STEADY = [[1000.0, 1010.0, 990.0, 1005.0], [995.0, 1000.0, 1008.0, 992.0], [1003.0, 997.0, 1001.0, 999.0]]

@@ -13,7 +13,7 @@ from nimsync_tui.core.histogram import new_histogram, record_values, value_at_pe
 from nimsync_tui.core.hlog import read_hlog
 from nimsync_tui.core.protocol import IntervalRecord, RunEnded, RunStarted
 from nimsync_tui.errors import ConfigError, HistogramFormatError
-from nimsync_tui.monitor.baseline import Baseline
+from nimsync_tui.monitor.baseline import BaselineCurve
 from nimsync_tui.monitor.curves import PERCENTILE_LEVELS, latency_table, percentile_curve
 from nimsync_tui.monitor.replay import UNTAGGED, ReplaySource
 from nimsync_tui.monitor.session import LiveSession
@@ -103,11 +103,11 @@ def test_a_run_merges_measured_intervals_and_keeps_the_warm_up_out() -> None:
     run = RunState("ours", origin_s=1000.0)
     run.start(_started())
     run.interval(_record(0, phase="warmup", hist_values=(5,)), base_time_s=1000.0)
-    assert run.phase == "warm-up" and run.merged is None
+    assert run.phase == "warmup" and run.merged is None
     run.interval(_record(1, hist_values=(1000, 2000)), base_time_s=1000.0)
     run.interval(_record(2, ops=300, gc2=1), base_time_s=1000.0)
     view = run.view()
-    assert view.phase == "measuring" and view.intervals == 2 and view.table.count == 3
+    assert view.phase == "measure" and view.intervals == 2 and view.table.count == 3
     assert view.throughput.values.tolist() == [100.0, 300.0]
     assert view.gc_marks_s.tolist() == [3.0] and view.full_gcs == 1
     assert run.spool is not None and len(list(run.spool.rows())) == 3
@@ -262,7 +262,7 @@ def test_an_untagged_log_replays_under_one_name(tmp_path: Path) -> None:
 
 
 def test_baseline_is_the_merged_curve_of_the_matching_tag() -> None:
-    baseline = Baseline.load(FIXTURES / "java-reference.hlog")
+    baseline = BaselineCurve.load(FIXTURES / "java-reference.hlog")
     assert not baseline.curve_for("spsc-throughput").empty
     assert baseline.curve_for("mpmc-throughput").empty  # two tags, neither matches
 
