@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import gc
 import importlib
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,6 +48,7 @@ Case = Callable[[int], Awaitable[None]]
 def load_before(rev: str) -> ModuleType:
     """``channels/`` at git revision ``rev``, importable beside the installed one."""
     root = Path(tempfile.mkdtemp(prefix="channels-before-"))
+    atexit.register(shutil.rmtree, root, True)
     package = root / "channels_before"
     package.mkdir()
     listing = subprocess.run(
