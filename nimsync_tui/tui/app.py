@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App, SystemCommand
@@ -15,11 +16,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from ..errors import ExitStatus
+from ..monitor.history_view import history_view
 from ..monitor.replay import ReplaySource
 from ..monitor.session import LiveSession
 from ..monitor.snapshot import Snapshot
 from ..run.process import STOP_GRACE_S
-from .dialogs import HelpScreen
+from .dialogs import HelpScreen, HistoryScreen
 from .screens import LiveScreen, MonitorScreen, ReplayScreen
 
 DEFAULT_FPS = 10.0
@@ -38,15 +40,20 @@ class MonitorApp(App[int]):
 
     TITLE = "nimsync-tui"
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("h", "history", "History", show=False),  # in the help and the palette; the footer is full
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, source: LiveSession | ReplaySource, *, fps: float = DEFAULT_FPS) -> None:
+    def __init__(
+        self, source: LiveSession | ReplaySource, *, fps: float = DEFAULT_FPS, history: Path | None = None
+    ) -> None:
         super().__init__()
         self.source = source
         """What is shown: a live session, or a replay."""
+        self.history = history
+        """The history store the ``h`` key reads (``None``: the default one)."""
         self.monitor: MonitorScreen = LiveScreen(source) if isinstance(source, LiveSession) else ReplayScreen(source)
         """The screen that draws the source."""
         self._fps = fps
@@ -95,6 +102,12 @@ class MonitorApp(App[int]):
     def action_help(self) -> None:
         """Show the keys and what the charts mean."""
         self.push_screen(HelpScreen())
+
+    def action_history(self) -> None:
+        """Show the scenario on screen by commit on this machine: trends and change points."""
+        scenario = self.snapshot.selected.partition(".")[0]
+        if scenario:
+            self.push_screen(HistoryScreen(history_view(scenario, path=self.history)))
 
     async def action_quit(self) -> None:
         """Stop every load process, then leave."""
