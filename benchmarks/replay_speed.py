@@ -212,7 +212,7 @@ def java_table(intervals: int, samples: int, repeat: int) -> None:
     print(
         f"headless --replay of a {intervals:,}-interval two-tag log ({size_mb:.0f} MB), median of {repeat}; reproduce:"
     )
-    print(f"    {COMMAND} --java --intervals {intervals} --repeat {repeat}")
+    print(f"    {COMMAND} --java --intervals {intervals} --samples {samples} --repeat {repeat}")
     print(f"{'':40} {'wall s':>8} {'CPU s':>8}")
     print(f"{'HistogramLogProcessor, both tags':40} {java_wall:8.2f} {java_cpu:8.2f}")
     print(f"{'nimsync-tui --replay --record':40} {our_wall:8.2f} {our_cpu:8.2f}")
