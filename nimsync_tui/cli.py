@@ -19,13 +19,16 @@ from .errors import ExitStatus, NimsyncError
 from .recording.names import find_log
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunOptions, RunSpec, plan_runs, select_scenarios
 from .run.headless import HeadlessRequest, replay_headless, run_headless
+from .run.verdict_outputs import STEP_SUMMARY, VerdictRequest
 from .serve.options import ServeOptions, add_serve_options, app_arguments, serve_options, tab_command
 from .suite.benchmark_config import BenchmarkConfig, Thresholds, load_config
+from .suite.history import default_machine, default_path
 from .suite.targets import Target
 
 EXIT_STATUSES = """exit status: 0 done; 1 a scenario failed or timed out (the others ran), or a file could not
 be written; 2 bad options, paths, config or baseline (nothing run, nothing created); 3 a target or check missed
-(with --performance); 4 a regression against --compare (past its threshold and significant); 129, 130, 143
+(with --performance; UNREACHABLE and N/A ones only with --strict-targets); 4 a regression against --compare
+(past its threshold and significant), or after history's newest change point; 129, 130, 143
 stopped by SIGHUP, SIGINT, SIGTERM (what was measured is still written). A stop outranks 1, and 1 outranks 3
 and 4."""
 
@@ -67,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="nimsync-tui",
         description="Live benchmark monitor for Trio async channels. "
         "Runs the nimsync suite's load scenarios in a separate process and records "
-        "HDR latency histograms, throughput and memory.",
+        "HDR latency histograms, throughput and memory. 'nimsync-tui history' shows the kept runs by commit "
+        "(see 'nimsync-tui history --help').",
         epilog=EXIT_STATUSES,
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -146,9 +150,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="one regression threshold for every metric, as a fraction (default: throughput 0.05, "
         "latency 0.10, memory 0.15)",
     )
+    suite.add_argument(
+        "--strict-targets",
+        action="store_true",
+        help="with --performance: a target this runtime cannot reach (UNREACHABLE) or that the mode makes "
+        "meaningless (N/A) counts as missed too",
+    )
+    suite.add_argument(
+        "--only-changes", action="store_true", help="the compare lists only the rows that changed or are undecided"
+    )
     suite.add_argument("--verbose", action="store_true", help="print each interval and each repetition on its own line")
     suite.add_argument("--stats", action="store_true", help="add the statistical analysis to the summary")
     suite.add_argument("--output", metavar="FILE", type=Path, help="write the statistical analysis as JSON to FILE")
+    add_verdict_options(p)
     load = p.add_argument_group("load parameters (each applies to the scenarios that have it)")
     load.add_argument(
         "--impl", choices=IMPLEMENTATIONS, help="nimsync: this project's channels; trio: trio.open_memory_channel"
@@ -187,6 +201,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_serve_options(p)
     return p
+
+
+def add_verdict_options(parser: argparse.ArgumentParser) -> None:
+    """The history and CI-file options of a headless run."""
+    group = parser.add_argument_group("history and results CI reads")
+    group.add_argument(
+        "--history",
+        metavar="PATH",
+        type=Path,
+        help=f"the history store every --record/--performance run appends to (default {default_path()})",
+    )
+    group.add_argument("--no-history", action="store_true", help="keep this run out of the history store")
+    group.add_argument("--commit", metavar="TEXT", help="the commit to file this run under (default: git's HEAD here)")
+    group.add_argument(
+        "--machine", metavar="NAME", help=f"this machine's name in the history (default {default_machine()})"
+    )
+    group.add_argument("--junit", metavar="FILE", type=Path, help="write the targets and the compare as JUnit XML")
+    group.add_argument(
+        "--markdown",
+        metavar="FILE",
+        type=Path,
+        help=f"write the summary and the compare as markdown (also appended to ${STEP_SUMMARY} when set)",
+    )
 
 
 def _directory(text: str) -> Path:
@@ -294,6 +331,10 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
     ``in_browser``: this process is one ``--serve`` tab, whose terminal is the browser.
     """
     argv = normalize_suite_spellings(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["history"]:
+        from . import history_cli  # noqa: PLC0415 (ruptures loads only for the history command)
+
+        return history_cli.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         if args.list:
@@ -356,7 +397,7 @@ def _run_app(args: argparse.Namespace, specs: list[RunSpec], targets: Sequence[T
             specs = [_continuous(s) for s in specs]
         baseline = BaselineCurve.load(args.compare, ns_per_unit) if args.compare is not None else None
         source = LiveSession(specs, baseline=baseline, targets=targets)
-    app = MonitorApp(source)
+    app = MonitorApp(source, history=args.history)
     status = app.run()
     # None: the app ended on an error of its own, which Textual has printed.
     return status if status is not None else app.return_code or ExitStatus.FAILED
@@ -393,4 +434,14 @@ def _headless_request(args: argparse.Namespace) -> HeadlessRequest:
         performance=args.performance,
         verbose=args.verbose,
         stats=args.stats,
+        only_changes=args.only_changes,
+        verdicts=VerdictRequest(
+            history=args.history,
+            keep_history=not args.no_history,
+            commit=args.commit,
+            machine=args.machine,
+            junit=args.junit,
+            markdown=args.markdown,
+            strict_targets=args.strict_targets,
+        ),
     )

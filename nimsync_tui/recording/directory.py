@@ -23,7 +23,7 @@ from types import TracebackType
 from ..core.files import StagedFiles
 from ..core.hlog import HlogWriter
 from ..errors import ConfigError, OutputExistsError
-from .names import INTERVALS_NAME, LOG_NAME, PARTIAL_LOG_NAME, RESULTS_NAME
+from .names import INTERVALS_NAME, LOG_NAME, PARTIAL_LOG_NAME, RESULTS_NAME, SUMMARY_NAME
 
 __all__ = ["OutputDir"]
 
@@ -111,7 +111,7 @@ class OutputDir:
             raise OutputExistsError(
                 f"another nimsync-tui is recording into {self.path}; wait for it or choose another directory"
             ) from None
-        names = [LOG_NAME, PARTIAL_LOG_NAME, RESULTS_NAME, INTERVALS_NAME]
+        names = [LOG_NAME, PARTIAL_LOG_NAME, RESULTS_NAME, INTERVALS_NAME, SUMMARY_NAME]
         # Steps write one distribution each, so any .hgrm here is an earlier recording's.
         names += sorted({f"{scenario}.hgrm" for scenario in scenarios} | {p.name for p in self.path.glob("*.hgrm")})
         taken = [n for n in names if (self.path / n).exists()]

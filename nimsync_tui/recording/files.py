@@ -1,4 +1,4 @@
-"""A recording's files besides its log: the ``.hgrm`` distributions, ``intervals.csv`` and ``results.json``.
+"""A recording's files besides its log: ``.hgrm`` distributions, ``intervals.csv``, ``results.json``, ``summary.txt``.
 
 Shared by ``--record``, the app's export and ``--replay --record``, so all write the same bytes.
 """
@@ -17,8 +17,9 @@ from ..core.hlog import HlogWriter
 from ..core.protocol import IntervalRecord, event_json
 from ..suite.report import SuiteReport, results_json
 from ..suite.results import intervals_csv
+from ..suite.summary import summary_text
 from .directory import OutputDir
-from .names import HGRM_UNIT_RATIO, INTERVALS_NAME, RESULTS_NAME
+from .names import HGRM_UNIT_RATIO, INTERVALS_NAME, RESULTS_NAME, SUMMARY_NAME
 
 __all__ = ["log_interval", "write_recording_files"]
 
@@ -55,6 +56,7 @@ def write_recording_files(
     }
     files[INTERVALS_NAME] = intervals_csv(rows)
     files[RESULTS_NAME] = results_json(report, started_at=started_at, environment=environment, not_run=not_run)
+    files[SUMMARY_NAME] = summary_text(report)
     # With --overwrite, distributions of scenarios (or steps) this recording lacks are stale.
     stale = {p.name for p in out.path.glob("*.hgrm")} - files.keys() if overwrite else set()
     out.finish(files, remove=stale)

@@ -11,7 +11,7 @@ import contextlib
 import math
 import signal
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -35,6 +35,7 @@ from .record import Recorder, scenario_timeout
 from .replay import replay_log, write_replay
 from .resources import busy_machine
 from .stopping import StopSignal, exit_status_of, raise_stop_signal, stop_signals
+from .verdict_outputs import VerdictOutputs, VerdictRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,10 @@ class HeadlessRequest:
     """``--verbose``: every progress line stays."""
     stats: bool = False
     """``--stats``: the analysis in the summary."""
+    only_changes: bool = False
+    """``--only-changes``: the compare lists only changed and undecided rows."""
+    verdicts: VerdictRequest = field(default_factory=VerdictRequest)
+    """What to keep of the verdicts: the history store, ``--junit``, ``--markdown``, ``--strict-targets``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +88,9 @@ def run_headless(request: HeadlessRequest, specs: list[RunSpec], config: Benchma
     for option, path in (("--baseline", request.baseline), ("--output", request.output)):
         if path is not None and not path.parent.is_dir():
             raise ConfigError(f"{option} {path}: the directory {path.parent} does not exist")
+    # The last refusal: it opens (or creates) the history store.
+    judged = request.record is not None or request.performance
+    verdicts = VerdictOutputs.open(request.verdicts, judged=judged, working_dir=Path.cwd())
     # A file size limit (ulimit -f) must give a write error we can report,
     # not the signal's default of ending the process with a core dump.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -107,6 +115,7 @@ def run_headless(request: HeadlessRequest, specs: list[RunSpec], config: Benchma
                 repeat=config.measurement_iterations,
                 judge=partial(judge, targets=config.targets),
             )
+            run.environment.update(verdicts.identity)  # results.json names the commit and machine too
             _warn_if_busy(progress)
             run.run()
     except OSError as exc:  # the disk filled up or a file vanished mid-run
@@ -139,13 +148,16 @@ def run_headless(request: HeadlessRequest, specs: list[RunSpec], config: Benchma
     # that left (a closed pipe) can still make the summary fail: the status
     # must say what happened to the run, not to the summary.
     with contextlib.suppress(OSError):
-        print_summary(report, sys.stdout, stats=request.stats or request.output is not None)
+        strict = request.verdicts.strict_targets
+        print_summary(report, sys.stdout, stats=request.stats or request.output is not None, strict=strict)
         if run.not_run:
             print(f"not run: {', '.join(run.not_run)}")
         if baseline is not None and comparison is not None:
             if comparison.warning:
                 progress.notice(f"warning: {comparison.warning}")
-            for line in format_comparison(comparison, str(request.compare), baseline.recorded_at):
+            for line in format_comparison(
+                comparison, str(request.compare), baseline.recorded_at, only_changes=request.only_changes
+            ):
                 print(line)
         sys.stdout.flush()
     write_failed = False
@@ -154,6 +166,13 @@ def run_headless(request: HeadlessRequest, specs: list[RunSpec], config: Benchma
     except OSError as exc:
         progress.notice(f"cannot write {exc.filename}: {exc.strerror}")
         write_failed = True
+    if run.stopped_by is None:  # a stopped run's rows are not the run's figures: no history, no CI files
+        try:
+            for line in verdicts.write(report, comparison, started_at=started_at, environment=run.environment):
+                _say(line)
+        except OSError as exc:
+            progress.notice(f"cannot write {exc.filename}: {exc.strerror}")
+            write_failed = True
     if run.stopped_by is not None:
         where = f"what was measured is in {request.record}" if request.record is not None else "nothing was written"
         progress.notice(f"stopped by {StopSignal(run.stopped_by).name}; {where}")
@@ -213,7 +232,8 @@ def exit_status(
         return ExitStatus.FAILED
     if comparison is not None and comparison.regressions:
         return ExitStatus.REGRESSION
-    if request.performance and report.missed:
+    strict = request.verdicts.strict_targets
+    if request.performance and (report.missed_strictly() if strict else report.missed):
         return ExitStatus.TARGET_MISSED
     return ExitStatus.OK
 

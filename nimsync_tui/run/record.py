@@ -7,7 +7,8 @@ The files (see :mod:`nimsync_tui.recording`) are:
 - ``<scenario>.hgrm``: the percentile distribution of each scenario, in
   microseconds, as the reference ``HistogramLogProcessor`` prints it;
 - ``results.json``: per-scenario summary, repetitions, analysis, targets, and the environment;
-- ``intervals.csv``: one row per interval, warm-up included.
+- ``intervals.csv``: one row per interval, warm-up included;
+- ``summary.txt``: one line per row, its headline figures and verdicts.
 
 Each scenario runs ``repeat`` times, each repetition in a fresh load process;
 its files hold all repetitions (the log's intervals, the merged ``.hgrm``).

@@ -1,10 +1,10 @@
 """``--baseline FILE``: a run saved for later comparison, and reading one back.
 
 The file holds, per row, the parameters it ran with, its metrics over all
-repetitions, and each repetition's metrics and per-interval samples (what the
-significance test of a compare needs), with the environment fingerprint and a
-schema version. A file of another version, or one that is not a whole
-baseline, is refused in one line: a compare must never run on half a file.
+repetitions, and each repetition's metrics (what a compare tests) and
+per-interval samples, with the environment fingerprint and a schema version.
+A file of another version, or one that is not a whole baseline, is refused in
+one line: a compare must never run on half a file.
 """
 
 from __future__ import annotations

@@ -66,7 +66,9 @@ def test_record_writes_every_file(recording: tuple[Path, subprocess.CompletedPro
     # Every scenario, every step of the stepped ones (their own distribution each).
     assert list(dict.fromkeys(r["scenario"] for r in rows)) == list(SCENARIOS)
     assert "capacity-scaling.capacity-100" in {r["name"] for r in rows}
-    assert names == sorted(["run.hlog", "results.json", "intervals.csv", *(f"{r['name']}.hgrm" for r in rows)])
+    assert names == sorted(
+        ["run.hlog", "results.json", "intervals.csv", "summary.txt", *(f"{r['name']}.hgrm" for r in rows)]
+    )
     # A progress line per interval on stderr, the summary on stdout.
     assert "spsc-throughput" in proc.stderr and "M ops/s" in proc.stderr
     assert f"recorded in {out}" in proc.stdout

@@ -19,9 +19,10 @@ from nimsync_tui.core.histogram import decode_histogram, new_histogram
 from nimsync_tui.core.protocol import IntervalRecord, StreamParser
 from nimsync_tui.monitor.replay import ReplaySource
 from nimsync_tui.monitor.session import LiveSession
+from nimsync_tui.suite.history import HistoryStore, RunFigures, default_machine
 from nimsync_tui.suite.targets import Target
 from nimsync_tui.tui import MonitorApp
-from nimsync_tui.tui.dialogs import DirectoryDialog, HelpScreen, ParamsDialog
+from nimsync_tui.tui.dialogs import DirectoryDialog, HelpScreen, HistoryScreen, ParamsDialog
 from nimsync_tui.tui.figures import TARGET_COLOUR, percentile_figure, throughput_figure
 from nimsync_tui.tui.widgets import plot_lines
 
@@ -179,7 +180,7 @@ async def test_e_exports_a_recording_the_reference_reader_opens(make_session, tm
         await pilot.press("enter")
         await until(pilot, (target / "run.hlog").exists, "the export")
     assert sorted(p.name for p in target.iterdir()) == [
-        "intervals.csv", "results.json", "run.hlog", "spsc-throughput.hgrm",
+        "intervals.csv", "results.json", "run.hlog", "spsc-throughput.hgrm", "summary.txt",
     ]  # fmt: skip
     reader = HistogramLogReader(str(target / "run.hlog"), new_histogram())
     count = 0
@@ -225,6 +226,25 @@ async def test_question_mark_opens_help_and_escape_closes_it(make_session) -> No
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_h_shows_the_scenarios_history_with_its_change_point(make_session, tmp_path: Path) -> None:
+    store = tmp_path / "history.sqlite"
+    with HistoryStore(store) as history:
+        for i, rate in enumerate([900_000.0, 910_000.0, 890_000.0, 60_000.0]):
+            rows = [("spsc-throughput", {"impl": "nimsync"}, {"throughput_ops_s": rate})]
+            history.add(RunFigures(f"2026-12-0{i + 1}T10:00:00+00:00", f"c{i + 1}", default_machine(), {"i": i}, rows))
+    session, _ = make_session()
+    app = MonitorApp(session, history=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.snapshot.selected == "spsc-throughput", "the first scenario on screen")
+        await pilot.press("h")
+        assert isinstance(app.screen, HistoryScreen)
+        shown = str(app.screen.query_one("#history").render())
+        assert "spsc-throughput on " in shown and "4 commit(s): c1, c2, c3, c4" in shown
+        assert "at c4: x0.0667 REGRESSION" in shown
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HistoryScreen)
 
 
 async def test_enter_on_the_list_starts_the_highlighted_scenario(make_session) -> None:
