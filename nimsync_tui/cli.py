@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
+import math
 import re
 import sys
 from collections.abc import Sequence
@@ -13,6 +15,7 @@ from typing import NoReturn, TextIO
 from nimsync_tui.scenarios import BUILTINS, LOOPS, SCENARIOS, ImplementationError, Scenario, entry_points, resolve
 
 from . import __version__
+from .core.processor import LogWindow, correct_interval, parse_range
 from .core.units import VALUE_UNITS_NS
 from .errors import ConfigError, ExitStatus, NimsyncError
 from .recording.names import find_log
@@ -27,13 +30,16 @@ from .run.config import (
     select_scenarios,
 )
 from .run.headless import HeadlessRequest, replay_headless, run_headless
+from .run.verdict_outputs import STEP_SUMMARY, VerdictRequest
 from .serve.options import ServeOptions, add_serve_options, app_arguments, serve_options, tab_command
 from .suite.benchmark_config import BenchmarkConfig, Thresholds, load_config
+from .suite.history import default_machine, default_path
 from .suite.targets import Target
 
 EXIT_STATUSES = """exit status: 0 done; 1 a scenario failed or timed out (the others ran), or a file could not
 be written; 2 bad options, paths, config or baseline (nothing run, nothing created); 3 a target or check missed
-(with --performance); 4 a regression against --compare (past its threshold and significant); 129, 130, 143
+(with --performance; UNREACHABLE and N/A ones only with --strict-targets); 4 a regression against --compare
+(past its threshold and significant), or after history's newest change point; 129, 130, 143
 stopped by SIGHUP, SIGINT, SIGTERM (what was measured is still written). A stop outranks 1, and 1 outranks 3
 and 4."""
 
@@ -41,10 +47,32 @@ LIVE_INTERVAL_S = 0.25
 """The app's interval: four redraws' worth of new data a second."""
 
 
+_UNRECOGNIZED = "unrecognized arguments: "
+_NEAR_MISS = 0.75
+"""How alike (difflib's ratio) an unknown option must be to one of ours to be suggested: a typo, not a guess."""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, not argparse's usage block: the user needs the reason.
+        if message.startswith(_UNRECOGNIZED):
+            message += did_you_mean(message[len(_UNRECOGNIZED) :].split(), list(self._option_string_actions))
         self.exit(ExitStatus.USAGE, f"{self.prog}: {message} (see --help)\n")
+
+
+def did_you_mean(given: Sequence[str], options: Sequence[str]) -> str:
+    """``"; did you mean --record?"`` for the first of ``given`` that is a near miss of one of ``options``, else ``""``.
+
+    argparse suggests only from Python 3.14 on (``suggest_on_error``).
+    """
+    # Compared without the dashes, which every option shares: "--bogus" is no near miss of "--verbose".
+    names = {option.lstrip("-"): option for option in options if option.startswith("--")}
+    for word in given:
+        if word.startswith("--") and (
+            close := difflib.get_close_matches(word.partition("=")[0][2:], names, n=1, cutoff=_NEAR_MISS)
+        ):
+            return f"; did you mean {names[close[0]]}?"
+    return ""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="nimsync-tui",
         description="Live benchmark monitor for async channels (any channel, on Trio, asyncio or uvloop). "
         "Runs the nimsync suite's load scenarios in a separate process and records "
-        "HDR latency histograms, throughput and memory.",
+        "HDR latency histograms, throughput and memory. 'nimsync-tui history' shows the kept runs by commit "
+        "(see 'nimsync-tui history --help').",
         epilog=EXIT_STATUSES,
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -100,6 +129,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="the unit a log from another tool recorded its values in (default ns; our logs are always ns)",
     )
     p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier recording in DIR")
+    processor = p.add_argument_group(
+        "--replay LOG --record DIR as Java's HistogramLogProcessor reads a log (the .hgrm files equal its output)"
+    )
+    processor.add_argument(
+        "--range", metavar="START:END", help="only the intervals that start START to END seconds after the log's start"
+    )
+    processor.add_argument("--csv", action="store_true", help="write the .hgrm files in the processor's -csv form")
+    p.add_argument(
+        "--report",
+        metavar="FILE.html",
+        type=Path,
+        help="with --replay: write one self-contained HTML report of the log (charts, tables, verdicts; opens "
+        "offline) and PNG/SVG of each tag's spectrum and timeline beside it (needs the extra 'report')",
+    )
+    processor.add_argument(
+        "--correct-co",
+        metavar="INTERVAL",
+        help="correct a log known to be recorded with coordinated omission: INTERVAL is the expected interval "
+        "between values, in the log's value unit; a log already corrected (a .corrected tag) is refused",
+    )
     suite = p.add_argument_group("the suite's runner: repetitions, targets, baselines")
     suite.add_argument(
         "--config",
@@ -137,9 +186,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="one regression threshold for every metric, as a fraction (default: throughput 0.05, "
         "latency 0.10, memory 0.15)",
     )
+    suite.add_argument(
+        "--strict-targets",
+        action="store_true",
+        help="with --performance: a target this runtime cannot reach (UNREACHABLE) or that the mode makes "
+        "meaningless (N/A) counts as missed too",
+    )
+    suite.add_argument(
+        "--only-changes", action="store_true", help="the compare lists only the rows that changed or are undecided"
+    )
     suite.add_argument("--verbose", action="store_true", help="print each interval and each repetition on its own line")
     suite.add_argument("--stats", action="store_true", help="add the statistical analysis to the summary")
     suite.add_argument("--output", metavar="FILE", type=Path, help="write the statistical analysis as JSON to FILE")
+    add_verdict_options(p)
     load = p.add_argument_group("load parameters (each applies to the scenarios that have it)")
     load.add_argument(
         "--impl",
@@ -194,6 +253,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_serve_options(p)
     return p
+
+
+def add_verdict_options(parser: argparse.ArgumentParser) -> None:
+    """The history and CI-file options of a headless run."""
+    group = parser.add_argument_group("history and results CI reads")
+    group.add_argument(
+        "--history",
+        metavar="PATH",
+        type=Path,
+        help=f"the history store every --record/--performance run appends to (default {default_path()})",
+    )
+    group.add_argument("--no-history", action="store_true", help="keep this run out of the history store")
+    group.add_argument("--commit", metavar="TEXT", help="the commit to file this run under (default: git's HEAD here)")
+    group.add_argument(
+        "--machine", metavar="NAME", help=f"this machine's name in the history (default {default_machine()})"
+    )
+    group.add_argument("--junit", metavar="FILE", type=Path, help="write the targets and the compare as JUnit XML")
+    group.add_argument(
+        "--markdown",
+        metavar="FILE",
+        type=Path,
+        help=f"write the summary and the compare as markdown (also appended to ${STEP_SUMMARY} when set)",
+    )
 
 
 def _directory(text: str) -> Path:
@@ -327,6 +409,10 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
     ``in_browser``: this process is one ``--serve`` tab, whose terminal is the browser.
     """
     argv = normalize_suite_spellings(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["history"]:
+        from . import history_cli  # noqa: PLC0415 (ruptures loads only for the history command)
+
+        return history_cli.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         if args.list:
@@ -337,13 +423,17 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
             return ExitStatus.OK
         serving = serve_options(args)
         headless = serving is None and is_headless(args, in_browser or sys.stdout.isatty())
+        window = _log_window(args, headless=headless and serving is None)
         if args.replay is not None:
             if serving is not None:
                 return _serve(serving, args, argv)
             if headless:
+                if args.report is not None:
+                    _write_report(args)
                 return replay_headless(
-                    args.replay, args.value_unit or "ns", args.record, overwrite=args.overwrite
-                ).status
+                    args.replay, args.value_unit or "ns", args.record, overwrite=args.overwrite, window=window,
+                    csv=args.csv,
+                ).status  # fmt: skip
             return _run_app(args, [], ())
         config = benchmark_config(args, Path.cwd())
         specs = planned_runs(
@@ -398,7 +488,7 @@ def _run_app(args: argparse.Namespace, specs: list[RunSpec], targets: Sequence[T
         baseline = BaselineCurve.load(args.compare, ns_per_unit) if args.compare is not None else None
         first, implementations = _one_per_scenario(specs, given=args.impl)
         source = LiveSession(first, baseline=baseline, targets=targets, implementations=implementations)
-    app = MonitorApp(source)
+    app = MonitorApp(source, history=args.history)
     status = app.run()
     # None: the app ended on an error of its own, which Textual has printed.
     return status if status is not None else app.return_code or ExitStatus.FAILED
@@ -445,4 +535,39 @@ def _headless_request(args: argparse.Namespace) -> HeadlessRequest:
         performance=args.performance,
         verbose=args.verbose,
         stats=args.stats,
+        only_changes=args.only_changes,
+        verdicts=VerdictRequest(
+            history=args.history,
+            keep_history=not args.no_history,
+            commit=args.commit,
+            machine=args.machine,
+            junit=args.junit,
+            markdown=args.markdown,
+            strict_targets=args.strict_targets,
+        ),
     )
+
+
+def _log_window(args: argparse.Namespace, *, headless: bool) -> LogWindow:
+    """The processor's options of the command line; :class:`ConfigError` for a bad one, or one given
+    where no log is read headless (they shape the files of ``--replay LOG --record DIR``)."""
+    given = [name for name in ("range", "csv", "correct_co", "report") if getattr(args, name)]
+    if given and (args.replay is None or not headless):
+        raise ConfigError(f"--{given[0].replace('_', '-')} shapes the files of a log: use --replay LOG --record DIR")
+    start, end = parse_range(args.range) if args.range else (0.0, math.inf)
+    return LogWindow(start, end, correct_interval(args.correct_co) if args.correct_co else 0)
+
+
+def _write_report(args: argparse.Namespace) -> None:
+    """``--report FILE.html``: the log's report, and its chart images beside it."""
+    from .reports.html import write_report  # noqa: PLC0415 - plotly and matplotlib only for a report
+    from .reports.images import write_images  # noqa: PLC0415
+    from .reports.views import log_views  # noqa: PLC0415
+
+    views = log_views(args.replay, args.value_unit or "ns")
+    try:
+        write_report(views, args.report)
+        images = write_images(views, args.report.with_suffix(""))
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report {exc.filename or args.report}: {exc.strerror}") from None
+    print(f"report in {args.report} (and {len(images)} chart images beside it)")

@@ -23,9 +23,13 @@ from types import TracebackType
 from ..core.files import StagedFiles
 from ..core.hlog import HlogWriter
 from ..errors import ConfigError, OutputExistsError
-from .names import INTERVALS_NAME, LOG_NAME, PARTIAL_LOG_NAME, RESULTS_NAME
+from .names import INTERVALS_NAME, LOG_NAME, PARTIAL_LOG_NAME, RESULTS_NAME, SUMMARY_NAME
 
 __all__ = ["OutputDir"]
+
+
+_FILES_SHOWN = 3
+"""How many of an earlier recording's files a refusal names."""
 
 
 class _Log:
@@ -107,14 +111,16 @@ class OutputDir:
             raise OutputExistsError(
                 f"another nimsync-tui is recording into {self.path}; wait for it or choose another directory"
             ) from None
-        names = [LOG_NAME, PARTIAL_LOG_NAME, RESULTS_NAME, INTERVALS_NAME]
+        names = [LOG_NAME, PARTIAL_LOG_NAME, RESULTS_NAME, INTERVALS_NAME, SUMMARY_NAME]
         # Steps write one distribution each, so any .hgrm here is an earlier recording's.
         names += sorted({f"{scenario}.hgrm" for scenario in scenarios} | {p.name for p in self.path.glob("*.hgrm")})
         taken = [n for n in names if (self.path / n).exists()]
         if taken and not overwrite:
+            # What to do first; a recording of many scenarios has dozens of files, so a few names and the count.
+            shown = ", ".join(taken[:_FILES_SHOWN]) + (", ..." if len(taken) > _FILES_SHOWN else "")
             raise OutputExistsError(
-                f"{self.path} already holds a recording ({', '.join(taken)}); "
-                "choose another directory or pass --overwrite"
+                f"{self.path} already holds a recording: choose another directory or pass --overwrite "
+                f"({len(taken)} of its files: {shown})"
             )
 
     def finish(self, files: dict[str, str], *, remove: set[str]) -> None:

@@ -14,6 +14,8 @@ RESULTS_NAME = "results.json"
 """The per-scenario summary, repetitions, analysis, targets and environment."""
 INTERVALS_NAME = "intervals.csv"
 """One row per interval, warm-up included."""
+SUMMARY_NAME = "summary.txt"
+"""One line per row: its headline figures and verdicts."""
 UNTAGGED = "untagged"
 """The name the untagged lines of a log go by: on screen and as ``untagged.hgrm``."""
 HGRM_UNIT_RATIO = 1000.0

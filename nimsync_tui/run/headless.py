@@ -11,13 +11,15 @@ import contextlib
 import math
 import signal
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TextIO
 
 from ..core.files import write_atomically
+from ..core.histogram import LatencySummary
+from ..core.processor import LogWindow
 from ..core.protocol import IntervalRecord, Status
 from ..errors import ConfigError, ExitStatus
 from ..recording.directory import OutputDir
@@ -26,15 +28,16 @@ from ..suite.baseline import BaselineFigures, load_baseline
 from ..suite.benchmark_config import BenchmarkConfig
 from ..suite.compare import Comparison, compare, format_comparison
 from ..suite.report import SuiteReport, judge
-from ..suite.results import Latency, ScenarioResult
+from ..suite.results import ScenarioResult
 from ..suite.side_by_side import side_by_side
 from ..suite.stats_document import stats_json
 from ..suite.summary import print_summary
 from .config import RunSpec
 from .record import Recorder, scenario_timeout
-from .replay import replay_log, write_replay
+from .replay import WHOLE_LOG, replay_log, write_replay
 from .resources import busy_machine
 from .stopping import StopSignal, exit_status_of, raise_stop_signal, stop_signals
+from .verdict_outputs import VerdictOutputs, VerdictRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,10 @@ class HeadlessRequest:
     """``--verbose``: every progress line stays."""
     stats: bool = False
     """``--stats``: the analysis in the summary."""
+    only_changes: bool = False
+    """``--only-changes``: the compare lists only changed and undecided rows."""
+    verdicts: VerdictRequest = field(default_factory=VerdictRequest)
+    """What to keep of the verdicts: the history store, ``--junit``, ``--markdown``, ``--strict-targets``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,9 @@ def run_headless(request: HeadlessRequest, specs: list[RunSpec], config: Benchma
     for option, path in (("--baseline", request.baseline), ("--output", request.output)):
         if path is not None and not path.parent.is_dir():
             raise ConfigError(f"{option} {path}: the directory {path.parent} does not exist")
+    # The last refusal: it opens (or creates) the history store.
+    judged = request.record is not None or request.performance
+    verdicts = VerdictOutputs.open(request.verdicts, judged=judged, working_dir=Path.cwd())
     # A file size limit (ulimit -f) must give a write error we can report,
     # not the signal's default of ending the process with a core dump.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -107,6 +117,7 @@ def run_headless(request: HeadlessRequest, specs: list[RunSpec], config: Benchma
                 repeat=config.measurement_iterations,
                 judge=partial(judge, targets=config.targets),
             )
+            run.environment.update(verdicts.identity)  # results.json names the commit and machine too
             _warn_if_busy(progress)
             run.run()
     except OSError as exc:  # the disk filled up or a file vanished mid-run
@@ -139,7 +150,8 @@ def run_headless(request: HeadlessRequest, specs: list[RunSpec], config: Benchma
     # that left (a closed pipe) can still make the summary fail: the status
     # must say what happened to the run, not to the summary.
     with contextlib.suppress(OSError):
-        print_summary(report, sys.stdout, stats=request.stats or request.output is not None)
+        strict = request.verdicts.strict_targets
+        print_summary(report, sys.stdout, stats=request.stats or request.output is not None, strict=strict)
         for line in side_by_side(report.rows):
             print(line)
         if run.not_run:
@@ -147,7 +159,9 @@ def run_headless(request: HeadlessRequest, specs: list[RunSpec], config: Benchma
         if baseline is not None and comparison is not None:
             if comparison.warning:
                 progress.notice(f"warning: {comparison.warning}")
-            for line in format_comparison(comparison, str(request.compare), baseline.recorded_at):
+            for line in format_comparison(
+                comparison, str(request.compare), baseline.recorded_at, only_changes=request.only_changes
+            ):
                 print(line)
         sys.stdout.flush()
     write_failed = False
@@ -156,6 +170,13 @@ def run_headless(request: HeadlessRequest, specs: list[RunSpec], config: Benchma
     except OSError as exc:
         progress.notice(f"cannot write {exc.filename}: {exc.strerror}")
         write_failed = True
+    if run.stopped_by is None:  # a stopped run's rows are not the run's figures: no history, no CI files
+        try:
+            for line in verdicts.write(report, comparison, started_at=started_at, environment=run.environment):
+                _say(line)
+        except OSError as exc:
+            progress.notice(f"cannot write {exc.filename}: {exc.strerror}")
+            write_failed = True
     if run.stopped_by is not None:
         where = f"what was measured is in {request.record}" if request.record is not None else "nothing was written"
         progress.notice(f"stopped by {StopSignal(run.stopped_by).name}; {where}")
@@ -215,17 +236,29 @@ def exit_status(
         return ExitStatus.FAILED
     if comparison is not None and comparison.regressions:
         return ExitStatus.REGRESSION
-    if request.performance and report.missed:
+    strict = request.verdicts.strict_targets
+    if request.performance and (report.missed_strictly() if strict else report.missed):
         return ExitStatus.TARGET_MISSED
     return ExitStatus.OK
 
 
-def replay_headless(log: Path, value_unit: str, record: Path | None, *, overwrite: bool) -> Outcome:
-    """``--replay LOG`` headless: print the log's summary; with ``record``, write its recording files there."""
-    replay = replay_log(log, value_unit)
+def replay_headless(
+    log: Path,
+    value_unit: str,
+    record: Path | None,
+    *,
+    overwrite: bool,
+    window: LogWindow = WHOLE_LOG,
+    csv: bool = False,
+) -> Outcome:
+    """``--replay LOG`` headless: print the log's summary; with ``record``, write its recording files there.
+
+    ``window`` and ``csv`` are Java's processor's options (a range, a correction, its CSV form).
+    """
+    replay = replay_log(log, value_unit, window)
     if record is not None:
         try:
-            write_replay(replay, record, overwrite=overwrite)
+            write_replay(replay, record, overwrite=overwrite, csv=csv)
         except OSError as exc:
             print(f"nimsync-tui: cannot write {exc.filename or record}: {exc.strerror}", file=sys.stderr)
             return Outcome(ExitStatus.FAILED, replay.report)
@@ -254,7 +287,7 @@ class ProgressLine:
     def __call__(self, line: str) -> None:
         self._write(_ERASE_LINE + line if self._tty else f"{line}\n")
 
-    def interval(self, position: str, record: IntervalRecord, latency: Latency) -> None:
+    def interval(self, position: str, record: IntervalRecord, latency: LatencySummary) -> None:
         """An interval arrived."""
         self(
             f"{position} {record.tag:<28} {record.phase:<7} "

@@ -1,10 +1,10 @@
 """``--baseline FILE``: a run saved for later comparison, and reading one back.
 
 The file holds, per row, the parameters it ran with, its metrics over all
-repetitions, and each repetition's metrics and per-interval samples (what the
-significance test of a compare needs), with the environment fingerprint and a
-schema version. A file of another version, or one that is not a whole
-baseline, is refused in one line: a compare must never run on half a file.
+repetitions, and each repetition's metrics (what a compare tests) and
+per-interval samples, with the environment fingerprint and a schema version.
+A file of another version, or one that is not a whole baseline, is refused in
+one line: a compare must never run on half a file.
 """
 
 from __future__ import annotations
@@ -144,8 +144,10 @@ def _refuse_constant(name: str) -> float:
 
 def _parse(document: Any) -> BaselineFigures:
     doc = _mapping(document, "the document")
-    if doc.get("schema") != SCHEMA:
-        raise _Invalid(f"its schema is {doc.get('schema')!r}, not {SCHEMA!r}")
+    schema = doc.get("schema")
+    if schema != SCHEMA:
+        found = "it names no schema" if schema is None else f"its schema is {schema!r}"
+        raise _Invalid(f"{found}; a baseline's is {SCHEMA!r} (write one with --baseline FILE)")
     version = doc.get("schema_version")
     if version != SCHEMA_VERSION:
         raise _OtherVersion(version)
