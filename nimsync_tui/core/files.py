@@ -1,10 +1,32 @@
-"""Writing output files without ever leaving a half-written one behind."""
+"""Writing output files without ever leaving a half-written one behind; reading lines of bounded length."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
+
+from ..errors import LineTooLongError
+
+MAX_LINE_BYTES = 16 << 20
+"""The longest line a reader takes: a log line of the densest histogram is a few megabytes at most."""
+
+
+def bounded_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    """The lines of ``stream`` with their line ends; raises :class:`LineTooLongError` past ``max_bytes``.
+
+    Iterating a file reads a whole line however long it is: a gigabyte with no
+    line end (a sparse file, a device) would be read into memory before any
+    check could look at it.
+    """
+    number = 0
+    while line := stream.readline(max_bytes + 1):
+        number += 1
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            raise LineTooLongError(number, max_bytes)
+        yield line
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -25,7 +25,7 @@ from hdrh.histogram import HdrHistogram
 
 from ..errors import HistogramFormatError
 from .counts import CountsHistogram, SparseCounts
-from .encoding import decode_base64
+from .encoding import check_bounds, decode_base64
 
 __all__ = [
     "HIGHEST_TRACKABLE_NS",
@@ -98,6 +98,7 @@ def decode_histogram(encoded: str | bytes) -> HdrHistogram:
     corrupt payload) goes through :mod:`.encoding`, which decodes the old
     formats and names what is wrong with the others (:class:`HistogramFormatError`).
     """
+    check_bounds(encoded)  # the library inflates without a limit
     try:
         return _without_cycle(HdrHistogram.decode(encoded))
     except _LIBRARY_DECODE_ERRORS:

@@ -82,11 +82,8 @@ class ReplaySource:
         self.path = find_log(path)
         """The log being replayed."""
         self.value_unit = value_unit
-        try:
-            self._lines = self.path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as error:
-            raise HistogramFormatError(f"cannot read histogram log {self.path}: {error}") from None
-        self._reader: HlogReader = read_hlog(self._lines)
+        # Streamed: a log's lines are never all in memory at once.
+        self._reader: HlogReader = read_hlog(self.path)
         self._reader_comments = 0
         self._held: HlogEntry | None = None
         self._started: dict[str, RunStarted] = {}
@@ -165,7 +162,7 @@ class ReplaySource:
             track = self._tracks[name] = _Track(name, started, 1.0 if ours else VALUE_UNITS_NS[self.value_unit])
             if not self.selected:
                 self.selected = name
-        payload = self._lines[entry.line - 1].rsplit(",", 1)[1]
+        payload = entry.encoded
         if vitals is not None:
             record = IntervalRecord(**{**_record_fields(vitals), "histogram": payload, "phase": "measure"})
         else:

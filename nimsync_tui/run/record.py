@@ -37,7 +37,7 @@ import io
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -461,7 +461,7 @@ def log_interval(hlog: HlogWriter, record: IntervalRecord, hist: HdrHistogram) -
 
 def write_recording_files(
     out: OutputDir,
-    histograms: dict[str, HdrHistogram],
+    histograms: Mapping[str, HdrHistogram],
     rows: Sequence[tuple[IntervalRecord, IntervalLatency]],
     report: SuiteReport,
     *,

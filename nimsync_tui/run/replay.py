@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import statistics
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,13 +23,14 @@ from pathlib import Path
 from hdrh.histogram import HdrHistogram
 
 from ..core.counts import CountsHistogram, SparseCounts, add_parts
+from ..core.files import bounded_lines
 from ..core.hgrm import format_percentile_distribution, log_processor_preamble
 from ..core.histogram import LatencySummary, decode_histogram, summarize, summarize_sparse
 from ..core.hlog import HlogEntry, HlogReader, decode_entries
 from ..core.protocol import IntervalRecord, RunEnded, RunStarted, StreamParser
 from ..core.recording import find_log
 from ..core.units import VALUE_UNITS_NS
-from ..errors import ConfigError, HistogramFormatError, RunnerError
+from ..errors import ConfigError, HistogramFormatError, LineTooLongError, RunnerError
 from ..suite.environment import fingerprint
 from ..suite.report import RowMeasurement, SuiteReport, add_repetition, judge, judge_single_runs
 from ..suite.results import ScenarioResult, scenario_result
@@ -71,7 +72,7 @@ class LogFile:
         limit = self.size
         try:
             with self.path.open("rb") as stream:
-                for raw in stream:
+                for raw in bounded_lines(stream):
                     if limit is not None and size + len(raw) > limit:
                         raw = raw[: limit - size]  # noqa: PLW2901 (what grew since the first pass is not the log)
                     size += len(raw)
@@ -79,7 +80,7 @@ class LogFile:
                     yield raw.decode("utf-8")
                     if limit is not None and size >= limit:
                         break
-        except (OSError, UnicodeDecodeError) as error:
+        except (OSError, UnicodeDecodeError, LineTooLongError) as error:
             raise HistogramFormatError(f"cannot read histogram log {self.path}: {error}") from None
         if self._digest is None:
             self.size, self._digest = size, digest.digest()
@@ -100,12 +101,12 @@ class LogFile:
 
 @dataclass(slots=True)
 class _Tag:
-    """One tag's intervals, merged as they stream past; only the small per-interval rows are kept."""
+    """One tag's intervals, merged (sparse) as they stream past; only the small per-interval rows are kept."""
 
     name: str
-    kept: CountsHistogram | None = None
+    kept: SparseCounts | None = None
     """The intervals ``HistogramLogProcessor`` reads: from 0 s after the log's start."""
-    every: CountsHistogram | None = None
+    every: SparseCounts | None = None
     """Every interval, for the result; ``None`` while it is :attr:`kept` (no interval was left out)."""
     rows: list[tuple[IntervalRecord, LatencySummary]] = field(default_factory=list)
     """Per interval, its record and summary (another tool's log only: ours has them from the runner)."""
@@ -116,25 +117,36 @@ class _Tag:
         """Merge one batch of this tag's intervals."""
         if self.every is None and not all(kept):
             # The first interval left out: from here on the two sums differ.
-            self.every = _copy(self.kept) if self.kept is not None else CountsHistogram(parts[0].layout)
+            self.every = self.kept if self.kept is not None else SparseCounts.empty(parts[0].layout)
         chosen = [part for part, keep in zip(parts, kept, strict=True) if keep]
         if chosen:
-            if self.kept is None:
-                self.kept = CountsHistogram(chosen[0].layout)
-            add_parts(self.kept, chosen)
+            self.kept = add_parts(self.kept or SparseCounts.empty(chosen[0].layout), chosen)
         if self.every is not None:
-            add_parts(self.every, parts)
+            self.every = add_parts(self.every, parts)
 
     @property
-    def merged(self) -> CountsHistogram:
+    def merged(self) -> SparseCounts:
         """Every interval of the tag, merged."""
         merged = self.every if self.every is not None else self.kept
         assert merged is not None  # a tag exists because an interval carried it
         return merged
 
 
-def _copy(histogram: CountsHistogram) -> CountsHistogram:
-    return CountsHistogram(histogram.layout, histogram.counts.copy())
+class _Histograms(Mapping[str, "CountsHistogram | HdrHistogram"]):
+    """Per tag its merged histogram, made dense only when asked for: one at a time, never all at once."""
+
+    def __init__(self, held: dict[str, SparseCounts | HdrHistogram]) -> None:
+        self._held = held
+
+    def __getitem__(self, name: str) -> CountsHistogram | HdrHistogram:
+        held = self._held[name]
+        return held.dense() if isinstance(held, SparseCounts) else held
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._held)
+
+    def __len__(self) -> int:
+        return len(self._held)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +155,8 @@ class Replay:
 
     log: LogFile
     """The log itself, copied as ``run.hlog``."""
-    histograms: dict[str, CountsHistogram | HdrHistogram]
-    """Per tag name, its intervals merged as ``HistogramLogProcessor`` merges them."""
+    histograms: Mapping[str, CountsHistogram | HdrHistogram]
+    """Per tag name, its intervals merged as ``HistogramLogProcessor`` merges them (made dense when read)."""
     hgrm_header: list[str]
     """The lines ``HistogramLogProcessor`` puts before each distribution."""
     hgrm_unit_ratio: float
@@ -190,7 +202,7 @@ def replay_log(path: Path, value_unit: str = "ns") -> Replay:
         raise
     if not tags:
         raise HistogramFormatError(f"{log.path} holds no interval histograms (an empty or header-only log)")
-    histograms: dict[str, CountsHistogram | HdrHistogram] = {
+    histograms: dict[str, SparseCounts | HdrHistogram] = {
         tag.name: tag.kept for tag in tags.values() if tag.kept is not None
     }
     if recording:
@@ -204,7 +216,7 @@ def replay_log(path: Path, value_unit: str = "ns") -> Replay:
         results, rows = _tag_runs(log.path, tags, ns_per_unit, value_unit)
         report = judge_single_runs(results, DEFAULT_TARGETS)
     started_at = datetime.now(UTC) if reader.start_time_s is None else datetime.fromtimestamp(reader.start_time_s, UTC)
-    return Replay(log, histograms, header, HGRM_UNIT_RATIO / ns_per_unit, report, rows, started_at)
+    return Replay(log, _Histograms(histograms), header, HGRM_UNIT_RATIO / ns_per_unit, report, rows, started_at)
 
 
 def write_replay(replay: Replay, directory: Path, *, overwrite: bool) -> None:
@@ -214,7 +226,7 @@ def write_replay(replay: Replay, directory: Path, *, overwrite: bool) -> None:
             out.log.write(chunk)
         write_recording_files(
             out,
-            dict(replay.histograms),
+            replay.histograms,
             replay.rows,
             replay.report,
             started_at=replay.started_at,
@@ -415,7 +427,7 @@ def _tag_runs(
         )
         duration = sum(r.length_s for r in records)
         result = scenario_result(
-            started, records, tag.merged, status="replayed", duration_s=duration, operations=tag.total
+            started, records, tag.merged.dense(), status="replayed", duration_s=duration, operations=tag.total
         )
         results.append(_result_in_ns(result, ns_per_unit))
     return results, rows
