@@ -14,6 +14,7 @@ import resource
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import zlib
 from dataclasses import dataclass
@@ -42,35 +43,41 @@ class Measured:
     seconds: float
 
 
-def run_measured(argv: list[str], *, timeout: float = 60, cwd: Path | None = None, stdin: bytes = b"") -> Measured:
+def run_measured(argv: list[str], *, timeout: float = 60, cwd: Path | None = None) -> Measured:
     """Run ``argv`` to its end; its own peak RSS comes from ``wait4``, not from the test process's other children."""
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (_ADDRESS_SPACE_LIMIT, _ADDRESS_SPACE_LIMIT))
 
     started = time.monotonic()
-    proc = subprocess.Popen(
-        argv,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=cwd,
-        preexec_fn=limit,  # noqa: PLW1509 (no threads in the test process are involved)
-    )
-    try:
-        out, err = proc.communicate(stdin, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        raise
-    finally:
-        _, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
-    if usage is None:  # communicate() reaped it: only the children's maximum is left
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        code = proc.returncode
-    else:
-        code = os.waitstatus_to_exitcode(status)
-    return Measured(code, out.decode(errors="replace"), err.decode(errors="replace"), usage.ru_maxrss / 1024, time.monotonic() - started)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            cwd=cwd,
+            preexec_fn=limit,  # noqa: PLW1509
+        )
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - started > timeout:
+                proc.kill()
+                proc.wait()
+                raise subprocess.TimeoutExpired(argv, timeout)
+            time.sleep(0.02)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Measured(
+            proc.returncode,
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"),
+            usage.ru_maxrss / 1024,
+            time.monotonic() - started,
+        )
 
 
 def log_text(lines: list[str]) -> str:
