@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import LineTooLongError
+from ..errors import ConfigError, LineTooLongError
 
 MAX_LINE_BYTES = 16 << 20
 """The longest line a reader takes: a log line of the densest histogram is a few megabytes at most."""
@@ -27,6 +27,17 @@ def bounded_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator
         if len(line) > max_bytes and not line.endswith(b"\n"):
             raise LineTooLongError(number, max_bytes)
         yield line
+
+
+def confined(root: Path, asked: Path) -> Path:
+    """``asked`` as a path inside ``root`` (relative ones taken from it); :class:`ConfigError` if it leads outside.
+
+    Symbolic links and ``..`` are followed before the check, so neither leads out.
+    """
+    path = (asked if asked.is_absolute() else root / asked).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise ConfigError(f"{asked} is outside {root}, the only folder this session writes to: name a folder inside it")
+    return path
 
 
 def write_atomically(path: Path, text: str) -> None:
