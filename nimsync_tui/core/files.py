@@ -84,14 +84,18 @@ def _write_temporary(path: Path, text: str) -> Path:
     try:
         # mkstemp creates the file private (0600); give it the mode any other
         # new file of the user's would get.
-        os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+        os.fchmod(fd, 0o666 & ~_umask())
+        # Unbuffered: the error of a full disk is the write's own, never hidden
+        # behind a second one from a buffered file's close.
+        data = memoryview(text.encode("utf-8"))
+        while data:
+            data = data[os.write(fd, data) :]
+        os.fsync(fd)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd)
     return Path(tmp)
 
 

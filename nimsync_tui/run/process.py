@@ -174,7 +174,8 @@ class RunnerProcess:
                 self.timed_out = True
                 self._close_stdin()
                 break
-            self._stop_asked.wait(left if math.isfinite(left) else None)
+            # Event.wait() raises OverflowError past threading.TIMEOUT_MAX (about 9.2e9 s).
+            self._stop_asked.wait(min(left, threading.TIMEOUT_MAX) if math.isfinite(left) else None)
         try:
             self._proc.wait(STOP_GRACE_S)
         except subprocess.TimeoutExpired:

@@ -67,7 +67,7 @@ from ..suite.results import (
     scenario_result,
 )
 from .collect import Row, ScenarioCollector
-from .config import RunSpec
+from .config import MAX_SECONDS, RunSpec
 from .process import RunnerProcess
 from .stopping import STOP_SIGNALS, raise_stop_signal, stop_signals
 
@@ -89,6 +89,8 @@ def scenario_timeout(timeout_s: float | None, duration_s: float | None) -> float
         return DEFAULT_TIMEOUT_S + (duration_s or 0.0)
     if not timeout_s > 0:
         raise ConfigError(f"--timeout must be a positive number of seconds, got {timeout_s}")
+    if timeout_s > MAX_SECONDS:
+        raise ConfigError(f"--timeout must be at most {MAX_SECONDS:g} s (a week), got {timeout_s:g}")
     if duration_s is not None and not timeout_s > duration_s:
         raise ConfigError(f"--timeout {timeout_s:g} s would stop every scenario before its --duration {duration_s:g} s")
     return timeout_s
@@ -105,7 +107,9 @@ class _Log:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+        # A new file, never one a link there points to: an old one (allowed by --overwrite) goes first.
+        path.unlink(missing_ok=True)
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
         self._size = 0
 
     def write(self, text: str) -> None:
@@ -176,7 +180,7 @@ class OutputDir:
         names = [LOG_NAME, PARTIAL_LOG_NAME, "results.json", "intervals.csv"]
         # Steps write one distribution each, so any .hgrm here is an earlier recording's.
         names += sorted({f"{scenario}.hgrm" for scenario in scenarios} | {p.name for p in self.path.glob("*.hgrm")})
-        taken = [n for n in names if (self.path / n).exists()]
+        taken = [n for n in names if (self.path / n).is_symlink() or (self.path / n).exists()]
         if taken and not overwrite:
             raise OutputExistsError(
                 f"{self.path} already holds a recording ({', '.join(taken)}); "

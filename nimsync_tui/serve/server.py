@@ -215,7 +215,7 @@ class BrowserServer(Server):
         _raise_descriptor_limit()
         _quiet_repeated_warnings()
         # The responses aiohttp makes itself (a request it cannot parse) skip on_response_prepare.
-        web_response.SERVER_SOFTWARE = _SECURITY_HEADERS["Server"]
+        setattr(web_response, "SERVER_SOFTWARE", _SECURITY_HEADERS["Server"])  # noqa: B010 (not exported)
         self.export_dir.mkdir(exist_ok=True)
         runner = web.AppRunner(
             await self._make_app(), access_log=None, handle_signals=False, keepalive_timeout=IDLE_TIMEOUT_S

@@ -10,6 +10,8 @@ one-line :class:`ConfigError`: a misspelt target must never pass silently.
 from __future__ import annotations
 
 import math
+import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -171,20 +173,40 @@ def load_config(path: Path | None, working_dir: Path) -> BenchmarkConfig:
             return BenchmarkConfig()
         path = candidate
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = tomllib.loads(_config_text(path))
     except FileNotFoundError:
         raise ConfigError(f"--config {path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config {path}: {getattr(exc, 'strerror', None) or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path} nests its tables or arrays too deeply to be a config") from None
     where = str(path)
     if path.name == "pyproject.toml":
         where = f"{path} [tool.{TOOL_TABLE}]"
-        document = document.get("tool", {}).get(TOOL_TABLE, {})
+        tool = document.get("tool", {})
+        document = tool.get(TOOL_TABLE, {}) if isinstance(tool, dict) else {}
         if not isinstance(document, dict):
             raise ConfigError(f"{where} must be a table")
     try:
         return config_from_table(document)
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+
+
+MAX_CONFIG_BYTES = 1 << 20
+"""A config is a few hundred bytes; a file past a megabyte is not one."""
+
+
+def _config_text(path: Path) -> str:
+    """The file's text, refusing what is not a regular file (a FIFO would block, ``/dev/zero`` never ends)."""
+    # O_NONBLOCK: opening a FIFO with no writer must not hang before the check below.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(f"--config {path} is not a regular file")
+        data = stream.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"--config {path} is larger than {MAX_CONFIG_BYTES >> 20} MiB: not a config")
+    return data.decode("utf-8")
