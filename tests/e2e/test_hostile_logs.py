@@ -100,3 +100,35 @@ def test_the_app_replay_reads_the_same_logs_within_bounds(tmp_path: Path) -> Non
     assert "replay it headless: --replay PATH --record DIR" in done.stdout
     assert f"{bomb} refused" in done.stdout
     assert "longer than its layout allows" in done.stdout
+
+
+def test_the_recorder_bounds_a_runner_line_and_a_bomb_histogram(tmp_path: Path) -> None:
+    """A runner writing 300 MB without a line end, and the library decoder handed a bomb: both refused, bounded."""
+    bomb = tmp_path / "bomb.b64"
+    bomb.write_text(v0_bomb(1 << 28))
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import nimsync_tui.run.process as process\n"
+        "from nimsync_tui.core.histogram import decode_histogram\n"
+        "from nimsync_tui.errors import HistogramFormatError, LoadFailedError\n"
+        "from nimsync_tui.run.config import RunSpec\n"
+        "from nimsync_tui.scenarios import Params\n"
+        "writer = \"import sys\\nfor _ in range(300): sys.stdout.write('x' * (1 << 20))\\n\"\n"
+        "process.runner_command = lambda spec: [sys.executable, '-c', writer]\n"
+        "with process.RunnerProcess(RunSpec('spsc-throughput', Params(), 1.0)) as proc:\n"
+        "    try:\n"
+        "        for _ in proc.events():\n"
+        "            pass\n"
+        "    except LoadFailedError as error:\n"
+        "        print('runner:', error)\n"
+        "try:\n"
+        "    decode_histogram(Path(sys.argv[1]).read_text())\n"
+        "except HistogramFormatError as error:\n"
+        "    print('histogram:', error)\n"
+    )
+    done = run_measured([sys.executable, "-c", script, str(bomb)], timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.peak_mb < PEAK_LIMIT_MB, f"peak {done.peak_mb:.0f} MiB"
+    assert "runner: spsc-throughput: load process wrote a line longer than 16 MiB" in done.stdout
+    assert "histogram: V0 payload is longer than its layout allows" in done.stdout
