@@ -20,9 +20,19 @@ import numpy as np
 
 from ..errors import HistogramFormatError
 
-__all__ = ["CountsHistogram", "HistogramLayout", "SparseCounts", "add_parts", "merge"]
+__all__ = [
+    "MAX_DENSE_COUNTS",
+    "CountsHistogram",
+    "DenseBudget",
+    "HistogramLayout",
+    "SparseCounts",
+    "add_parts",
+    "merge",
+]
 
 _INT64_MAX = 2**63 - 1
+MAX_DENSE_COUNTS = 1 << 24
+"""Counts (128 MiB) that the dense histograms of one log's tags may hold in all, one per tag."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +197,27 @@ class CountsHistogram:
         """Highest equivalent value of the highest recorded value (Java's ``getMaxValue``); 0 if empty."""
         nonzero = np.flatnonzero(self.counts)
         return self.layout.highest_value(int(nonzero[-1])) if nonzero.size else 0
+
+
+class DenseBudget:
+    """What a reader keeping one dense histogram per tag has spent: at most :data:`MAX_DENSE_COUNTS` counts.
+
+    The widest layout (2**63, 5 digits) is 6.2 M counts: a few hundred bytes of
+    log per tag would otherwise cost 50 MB each.
+    """
+
+    def __init__(self) -> None:
+        self.spent = 0
+        """Counts taken so far."""
+
+    def take(self, counts_len: int, where: str, tag: str | None) -> None:
+        """Take a tag's ``counts_len`` counts; :class:`HistogramFormatError` past the bound, naming ``where``."""
+        self.spent += counts_len
+        if self.spent > MAX_DENSE_COUNTS:
+            raise HistogramFormatError(
+                f"{where}: tag {tag!r} takes the log past {MAX_DENSE_COUNTS:,} histogram counts in all "
+                f"({counts_len:,} for its layout); replay it headless: --replay PATH --record DIR"
+            )
 
 
 @dataclass(frozen=True, slots=True)

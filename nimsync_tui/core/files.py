@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +29,26 @@ def bounded_lines(stream: BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator
         if len(line) > max_bytes and not line.endswith(b"\n"):
             raise LineTooLongError(number, max_bytes)
         yield line
+
+
+def read_small_text(path: Path, max_bytes: int, what: str) -> str:
+    """The UTF-8 text of ``path``, a regular file of at most ``max_bytes``; :class:`ConfigError` otherwise.
+
+    A FIFO would block the read, ``/dev/zero`` never ends: neither is read at
+    all. ``OSError`` and ``UnicodeDecodeError`` are left to the caller.
+    """
+    # O_NONBLOCK: opening a FIFO with no writer must not hang before the check.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as stream:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise ConfigError(f"{what} {path} is not a regular file")
+        data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ConfigError(f"{what} {path} is larger than {max_bytes >> 20} MiB: not one nimsync-tui wrote")
+    return data.decode("utf-8")
 
 
 def confined(root: Path, asked: Path) -> Path:

@@ -56,7 +56,11 @@ _LATEST_TIME_S = 253_402_300_800.0
 """Year 10000 in seconds since the epoch: later (or NaN) is no time a log can mean."""
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MAX_COMMENT_RUN_CHARS = 16 << 20
-"""Comment text a reader takes between two interval lines: a log's comments are a few lines per interval."""
+"""Comment text a reader takes between two interval lines: a log's comments are a few lines per interval.
+
+Each line counts :data:`_COMMENT_COST` more than its length: a million one-character
+lines cost their objects, not a megabyte."""
+_COMMENT_COST = 100
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -254,7 +258,7 @@ class HlogReader(Iterator[HlogEntry]):
             if not line.strip() or line.startswith('"StartTimestamp"'):
                 continue
             if line.startswith("#"):
-                self._comment_run += len(line)
+                self._comment_run += len(line) + _COMMENT_COST
                 if self._comment_run > MAX_COMMENT_RUN_CHARS:
                     raise self._error(
                         number,

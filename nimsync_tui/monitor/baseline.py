@@ -6,6 +6,7 @@ from pathlib import Path
 
 from hdrh.histogram import HdrHistogram
 
+from ..core.counts import DenseBudget
 from ..core.histogram import add
 from ..core.hlog import read_hlog
 from ..core.recording import find_log
@@ -30,10 +31,12 @@ class Baseline:
         """Read the log ``path`` names (a recording directory or a ``.hlog``)."""
         log = find_log(path)
         merged: dict[str | None, HdrHistogram] = {}
+        budget = DenseBudget()
         for entry in read_hlog(log):
             histogram = entry.histogram  # decoded on each access: once here
             into = merged.get(entry.tag)
             if into is None:
+                budget.take(histogram.counts_len, f"{log}, line {entry.line}", entry.tag)
                 into = merged[entry.tag] = empty_like(histogram)
             add(into, histogram)
         if not merged:

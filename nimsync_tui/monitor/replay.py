@@ -11,6 +11,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
+from ..core.counts import DenseBudget
 from ..core.hlog import HlogEntry, HlogReader, read_hlog
 from ..core.protocol import IntervalRecord, RunStarted
 from ..core.recording import find_log
@@ -22,8 +23,6 @@ from .state import RunState
 UNTAGGED = "(untagged)"
 """The name shown for the intervals of a log without tags (format 1.2, most foreign logs)."""
 _INTERVAL_FIELDS = {f.name for f in fields(IntervalRecord)}
-MAX_REPLAY_COUNTS = 1 << 24
-"""Counts the tags of a replay may hold in all (128 MiB): each tag keeps a dense histogram of its layout."""
 
 
 @dataclass(slots=True)
@@ -91,7 +90,7 @@ class ReplaySource:
         self._started: dict[str, RunStarted] = {}
         self._vitals: dict[int, IntervalRecord] = {}
         self._tracks: dict[str, _Track] = {}
-        self._counts = 0
+        self._budget = DenseBudget()
         self._clock = clock
         self._play_from: tuple[float, float] | None = None
         self._changes = 0
@@ -159,7 +158,8 @@ class ReplaySource:
         vitals = self._vitals.pop(entry.line + 1, None)
         track = self._tracks.get(name)
         if track is None:
-            self._check_width(name, entry)
+            # Each tag keeps a dense histogram of its layout.
+            self._budget.take(entry.counts().layout.counts_len, f"{self.path}, line {entry.line}", name)
             started = self._started.get(name.split(".", 1)[0])
             # Our logs are in ns; another tool's are in whatever --value-unit says.
             ours = vitals is not None or started is not None
@@ -172,16 +172,6 @@ class ReplaySource:
         else:
             record = entry.record(name, histogram=payload)
         track.append(record, vitals is not None, entry.histogram)
-
-    def _check_width(self, name: str, entry: HlogEntry) -> None:
-        """Refuse a new tag whose layout would take the tags past :data:`MAX_REPLAY_COUNTS` counts."""
-        counts_len = entry.counts().layout.counts_len
-        self._counts += counts_len
-        if self._counts > MAX_REPLAY_COUNTS:
-            raise HistogramFormatError(
-                f"{self.path}, line {entry.line}: tag {name!r} takes the replay past {MAX_REPLAY_COUNTS:,} histogram "
-                f"counts ({counts_len:,} for this tag's layout); replay it headless: --replay PATH --record DIR"
-            )
 
     # -- moving -----------------------------------------------------------------
 

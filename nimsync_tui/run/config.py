@@ -197,7 +197,9 @@ def _check_params(p: Params) -> None:
         raise ConfigError(f"--rate must be a positive number of operations per second, got {p.rate!r}")
     if p.rate is not None and not MIN_RATE <= p.rate <= MAX_RATE:
         raise ConfigError(f"--rate must be between {MIN_RATE:g} and {MAX_RATE:g} operations per second, got {p.rate:g}")
-    if p.workers is not None and (not isinstance(p.workers, int) or not 1 <= p.workers <= MAX_TASKS):
-        raise ConfigError(f"--workers must be an integer from 1 to {MAX_TASKS:,}, got {p.workers!r}")
+    if p.workers is not None and (not isinstance(p.workers, int) or p.workers < 1):
+        raise ConfigError(f"--workers must be an integer >= 1, got {p.workers!r}")
+    if p.workers is not None and p.workers > MAX_TASKS:
+        raise ConfigError(f"--workers must be at most {MAX_TASKS:,}, got {p.workers:,}")
     if not isinstance(p.leak_per_round, int) or p.leak_per_round < 0:
         raise ConfigError(f"leak_per_round must be an integer >= 0, got {p.leak_per_round!r}")

@@ -10,14 +10,13 @@ one-line :class:`ConfigError`: a misspelt target must never pass silently.
 from __future__ import annotations
 
 import math
-import os
-import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.files import read_small_text
 from ..errors import ConfigError
 from .targets import DEFAULT_TARGETS, Target, with_overrides
 
@@ -161,6 +160,10 @@ def _thresholds(table: Mapping[str, Any]) -> Thresholds:
     return Thresholds(**{k: _number(f"thresholds.{k}", v) for k, v in table.items()})
 
 
+_MAX_CONFIG_BYTES = 1 << 20
+"""A config is a few hundred bytes; a file past a megabyte is not one."""
+
+
 def load_config(path: Path | None, working_dir: Path) -> BenchmarkConfig:
     """The config of ``--config path``, else of ``working_dir``'s ``pyproject.toml``, else the defaults.
 
@@ -173,7 +176,7 @@ def load_config(path: Path | None, working_dir: Path) -> BenchmarkConfig:
             return BenchmarkConfig()
         path = candidate
     try:
-        document = tomllib.loads(_config_text(path))
+        document = tomllib.loads(read_small_text(path, _MAX_CONFIG_BYTES, "--config"))
     except FileNotFoundError:
         raise ConfigError(f"--config {path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -193,20 +196,3 @@ def load_config(path: Path | None, working_dir: Path) -> BenchmarkConfig:
         return config_from_table(document)
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
-
-
-MAX_CONFIG_BYTES = 1 << 20
-"""A config is a few hundred bytes; a file past a megabyte is not one."""
-
-
-def _config_text(path: Path) -> str:
-    """The file's text, refusing what is not a regular file (a FIFO would block, ``/dev/zero`` never ends)."""
-    # O_NONBLOCK: opening a FIFO with no writer must not hang before the check below.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ConfigError(f"--config {path} is not a regular file")
-        data = stream.read(MAX_CONFIG_BYTES + 1)
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"--config {path} is larger than {MAX_CONFIG_BYTES >> 20} MiB: not a config")
-    return data.decode("utf-8")

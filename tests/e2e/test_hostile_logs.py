@@ -48,9 +48,8 @@ def test_ninety_megabytes_of_comments_fail_fast(tmp_path: Path) -> None:
     """Comment lines are streamed and their run is bounded: no 2.6 GB list of them before the error."""
     log = tmp_path / "comments.hlog"
     with log.open("w") as f:
-        line = "#" + "c" * 89 + "\n"
-        for _ in range(1000):
-            f.write(line * 1000)
+        for _ in range(300):  # 30 M lines of "#c": each line an object to a reader that keeps them
+            f.write("#c\n" * 100_000)
     code, err, _ = replay(log, tmp_path)
     assert code == 2
     assert "MiB of comment lines and no interval: not a histogram log" in err
@@ -73,7 +72,7 @@ def test_a_gigabyte_without_a_line_end_fails_fast(tmp_path: Path, content: str) 
 
 
 def test_the_app_replay_reads_the_same_logs_within_bounds(tmp_path: Path) -> None:
-    """The app's and --serve's replay tab (ReplaySource): widest-layout tags and a bomb, in a child process."""
+    """The app's and --serve's replay tab and --compare: widest-layout tags and a bomb, in a child process."""
     wide = tmp_path / "wide.hlog"
     wide.write_text(log_text([f"Tag=t{k},0.000,1.000,0.0,{one_count_at_top(WIDEST)}" for k in range(40)]))
     bomb = tmp_path / "bomb.hlog"
@@ -91,6 +90,11 @@ def test_the_app_replay_reads_the_same_logs_within_bounds(tmp_path: Path) -> Non
         "        print(path, 'loaded', len(source.snapshot().rows))\n"
         "    except HistogramFormatError as error:\n"
         "        print(path, 'refused', error)\n"
+        "from nimsync_tui.monitor.baseline import Baseline\n"
+        "try:\n"
+        "    Baseline.load(__import__('pathlib').Path(sys.argv[1]))\n"
+        "except HistogramFormatError as error:\n"
+        "    print('--compare refused', error)\n"
     )
     done = run_measured([sys.executable, "-c", script, str(wide), str(bomb)], timeout=120)
     assert done.returncode == 0, done.stderr
@@ -98,6 +102,7 @@ def test_the_app_replay_reads_the_same_logs_within_bounds(tmp_path: Path) -> Non
     # Each of the app's tags keeps a dense histogram: past 16 M counts in all it says so, at the tag that goes past.
     assert f"{wide} refused" in done.stdout
     assert "replay it headless: --replay PATH --record DIR" in done.stdout
+    assert "--compare refused" in done.stdout  # the app's --compare keeps a dense histogram per tag too
     assert f"{bomb} refused" in done.stdout
     assert "longer than its layout allows" in done.stdout
 
