@@ -31,6 +31,7 @@ What a recording promises when things go wrong:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import io
@@ -119,7 +120,9 @@ class _Log:
             while data:
                 data = data[os.write(self._fd, data) :]
         except OSError as exc:
-            os.ftruncate(self._fd, self._size)
+            # The write's error is the one to report, whatever the cut back to the last whole interval says.
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, self._size)
             raise OSError(exc.errno, exc.strerror, str(self.path)) from None
         self._size += size
 

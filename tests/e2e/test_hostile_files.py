@@ -24,15 +24,15 @@ def _refused(proc: subprocess.CompletedProcess[str], message: str) -> None:
 
 @pytest.mark.parametrize(
     ("pyproject", "message"),
-    [("tool = 5\n", None), ("x = " + "[" * 5000 + "]" * 5000 + "\n", "nests its tables or arrays too deeply")],
+    [
+        # Another tool's "tool" key, not a table: ignored, as any other tool's table; the run goes on to the next check.
+        ("tool = 5\n", "--timeout must be a positive number of seconds"),
+        ("x = " + "[" * 5000 + "]" * 5000 + "\n", "nests its tables or arrays too deeply"),
+    ],
 )
-def test_a_hostile_pyproject_in_the_working_directory(tmp_path: Path, pyproject: str, message: str | None) -> None:
+def test_a_hostile_pyproject_in_the_working_directory(tmp_path: Path, pyproject: str, message: str) -> None:
     (tmp_path / "pyproject.toml").write_text(pyproject)
-    proc = nimsync("--list", cwd=tmp_path, timeout=60) if message is None else None
-    if proc is not None:  # not our table: ignored, as any other tool's
-        assert proc.returncode == 0, proc.stderr
-        return
-    _refused(nimsync("--record", "out", "--iterations", "1", cwd=tmp_path, timeout=60), message)  # type: ignore[arg-type]
+    _refused(nimsync("--record", "out", "--timeout", "0", cwd=tmp_path, timeout=60), message)
 
 
 @pytest.mark.parametrize("target", [FIFO, "/dev/zero"])
@@ -100,8 +100,26 @@ def test_record_does_not_follow_a_link_it_did_not_make(tmp_path: Path) -> None:
     assert not dangling.exists()
 
 
-def test_a_full_disk_on_the_final_write_reports_that_error(tmp_path: Path) -> None:
-    """The write's own error (file too large), not the cleanup's."""
+def test_a_full_disk_reports_the_writes_error_not_the_cleanups(tmp_path: Path) -> None:
+    """The partial log's write fails (ENOSPC) and so does cutting it back (EINVAL on /dev/full): ENOSPC is said."""
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from nimsync_tui.run.record import _Log\n"
+        "log = _Log(Path(sys.argv[1]))\n"
+        "os.dup2(os.open('/dev/full', os.O_WRONLY), log._fd)\n"
+        "try:\n"
+        "    log.write('x' * 1000)\n"
+        "except OSError as error:\n"
+        "    print(error.errno, error.strerror, error.filename)\n"
+    )
+    path = tmp_path / "run.hlog.partial"
+    proc = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True)
+    assert proc.stdout.strip() == f"28 No space left on device {path}", proc.stdout + proc.stderr
+
+
+def test_the_final_files_report_the_writes_own_error(tmp_path: Path) -> None:
+    """A file size limit on the final write: the write's error (file too large), and no temporary left."""
     script = (
         "import resource, signal, sys\n"
         "from pathlib import Path\n"
