@@ -158,7 +158,9 @@ class _Values:
         if self.which == "lowest":
             return lowest
         size = np.left_shift(np.int64(1), bucket + self.unit_magnitude)
-        values: np.ndarray = lowest + size - 1 if self.which == "highest" else lowest + (size >> 1)
+        # The top bucket of a 2**63 layout wraps in int64, as the library's tables did, silently for arrays and scalars.
+        with np.errstate(over="ignore"):
+            values: np.ndarray = lowest + size - 1 if self.which == "highest" else lowest + (size >> 1)
         return values
 
 

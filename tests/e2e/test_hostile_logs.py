@@ -33,14 +33,18 @@ def test_a_v0_payload_longer_than_its_layout_is_refused(tmp_path: Path) -> None:
 
 
 def test_many_tags_of_the_widest_layout_stay_small(tmp_path: Path) -> None:
-    """40 tags, each one count at the top of a 2**63, 5-digit layout: merged sparse, not 40 dense arrays."""
+    """Tags each holding one count at the top of a 2**63, 5-digit layout: merged sparse, not a dense array each.
+
+    12 tags cost 650 MB before (40: 2.1 GB); a dense array of one tag at a time is all that is left.
+    """
     top = one_count_at_top(WIDEST)
     log = tmp_path / "wide.hlog"
-    log.write_text(log_text([f"Tag=t{k},0.000,1.000,0.0,{top}" for k in range(40)]))
+    log.write_text(log_text([f"Tag=t{k},0.000,1.000,0.0,{top}" for k in range(12)]))
     assert log.stat().st_size < 8_000
     code, err, _ = replay(log, tmp_path)
     assert code == 0, err
-    hgrm = (tmp_path / "out" / "t39.hgrm").read_text()
+    assert "Warning" not in err
+    hgrm = (tmp_path / "out" / "t11.hgrm").read_text()
     assert "Total count    =            1" in hgrm
 
 
