@@ -3,42 +3,32 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
-import math
+import difflib
 import re
-import signal
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Scenario
 
 from . import __version__
-from .core.files import write_atomically
-from .core.recording import PARTIAL_LOG_NAME, find_log
 from .core.units import VALUE_UNITS_NS
-from .errors import ConfigError, ExitStatus, NimsyncError
+from .errors import ExitStatus, NimsyncError
+from .recording.names import find_log
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunOptions, RunSpec, plan_runs, select_scenarios
-from .run.record import OutputDir, Recorder, scenario_timeout
-from .run.replay import replay_log, write_replay
-from .run.resources import busy_machine
-from .run.stopping import StopSignal, exit_status_of, raise_stop_signal, stop_signals
+from .run.headless import HeadlessRequest, replay_headless, run_headless
+from .run.verdict_outputs import STEP_SUMMARY, VerdictRequest
 from .serve.options import ServeOptions, add_serve_options, app_arguments, serve_options, tab_command
-from .suite.baseline import Baseline, load_baseline
 from .suite.benchmark_config import BenchmarkConfig, Thresholds, load_config
-from .suite.compare import Comparison, compare, format_comparison
-from .suite.report import SuiteReport, judge
-from .suite.stats_document import stats_json
-from .suite.summary import print_summary
+from .suite.history import default_machine, default_path
 from .suite.targets import Target
 
 EXIT_STATUSES = """exit status: 0 done; 1 a scenario failed or timed out (the others ran), or a file could not
 be written; 2 bad options, paths, config or baseline (nothing run, nothing created); 3 a target or check missed
-(with --performance); 4 a regression against --compare (past its threshold and significant); 129, 130, 143
+(with --performance; UNREACHABLE and N/A ones only with --strict-targets); 4 a regression against --compare
+(past its threshold and significant), or after history's newest change point; 129, 130, 143
 stopped by SIGHUP, SIGINT, SIGTERM (what was measured is still written). A stop outranks 1, and 1 outranks 3
 and 4."""
 
@@ -46,10 +36,32 @@ LIVE_INTERVAL_S = 0.25
 """The app's interval: four redraws' worth of new data a second."""
 
 
+_UNRECOGNIZED = "unrecognized arguments: "
+_NEAR_MISS = 0.75
+"""How alike (difflib's ratio) an unknown option must be to one of ours to be suggested: a typo, not a guess."""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, not argparse's usage block: the user needs the reason.
+        if message.startswith(_UNRECOGNIZED):
+            message += did_you_mean(message[len(_UNRECOGNIZED) :].split(), list(self._option_string_actions))
         self.exit(ExitStatus.USAGE, f"{self.prog}: {message} (see --help)\n")
+
+
+def did_you_mean(given: Sequence[str], options: Sequence[str]) -> str:
+    """``"; did you mean --record?"`` for the first of ``given`` that is a near miss of one of ``options``, else ``""``.
+
+    argparse suggests only from Python 3.14 on (``suggest_on_error``).
+    """
+    # Compared without the dashes, which every option shares: "--bogus" is no near miss of "--verbose".
+    names = {option.lstrip("-"): option for option in options if option.startswith("--")}
+    for word in given:
+        if word.startswith("--") and (
+            close := difflib.get_close_matches(word.partition("=")[0][2:], names, n=1, cutoff=_NEAR_MISS)
+        ):
+            return f"; did you mean {names[close[0]]}?"
+    return ""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="nimsync-tui",
         description="Live benchmark monitor for Trio async channels. "
         "Runs the nimsync suite's load scenarios in a separate process and records "
-        "HDR latency histograms, throughput and memory.",
+        "HDR latency histograms, throughput and memory. 'nimsync-tui history' shows the kept runs by commit "
+        "(see 'nimsync-tui history --help').",
         epilog=EXIT_STATUSES,
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -137,9 +150,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="one regression threshold for every metric, as a fraction (default: throughput 0.05, "
         "latency 0.10, memory 0.15)",
     )
+    suite.add_argument(
+        "--strict-targets",
+        action="store_true",
+        help="with --performance: a target this runtime cannot reach (UNREACHABLE) or that the mode makes "
+        "meaningless (N/A) counts as missed too",
+    )
+    suite.add_argument(
+        "--only-changes", action="store_true", help="the compare lists only the rows that changed or are undecided"
+    )
     suite.add_argument("--verbose", action="store_true", help="print each interval and each repetition on its own line")
     suite.add_argument("--stats", action="store_true", help="add the statistical analysis to the summary")
     suite.add_argument("--output", metavar="FILE", type=Path, help="write the statistical analysis as JSON to FILE")
+    add_verdict_options(p)
     load = p.add_argument_group("load parameters (each applies to the scenarios that have it)")
     load.add_argument(
         "--impl", choices=IMPLEMENTATIONS, help="nimsync: this project's channels; trio: trio.open_memory_channel"
@@ -178,6 +201,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_serve_options(p)
     return p
+
+
+def add_verdict_options(parser: argparse.ArgumentParser) -> None:
+    """The history and CI-file options of a headless run."""
+    group = parser.add_argument_group("history and results CI reads")
+    group.add_argument(
+        "--history",
+        metavar="PATH",
+        type=Path,
+        help=f"the history store every --record/--performance run appends to (default {default_path()})",
+    )
+    group.add_argument("--no-history", action="store_true", help="keep this run out of the history store")
+    group.add_argument("--commit", metavar="TEXT", help="the commit to file this run under (default: git's HEAD here)")
+    group.add_argument(
+        "--machine", metavar="NAME", help=f"this machine's name in the history (default {default_machine()})"
+    )
+    group.add_argument("--junit", metavar="FILE", type=Path, help="write the targets and the compare as JUnit XML")
+    group.add_argument(
+        "--markdown",
+        metavar="FILE",
+        type=Path,
+        help=f"write the summary and the compare as markdown (also appended to ${STEP_SUMMARY} when set)",
+    )
 
 
 def _directory(text: str) -> Path:
@@ -230,7 +276,7 @@ def normalize_suite_spellings(argv: list[str]) -> list[str]:
 
 
 def is_headless(args: argparse.Namespace, stdout_is_tty: bool) -> bool:
-    """The contract of DESIGN.md: the app opens only on a terminal, with no headless option."""
+    """The app opens only on a terminal, with no headless option (docs/architecture.md)."""
     return args.record is not None or args.performance or not stdout_is_tty
 
 
@@ -285,6 +331,10 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
     ``in_browser``: this process is one ``--serve`` tab, whose terminal is the browser.
     """
     argv = normalize_suite_spellings(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["history"]:
+        from . import history_cli  # noqa: PLC0415 (ruptures loads only for the history command)
+
+        return history_cli.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         if args.list:
@@ -295,7 +345,11 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
         if args.replay is not None:
             if serving is not None:
                 return _serve(serving, args, argv)
-            return _replay_headless(args) if headless else _run_app(args, [], ())
+            if headless:
+                return replay_headless(
+                    args.replay, args.value_unit or "ns", args.record, overwrite=args.overwrite
+                ).status
+            return _run_app(args, [], ())
         config = benchmark_config(args, Path.cwd())
         specs = planned_runs(
             args,
@@ -309,7 +363,7 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
             return _serve(serving, args, argv)
         if not headless:
             return _run_app(args, specs, config.targets)
-        return _run_headless(args, specs, config)
+        return run_headless(_headless_request(args), specs, config).status
     except KeyboardInterrupt:
         print("nimsync-tui: stopped by SIGINT before anything was recorded", file=sys.stderr)
         return ExitStatus.SIGINT
@@ -329,7 +383,7 @@ def _artifacts_dir(args: argparse.Namespace) -> str | None:
 def _run_app(args: argparse.Namespace, specs: list[RunSpec], targets: Sequence[Target]) -> int:
     """Open the live monitor over ``specs`` judged against ``targets``, or over the log of ``--replay``."""
     # Imported here: headless modes never load Textual.
-    from .monitor.baseline import Baseline  # noqa: PLC0415
+    from .monitor.baseline import BaselineCurve  # noqa: PLC0415
     from .monitor.replay import ReplaySource  # noqa: PLC0415
     from .monitor.session import LiveSession  # noqa: PLC0415
     from .tui import MonitorApp  # noqa: PLC0415
@@ -341,9 +395,9 @@ def _run_app(args: argparse.Namespace, specs: list[RunSpec], targets: Sequence[T
     else:
         if args.duration is None and args.iterations is None:
             specs = [_continuous(s) for s in specs]
-        baseline = Baseline.load(args.compare, ns_per_unit) if args.compare is not None else None
+        baseline = BaselineCurve.load(args.compare, ns_per_unit) if args.compare is not None else None
         source = LiveSession(specs, baseline=baseline, targets=targets)
-    app = MonitorApp(source)
+    app = MonitorApp(source, history=args.history)
     status = app.run()
     # None: the app ended on an error of its own, which Textual has printed.
     return status if status is not None else app.return_code or ExitStatus.FAILED
@@ -369,198 +423,25 @@ def _continuous(spec: RunSpec) -> RunSpec:
     return dataclasses.replace(spec, params=dataclasses.replace(spec.params, iterations=None))
 
 
-def _run_headless(args: argparse.Namespace, specs: list[RunSpec], config: BenchmarkConfig) -> int:
-    """Run, print the summary; write a recording, baseline or statistics only where asked."""
-    # Everything that can be refused is refused before anything runs or is created.
-    if args.duration is not None and math.isinf(args.duration) and len(specs) > 1:
-        raise ConfigError(
-            f"--duration inf runs one scenario until stopped, and {len(specs)} match; choose one with --pattern"
-        )
-    timeout_s = scenario_timeout(config.timeout_s, args.duration)
-    baseline = load_baseline(args.compare) if args.compare is not None else None
-    for option, path in (("--baseline", args.baseline), ("--output", args.output)):
-        if path is not None and not path.parent.is_dir():
-            raise ConfigError(f"{option} {path}: the directory {path.parent} does not exist")
-    # A file size limit (ulimit -f) must give a write error we can report,
-    # not the signal's default of ending the process with a core dump.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    progress = _Progress(sys.stderr, verbose=args.verbose)
-    started_at = datetime.now(UTC)
-    run: Recorder | None = None
-    try:
-        # SIGTERM and SIGHUP stop a headless run as Ctrl-C does; once the
-        # recording runs, the recorder handles all three more gently still.
-        with stop_signals(raise_stop_signal), contextlib.ExitStack() as stack:
-            out = None
-            if args.record is not None:
-                out = stack.enter_context(OutputDir(args.record, [s.scenario for s in specs], overwrite=args.overwrite))
-            run = Recorder(
-                out,
-                specs,
-                progress,
-                notice=progress.notice,
-                overwrite=args.overwrite,
-                timeout_s=timeout_s,
-                repeat=config.measurement_iterations,
-                judge=partial(judge, targets=config.targets),
-            )
-            _warn_if_busy(progress)
-            run.run()
-    except OSError as exc:  # the disk filled up or a file vanished mid-run
-        progress.notice(f"cannot write {exc.filename or args.record}: {exc.strerror}")
-        return _exit_status(args, run.stopped_by if run is not None else None, failed=True)
-    except StopSignal as stop:  # a second stop signal, or one before the recording ran: no time to finish
-        partial_log = None if args.record is None else args.record / PARTIAL_LOG_NAME
-        where = (
-            f"what was measured is in {partial_log}"
-            if partial_log is not None and partial_log.exists()
-            else "nothing was recorded"
-        )
-        progress.notice(f"stopped by {stop.name} before the recording was finished; {where}")
-        return stop.exit_status
-    progress.done()
-    assert run.report is not None  # run() returned
-    report = run.report
-    now = Baseline.of(
-        report,
-        environment=run.environment,
-        run={
-            "repeat": config.measurement_iterations,
-            "interval_s": specs[0].interval_s,
-            "duration_s": args.duration,
-        },
-        recorded_at=started_at,
+def _headless_request(args: argparse.Namespace) -> HeadlessRequest:
+    return HeadlessRequest(
+        record=args.record,
+        overwrite=args.overwrite,
+        duration_s=args.duration,
+        compare=args.compare,
+        baseline=args.baseline,
+        output=args.output,
+        performance=args.performance,
+        verbose=args.verbose,
+        stats=args.stats,
+        only_changes=args.only_changes,
+        verdicts=VerdictRequest(
+            history=args.history,
+            keep_history=not args.no_history,
+            commit=args.commit,
+            machine=args.machine,
+            junit=args.junit,
+            markdown=args.markdown,
+            strict_targets=args.strict_targets,
+        ),
     )
-    comparison = compare(baseline, now, config.thresholds) if baseline is not None else None
-    # The files are written. A terminal closed under us (SIGHUP) or a reader
-    # that left (a closed pipe) can still make the summary fail: the status
-    # must say what happened to the run, not to the summary.
-    with contextlib.suppress(OSError):
-        print_summary(report, sys.stdout, stats=args.stats or args.output is not None)
-        if run.not_run:
-            print(f"not run: {', '.join(run.not_run)}")
-        if baseline is not None and comparison is not None:
-            if comparison.warning:
-                progress.notice(f"warning: {comparison.warning}")
-            for line in format_comparison(comparison, str(args.compare), baseline.recorded_at):
-                print(line)
-        sys.stdout.flush()
-    write_failed = False
-    try:
-        _write_outputs(args, now, report, comparison, stopped=run.stopped_by is not None, progress=progress)
-    except OSError as exc:
-        progress.notice(f"cannot write {exc.filename}: {exc.strerror}")
-        write_failed = True
-    if run.stopped_by is not None:
-        where = f"what was measured is in {args.record}" if args.record is not None else "nothing was written"
-        progress.notice(f"stopped by {StopSignal(run.stopped_by).name}; {where}")
-    return _exit_status(args, run.stopped_by, report, comparison, failed=write_failed)
-
-
-def _warn_if_busy(progress: _Progress) -> None:
-    """Once the run is sure to start (nothing left to refuse): figures from a busy machine are noisy."""
-    if (busy := busy_machine()) is not None:
-        progress.notice(f"warning: {busy}")
-
-
-def _say(line: str) -> None:
-    """A line on stdout that may find no reader (see :func:`_run_headless`): the outcome stands regardless."""
-    with contextlib.suppress(OSError):
-        print(line, flush=True)
-
-
-def _write_outputs(
-    args: argparse.Namespace,
-    now: Baseline,
-    report: SuiteReport,
-    comparison: Comparison | None,
-    *,
-    stopped: bool,
-    progress: _Progress,
-) -> None:
-    if args.baseline is not None:
-        if stopped:
-            # A baseline missing the scenarios after the stop would make later compares quietly partial.
-            progress.notice(f"stopped early, so no baseline was saved to {args.baseline}")
-        else:
-            now.save(args.baseline)
-            _say(f"baseline saved to {args.baseline}")
-    if args.output is not None:
-        write_atomically(args.output, stats_json(now, report, comparison))
-        _say(f"statistics written to {args.output}")
-    if args.record is not None:
-        _say(f"recorded in {args.record}")
-
-
-def _exit_status(
-    args: argparse.Namespace,
-    stopped_by: int | None,
-    report: SuiteReport | None = None,
-    comparison: Comparison | None = None,
-    *,
-    failed: bool = False,
-) -> ExitStatus:
-    """A stop outranks a failure, and a failure a judgement: each says the one after it is incomplete.
-
-    ``failed``: a file could not be written; ``report`` is ``None`` when the run never got to one.
-    """
-    if stopped_by is not None:
-        return exit_status_of(stopped_by)
-    if failed or report is None or any(row.result.status in ("failed", "timed_out") for row in report.rows):
-        return ExitStatus.FAILED
-    if comparison is not None and comparison.regressions:
-        return ExitStatus.REGRESSION
-    if args.performance and report.missed:
-        return ExitStatus.TARGET_MISSED
-    return ExitStatus.OK
-
-
-def _replay_headless(args: argparse.Namespace) -> int:
-    replay = replay_log(args.replay, args.value_unit or "ns")
-    if args.record is not None:
-        try:
-            write_replay(replay, args.record, overwrite=args.overwrite)
-        except OSError as exc:
-            print(f"nimsync-tui: cannot write {exc.filename or args.record}: {exc.strerror}", file=sys.stderr)
-            return ExitStatus.FAILED
-    print_summary(replay.report, sys.stdout)
-    if args.record is not None:
-        print(f"recorded in {args.record}")
-    return ExitStatus.OK
-
-
-_ERASE_LINE = "\r\x1b[K"
-"""Back to the start of the terminal's line and clear it."""
-
-
-class _Progress:
-    """One status line on stderr: rewritten in place on a terminal, appended otherwise (or with ``verbose``).
-
-    Once a write fails (the terminal was closed, the reader of the pipe left)
-    nothing more is written: the recording goes on and ends as it would have.
-    """
-
-    def __init__(self, stream: TextIO, *, verbose: bool = False) -> None:
-        self._stream: TextIO | None = stream
-        self._tty = stream.isatty() and not verbose
-
-    def __call__(self, line: str) -> None:
-        self._write(_ERASE_LINE + line if self._tty else f"{line}\n")
-
-    def notice(self, line: str) -> None:
-        """A line that stays: what went wrong, addressed to the user."""
-        self._write((_ERASE_LINE if self._tty else "") + f"nimsync-tui: {line}\n")
-
-    def done(self) -> None:
-        """End the in-place line so what follows starts on a fresh one."""
-        if self._tty:
-            self._write("\n")
-
-    def _write(self, text: str) -> None:
-        if self._stream is None:
-            return
-        try:
-            self._stream.write(text)
-            self._stream.flush()
-        except OSError:
-            self._stream = None

@@ -3,8 +3,8 @@
 Every error a user can cause (bad options, unreadable files, a crashed load)
 is one of these, with a message that says what to do; the CLI prints it as a
 single line and exits with the error's :attr:`NimsyncError.exit_status`
-instead of showing a traceback. The statuses are the command-line contract of
-DESIGN.md, documented in the README and ``--help``.
+instead of showing a traceback. The statuses are the command-line contract,
+documented in the README and ``--help``.
 """
 
 from enum import IntEnum

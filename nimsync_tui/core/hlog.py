@@ -26,7 +26,7 @@ from .counts import CountsHistogram, SparseCounts
 from .encoding import EncodedHistogramError, decode_base64, decode_many
 from .files import bounded_lines
 from .histogram import decode_histogram, max_value
-from .protocol import IntervalRecord
+from .protocol import IntervalRecord, Phase
 
 __all__ = [
     "DEFAULT_MAX_VALUE_UNIT_RATIO",
@@ -52,6 +52,7 @@ _TAG_FORBIDDEN = re.compile(r"[, \r\n]")
 _START_TIME = re.compile(r"#\[StartTime: *([-\d.eE+]+)")
 _BASE_TIME = re.compile(r"#\[BaseTime: *([-\d.eE+]+)")
 _VERSION = re.compile(r"#\[Histogram log format version ([^\]]*)\]")
+_YEAR_S = 365 * 24 * 3600.0
 _LATEST_TIME_S = 253_402_300_800.0
 """Year 10000 in seconds since the epoch: later (or NaN) is no time a log can mean."""
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -163,9 +164,8 @@ class HlogEntry:
     source: str = "<hlog>"
     """The log's name, for messages."""
 
-    @property
     def histogram(self) -> HdrHistogram:
-        """The decoded interval histogram, a new HdrHistogram_py object on each access.
+        """The decoded interval histogram, a new HdrHistogram_py object on each call.
 
         Raises :class:`HistogramFormatError` naming the line if it cannot be decoded.
         """
@@ -178,7 +178,7 @@ class HlogEntry:
         """The interval as a measured record without vital signs (another tool's log): times and count only."""
         return IntervalRecord(
             tag=tag,
-            phase="measure",
+            phase=Phase.MEASURE,
             start_s=self.start_s,
             length_s=self.length_s,
             ops=ops,
@@ -227,13 +227,19 @@ class HlogReader(Iterator[HlogEntry]):
 
     Consumes its lines lazily, so it can follow a live stream. The header facts
     and comments are filled in as their lines go past. Histograms are decoded
-    only when an entry's :attr:`HlogEntry.histogram` or :meth:`HlogEntry.counts`
+    only when an entry's :meth:`HlogEntry.histogram` or :meth:`HlogEntry.counts`
     is asked for, or for many entries at once by :func:`decode_entries`.
+
+    The clock is the reference readers' (Java's and HdrHistogram_py's): the
+    first interval fixes it. Without a StartTime line the first interval's
+    start is the log's start; without a BaseTime line, timestamps more than a
+    year before the start are relative to it. :meth:`elapsed_s` applies it.
     """
 
     def __init__(self, lines: Iterable[str], source: str = "<hlog>") -> None:
         self._lines = enumerate(lines, start=1)
-        self._source = source
+        self.source = source
+        """The log's name, for messages."""
         self._comment_run = 0
         self.version: str | None = None
         """The format version, once its line was read."""
@@ -241,6 +247,9 @@ class HlogReader(Iterator[HlogEntry]):
         """StartTime, seconds since the epoch, once read."""
         self.base_time_s: float | None = None
         """BaseTime, seconds since the epoch, once read (entry start times are relative to it)."""
+        self.origin_s: float | None = None
+        """The log's start on the reference readers' clock, fixed by the first interval (see the class)."""
+        self._base_s = 0.0
         self.comments: list[HlogComment] = []
         """Every other comment line read so far (the runner's JSON events).
 
@@ -251,6 +260,22 @@ class HlogReader(Iterator[HlogEntry]):
         return self
 
     def __next__(self) -> HlogEntry:
+        while not isinstance(item := self._next_item(), HlogEntry):
+            self.comments.append(item)
+        return item
+
+    def items(self) -> Iterator[HlogEntry | HlogComment]:
+        """The interval lines and the comments (other than the header's) in the order of the log.
+
+        Comments read this way are not added to :attr:`comments`.
+        """
+        while True:
+            try:
+                yield self._next_item()
+            except StopIteration:
+                return
+
+    def _next_item(self) -> HlogEntry | HlogComment:
         for number, raw in self._lines:
             line = raw.rstrip("\r\n")
             if "\0" in line:
@@ -264,16 +289,39 @@ class HlogReader(Iterator[HlogEntry]):
                         number,
                         f"{MAX_COMMENT_RUN_CHARS >> 20} MiB of comment lines and no interval: not a histogram log",
                     )
-                self._comment(number, line)
+                if (comment := self._comment(number, line)) is not None:
+                    return comment
                 continue
             self._comment_run = 0
-            return self._interval(number, line)
+            entry = self._interval(number, line)
+            if self.origin_s is None:
+                self._fix_clock(entry)
+            return entry
         raise StopIteration
 
-    def _error(self, number: int, what: str) -> HistogramFormatError:
-        return HistogramFormatError(f"{self._source}, line {number}: {what}")
+    def _fix_clock(self, first: HlogEntry) -> None:
+        self.origin_s = self.start_time_s if self.start_time_s is not None else first.start_s
+        if self.base_time_s is not None:
+            self._base_s = self.base_time_s
+        elif first.start_s < self.origin_s - _YEAR_S:
+            self._base_s = self.origin_s
 
-    def _comment(self, number: int, line: str) -> None:
+    def elapsed_s(self, entry: HlogEntry) -> float:
+        """Seconds from the log's start to ``entry``'s start, as the reference readers count them.
+
+        ``HistogramLogProcessor`` reads from 0 s on: an interval before it is left out.
+        """
+        assert self.origin_s is not None, "the first interval fixes the clock"
+        return entry.start_s + self._base_s - self.origin_s
+
+    def _error(self, number: int, what: str) -> HistogramFormatError:
+        if self.version is None and self.origin_s is None:
+            # No header and no interval so far: the user gave the wrong file, and needs to hear that first.
+            return HistogramFormatError(f"{self.source} is not an HdrHistogram interval log (line {number}: {what})")
+        return HistogramFormatError(f"{self.source}, line {number}: {what}")
+
+    def _comment(self, number: int, line: str) -> HlogComment | None:
+        """A header line fills in its fact; any other comment is returned."""
         if match := _VERSION.match(line):
             self.version = match.group(1)
         elif match := _START_TIME.match(line):
@@ -281,7 +329,8 @@ class HlogReader(Iterator[HlogEntry]):
         elif match := _BASE_TIME.match(line):
             self.base_time_s = self._seconds(number, match.group(1))
         else:
-            self.comments.append(HlogComment(number, line[1:]))
+            return HlogComment(number, line[1:])
+        return None
 
     def _seconds(self, number: int, text: str) -> float:
         try:
@@ -309,7 +358,7 @@ class HlogReader(Iterator[HlogEntry]):
             raise self._error(number, f"start or length out of range in {','.join(fields[:3])!r}")
         if not fields[3].strip():
             raise self._error(number, "empty encoded histogram")
-        return HlogEntry(tag, start_s, length_s, max_s, fields[3], number, self._source)
+        return HlogEntry(tag, start_s, length_s, max_s, fields[3], number, self.source)
 
 
 def read_hlog(source: str | os.PathLike[str] | Iterable[str]) -> HlogReader:

@@ -16,6 +16,7 @@ import re
 import types
 import typing
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from ..errors import RunnerError
@@ -24,6 +25,36 @@ _HISTOGRAM_LINE = re.compile(
     r"Tag=(?P<tag>[^,]*),(?P<start>[\d.]+),(?P<length>[\d.]+),(?P<max>[\d.]+),(?P<payload>\S+)$"
 )
 _BASE_TIME = re.compile(r"#\[BaseTime: *(\d+(?:\.\d*)?) ")
+
+
+class Phase(StrEnum):
+    """The phase of a load: warming up, or measured."""
+
+    WARMUP = "warmup"
+    MEASURE = "measure"
+
+
+class Status(StrEnum):
+    """How a run (a step, a repetition, a result row) ended, or where it stands."""
+
+    COMPLETED = "completed"
+    """Ran its iterations or duration."""
+    STOPPED = "stopped"
+    """Stopped early, when asked (its stdin closed)."""
+    FAILED = "failed"
+    """The load failed or died."""
+    TIMED_OUT = "timed_out"
+    """The load overran its timeout."""
+    INTERRUPTED = "interrupted"
+    """A log that ends mid-run: the recorder was killed."""
+    REPLAYED = "replayed"
+    """Another tool's log, replayed: it says nothing of how its run ended."""
+    RUNNING = "running"
+    """Exported while its load still ran."""
+
+
+CORRECTED_SUFFIX = ".corrected"
+"""Tag suffix of an open-loop run's histogram timed from each operation's intended start."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +93,8 @@ class IntervalRecord:
     kind: ClassVar[str] = "interval"
     tag: str
     """Scenario name."""
-    phase: str
-    """``warmup`` or ``measure``."""
+    phase: Phase
+    """Warm-up or measured."""
     start_s: float
     """Interval start, seconds since the runner's base time."""
     length_s: float
@@ -110,7 +141,7 @@ class StepEnded:
     """The stepped parameter (``producers``, ``capacity``, ``round``), or ``None``."""
     value: int | None
     """Its value in this step."""
-    status: str
+    status: Status
     """``completed`` or ``stopped``."""
     total_ops: int
     """Operations in the step."""
@@ -143,9 +174,10 @@ class RunEnded:
     """The runner finished its phases, or was stopped, and flushed everything."""
 
     kind: ClassVar[str] = "ended"
-    status: str
-    """``completed`` (ran its iterations or duration) or ``stopped`` (stdin closed)."""
-    phase: str
+    status: Status
+    """``completed`` (ran its iterations or duration) or ``stopped`` (stdin closed); a recorder's
+    stand-in for a load that died says ``failed``, ``timed_out`` or ``interrupted``."""
+    phase: Phase
     """The phase it ended in: ``warmup`` means nothing was measured."""
     total_ops: int
     """Operations in the measured phase."""
@@ -185,6 +217,11 @@ _FIELDS: dict[type[Event], tuple[dict[str, Any], frozenset[str]]] = {
     for t in _EVENT_TYPES.values()
 }
 
+_ENUM_FIELDS: dict[type[Event], dict[str, type[StrEnum]]] = {
+    t: {name: hint for name, hint in hints.items() if isinstance(hint, type) and issubclass(hint, StrEnum)}
+    for t, (hints, _) in _FIELDS.items()
+}
+
 
 def event_json(event: Event) -> str:
     """The one-line JSON text of ``event``, for a ``#`` comment of the log.
@@ -220,24 +257,40 @@ class StreamParser:
         return None
 
     def _event(self, text: str) -> Event:
-        try:
-            raw = json.loads(text)
-            if not isinstance(raw, dict):
-                raise TypeError("not a JSON object")
-            event_type = _EVENT_TYPES[raw.pop("event")]
-            if event_type is IntervalRecord:
-                if self._pending is None or self._pending[0] != raw["tag"]:
-                    raise RunnerError("runner wrote an interval record without its histogram line")
-                raw["histogram"] = self._pending[1]
-                raw["gc_collections"] = tuple(raw["gc_collections"])
-                self._pending = None
-            elif event_type is HeapProfile:
-                raw["top"] = [tuple(site) for site in raw["top"]]
-            _check_fields(event_type, raw)
-            return event_type(**raw)
-        except (ValueError, KeyError, TypeError) as exc:
-            reason = " ".join(str(exc).split())
-            raise RunnerError(f"runner wrote an unreadable event ({reason}): {text[:80]!r}") from None
+        pending = self._pending
+        event = decode_event(text, histogram=pending[1] if pending is not None else "")
+        if isinstance(event, IntervalRecord):
+            if pending is None or pending[0] != event.tag:
+                raise RunnerError("runner wrote an interval record without its histogram line")
+            self._pending = None
+        return event
+
+
+def decode_event(text: str, *, histogram: str = "") -> Event:
+    """The event that a log comment's JSON ``text`` holds, every field checked against its type here.
+
+    An interval's histogram is on the log line before its comment: pass it as
+    ``histogram``. Raises :class:`RunnerError` for text that is no event of
+    this protocol (not JSON, an unknown event, a missing or mistyped field).
+    """
+    try:
+        raw = json.loads(text)
+        if not isinstance(raw, dict):
+            raise TypeError("not a JSON object")
+        event_type = _EVENT_TYPES[raw.pop("event")]
+        if event_type is IntervalRecord:
+            raw["histogram"] = histogram
+            raw["gc_collections"] = tuple(raw["gc_collections"])
+        elif event_type is HeapProfile:
+            raw["top"] = [tuple(site) for site in raw["top"]]
+        for name, vocabulary in _ENUM_FIELDS[event_type].items():
+            if isinstance(raw.get(name), str):
+                raw[name] = vocabulary(raw[name])  # ValueError: a word outside the protocol's
+        _check_fields(event_type, raw)
+        return event_type(**raw)
+    except (ValueError, KeyError, TypeError) as exc:
+        reason = " ".join(str(exc).split())
+        raise RunnerError(f"runner wrote an unreadable event ({reason}): {text[:80]!r}") from None
 
 
 def _check_fields(event_type: type[Event], raw: dict[str, Any]) -> None:
@@ -261,6 +314,8 @@ def _conforms(value: object, hint: Any) -> bool:
         return value is None
     if hint in (int, float):
         return isinstance(value, int | float if hint is float else int) and not isinstance(value, bool)
+    if isinstance(hint, type) and issubclass(hint, StrEnum):
+        return isinstance(value, hint)
     if hint in (str, bool):
         return isinstance(value, hint)
     if origin is dict:

@@ -8,15 +8,15 @@ from hdrh.histogram import HdrHistogram
 
 from ..core.counts import DenseBudget
 from ..core.histogram import add
-from ..core.hlog import read_hlog
-from ..core.recording import find_log
 from ..errors import HistogramFormatError
+from ..recording.logfile import LogFile
+from ..recording.names import find_log
 from .curves import percentile_curve
 from .snapshot import EMPTY_CURVE, Curve
 from .state import empty_like
 
 
-class Baseline:
+class BaselineCurve:
     """Per-tag merged histograms of a log; the curve shown against the live one."""
 
     def __init__(self, merged: dict[str | None, HdrHistogram], label: str, ns_per_unit: float = 1.0) -> None:
@@ -27,13 +27,13 @@ class Baseline:
         self._curves: dict[str | None, Curve] = {}
 
     @classmethod
-    def load(cls, path: Path, ns_per_unit: float = 1.0) -> Baseline:
+    def load(cls, path: Path, ns_per_unit: float = 1.0) -> BaselineCurve:
         """Read the log ``path`` names (a recording directory or a ``.hlog``)."""
         log = find_log(path)
         merged: dict[str | None, HdrHistogram] = {}
         budget = DenseBudget()
-        for entry in read_hlog(log):
-            histogram = entry.histogram  # decoded on each access: once here
+        for entry in LogFile(log).reader():
+            histogram = entry.histogram()
             into = merged.get(entry.tag)
             if into is None:
                 budget.take(histogram.counts_len, f"{log}, line {entry.line}", entry.tag)

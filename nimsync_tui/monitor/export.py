@@ -10,11 +10,11 @@ from hdrh.histogram import HdrHistogram
 
 from ..core.files import confined
 from ..core.histogram import LatencySummary
-from ..core.protocol import IntervalRecord, RunStarted, event_json
+from ..core.protocol import CORRECTED_SUFFIX, IntervalRecord, Phase, RunStarted, Status, event_json
 from ..errors import ConfigError
+from ..recording.directory import OutputDir
+from ..recording.files import write_recording_files
 from ..run.config import RunSpec
-from ..run.record import OutputDir, write_recording_files
-from ..run.runner import CORRECTED_SUFFIX
 from ..suite.environment import fingerprint
 from ..suite.report import judge_single_runs
 from ..suite.results import ScenarioResult, scenario_result
@@ -23,8 +23,6 @@ from .state import RunState
 
 EXPORT_DIR_VARIABLE = "NIMSYNC_TUI_EXPORT_DIR"
 """Set by ``--serve`` for each tab: the one folder its exports and baselines may be written in."""
-RUNNING_STATUS = "running"
-"""``results.json``'s status of a run exported while its load still ran."""
 
 
 def export_run(state: RunState, spec: RunSpec, directory: Path) -> Path:
@@ -73,12 +71,12 @@ def _result(
 ) -> ScenarioResult:
     """The result row of the tag ``name``: the service time, or an open-loop run's corrected latency."""
     corrected = name.endswith(CORRECTED_SUFFIX)
-    measured = [r for r, _ in rows if r.phase == "measure" and r.tag.endswith(CORRECTED_SUFFIX) == corrected]
+    measured = [r for r, _ in rows if r.phase == Phase.MEASURE and r.tag.endswith(CORRECTED_SUFFIX) == corrected]
     return scenario_result(
         started,
         measured,
         histogram,
-        status=state.ended.status if state.ended is not None else RUNNING_STATUS,
+        status=state.ended.status if state.ended is not None else Status.RUNNING,
         duration_s=state.measured_s,
         operations=state.operations,
         name=name,

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
 from ..core.counts import DenseBudget
-from ..core.hlog import HlogEntry, HlogReader, read_hlog
-from ..core.protocol import IntervalRecord, RunStarted
-from ..core.recording import find_log
+from ..core.protocol import IntervalRecord, Phase, RunStarted
 from ..core.units import VALUE_UNITS_NS
 from ..errors import ConfigError, HistogramFormatError
-from .snapshot import ScenarioRow, Snapshot
+from ..recording.events import LoggedInterval, logged_events
+from ..recording.logfile import LogFile
+from ..recording.names import UNTAGGED, find_log
+from .snapshot import RunPhase, ScenarioRow, Snapshot
 from .state import RunState
-
-UNTAGGED = "(untagged)"
-"""The name shown for the intervals of a log without tags (format 1.2, most foreign logs)."""
-_INTERVAL_FIELDS = {f.name for f in fields(IntervalRecord)}
 
 
 @dataclass(slots=True)
@@ -55,7 +51,7 @@ class _Track:
         if self.follow and self.shown == len(self.intervals) - 1:
             self.state.interval(record, hist, vitals=vitals)
             self.shown += 1
-            self.state.phase = "replay"
+            self.state.phase = RunPhase.REPLAY
 
     def show(self, shown: int) -> None:
         """Show the first ``shown`` intervals: forward adds, backward rebuilds."""
@@ -66,7 +62,7 @@ class _Track:
         for record, vitals in self.intervals[self.shown : shown]:
             self.state.interval(record, vitals=vitals)
         self.shown = shown
-        self.state.phase = "replay"
+        self.state.phase = RunPhase.REPLAY
         self.state.touch()
 
 
@@ -83,12 +79,9 @@ class ReplaySource:
         self.path = find_log(path)
         """The log being replayed."""
         self.value_unit = value_unit
-        # Streamed: a log's lines are never all in memory at once.
-        self._reader: HlogReader = read_hlog(self.path)
-        self._reader_comments = 0
-        self._held: HlogEntry | None = None
+        # Streamed: the log is read as far as the intervals loaded so far, never held whole.
+        self._events = logged_events(LogFile(self.path).reader(), strict=False)
         self._started: dict[str, RunStarted] = {}
-        self._vitals: dict[int, IntervalRecord] = {}
         self._tracks: dict[str, _Track] = {}
         self._budget = DenseBudget()
         self._clock = clock
@@ -109,69 +102,47 @@ class ReplaySource:
         """
         if self.loaded:
             return True
-        entries = [] if self._held is None else [self._held]
-        self._held = None
-        failure: HistogramFormatError | None = None
+        added = 0
         try:
-            for entry in self._reader:
-                entries.append(entry)
-                if len(entries) > batch:
-                    break
+            for event in self._events:
+                if isinstance(event, RunStarted):
+                    self._started.setdefault(event.scenario, event)
+                elif isinstance(event, LoggedInterval):
+                    self._add(event)
+                    added += 1
+                    if added >= batch:
+                        break
             else:
                 self.loaded = True
-        except HistogramFormatError as error:
+        except HistogramFormatError:
             # What was read before the bad line is still shown; the rest of the log is not.
-            failure, self.loaded = error, True
-        self._read_comments()
-        if not self.loaded and entries:
-            # Its JSON comment is on the next line, not read yet.
-            self._held = entries.pop()
-        for entry in entries:
-            self._add(entry)
-        self._changes += 1
-        if failure is not None:
-            raise failure
+            self.loaded = True
+            raise
+        finally:
+            self._changes += 1
         if self.loaded and not self._tracks:
             raise HistogramFormatError(f"{self.path} holds no interval to replay")
         return self.loaded
 
-    def _read_comments(self) -> None:
-        comments = self._reader.comments
-        for comment in comments[self._reader_comments :]:
-            raw = _json_event(comment.text)
-            if raw is None:
-                continue
-            kind = raw.pop("event")
-            try:
-                if kind == "started":
-                    started = RunStarted(**raw)
-                    self._started.setdefault(started.scenario, started)
-                elif kind == "interval" and raw.keys() <= _INTERVAL_FIELDS:
-                    raw["gc_collections"] = tuple(raw.get("gc_collections", ()))
-                    self._vitals[comment.line] = IntervalRecord(**raw)
-            except TypeError:
-                continue  # an event of another version: the histogram line still counts
-        self._reader_comments = len(comments)
-
-    def _add(self, entry: HlogEntry) -> None:
-        name = entry.tag or UNTAGGED
-        vitals = self._vitals.pop(entry.line + 1, None)
+    def _add(self, logged: LoggedInterval) -> None:
+        entry, vitals = logged.entry, logged.record
+        name = entry.tag if entry.tag is not None else UNTAGGED
+        histogram = entry.histogram()
         track = self._tracks.get(name)
         if track is None:
             # Each tag keeps a dense histogram of its layout.
-            self._budget.take(entry.counts().layout.counts_len, f"{self.path}, line {entry.line}", name)
+            self._budget.take(histogram.counts_len, f"{self.path}, line {entry.line}", name)
             started = self._started.get(name.split(".", 1)[0])
             # Our logs are in ns; another tool's are in whatever --value-unit says.
             ours = vitals is not None or started is not None
             track = self._tracks[name] = _Track(name, started, 1.0 if ours else VALUE_UNITS_NS[self.value_unit])
             if not self.selected:
                 self.selected = name
-        payload = entry.encoded
         if vitals is not None:
-            record = IntervalRecord(**{**_record_fields(vitals), "histogram": payload, "phase": "measure"})
+            record = dataclasses.replace(vitals, phase=Phase.MEASURE)
         else:
-            record = entry.record(name, histogram=payload)
-        track.append(record, vitals is not None, entry.histogram)
+            record = entry.record(name, histogram=entry.encoded)
+        track.append(record, vitals is not None, histogram)
 
     # -- moving -----------------------------------------------------------------
 
@@ -266,17 +237,3 @@ class ReplaySource:
             loaded=self.loaded,
             value_unit="ns" if track.ns_per_unit == 1.0 else self.value_unit,
         )
-
-
-def _json_event(text: str) -> dict[str, Any] | None:
-    if not text.startswith("{"):
-        return None
-    try:
-        raw = json.loads(text)
-    except ValueError:
-        return None
-    return raw if isinstance(raw, dict) and isinstance(raw.get("event"), str) else None
-
-
-def _record_fields(record: IntervalRecord) -> dict[str, Any]:
-    return {f: getattr(record, f) for f in _INTERVAL_FIELDS}

@@ -18,9 +18,9 @@ from ..core.protocol import Event, IntervalRecord, RunEnded, RunStarted
 from ..errors import ConfigError, NimsyncError
 from ..run.config import RunSpec
 from ..suite.targets import Target, check_row
-from .baseline import Baseline
+from .baseline import BaselineCurve
 from .export import export_run
-from .snapshot import EMPTY_CURVE, RunView, ScenarioRow, Snapshot
+from .snapshot import EMPTY_CURVE, RunPhase, RunView, ScenarioRow, Snapshot
 from .source import RunnerSource
 from .state import CHANGES, RunState
 from .turns import DEFAULT_INTERVALS_PER_TURN, Turns
@@ -72,13 +72,13 @@ COMPARISONS: dict[str, Variant] = {
 """What ours can be compared with live: Trio's channel, and our channel under Trio's checkpoint rule."""
 
 _ROW_STATE = {
-    "starting": "running",
-    "warm-up": "running",
-    "measuring": "running",
-    "waiting": "running",
-    "done": "done",
-    "stopped": "stopped",
-    "failed": "failed",
+    RunPhase.STARTING: "running",
+    RunPhase.WARMUP: "running",
+    RunPhase.MEASURE: "running",
+    RunPhase.WAITING: "running",
+    RunPhase.DONE: "done",
+    RunPhase.STOPPED: "stopped",
+    RunPhase.FAILED: "failed",
 }
 
 
@@ -99,7 +99,7 @@ class LiveSession:
         specs: Sequence[RunSpec],
         *,
         targets: Sequence[Target] = (),
-        baseline: Baseline | None = None,
+        baseline: BaselineCurve | None = None,
         source_factory: Callable[[RunSpec], EventSource] = RunnerSource,
         intervals_per_turn: int = DEFAULT_INTERVALS_PER_TURN,
     ) -> None:
@@ -218,7 +218,7 @@ class LiveSession:
             raise
         finally:
             self._running = None
-        return state.phase == "done"
+        return state.phase == RunPhase.DONE
 
     def stop(self) -> None:
         """Ask the running load, if any, to stop (it reports its last interval first)."""
@@ -252,7 +252,7 @@ class LiveSession:
     def save_baseline(self, directory: Path) -> Path:
         """Export the run so far and compare against it from now on."""
         written = self.export(directory)
-        self.baseline = Baseline.load(written)
+        self.baseline = BaselineCurve.load(written)
         self._changes = next(CHANGES)
         return written
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
+
+from ..core.protocol import Phase
 
 
 def frozen_array(values: object) -> np.ndarray:
@@ -84,6 +87,21 @@ class Series:
         return self.values.size == 0
 
 
+class RunPhase(StrEnum):
+    """Where a run on screen stands: the load's own phases (:class:`Phase`'s words) and the monitor's."""
+
+    IDLE = "idle"
+    STARTING = "starting"
+    WARMUP = Phase.WARMUP.value
+    MEASURE = Phase.MEASURE.value
+    WAITING = "waiting"
+    """Between two runs of a comparison in turns."""
+    DONE = "done"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    REPLAY = "replay"
+
+
 @dataclass(frozen=True, slots=True)
 class RunView:
     """Everything shown about one run: one implementation of one scenario."""
@@ -91,8 +109,7 @@ class RunView:
     label: str
     """What distinguishes this run: the implementation and its checkpoint rule."""
     scenario: str = ""
-    phase: str = "idle"
-    """``idle``, ``starting``, ``warm-up``, ``measuring``, ``done``, ``stopped``, ``failed`` or ``replay``."""
+    phase: RunPhase = RunPhase.IDLE
     message: str = ""
     """Why the run failed, or what to do next; empty when all is well."""
     params: dict[str, object] = field(default_factory=dict)

@@ -14,8 +14,8 @@ from hdrh.histogram import HdrHistogram
 
 from ..core.histogram import LatencySummary
 from ..core.hlog import HlogWriter
-from ..core.protocol import IntervalRecord, event_json
-from ..run.record import log_interval
+from ..core.protocol import IntervalRecord, Phase, decode_event, event_json
+from ..recording.files import log_interval
 
 
 class IntervalSpool:
@@ -37,8 +37,9 @@ class IntervalSpool:
 
     def add(self, record: IntervalRecord, hist: HdrHistogram, latency: LatencySummary) -> None:
         """One interval (``record`` on the export's timeline) and its decoded histogram and summary."""
-        self._rows.write(f"[{event_json(record)},{json.dumps(dataclasses.asdict(latency))}]\n")
-        if record.phase == "measure":
+        # A tab never occurs in JSON text (it is escaped): it splits the line back in two.
+        self._rows.write(f"{event_json(record)}\t{json.dumps(dataclasses.asdict(latency))}\n")
+        if record.phase == Phase.MEASURE:
             log_interval(self._hlog, record, hist)
 
     def copy_log(self, write: Callable[[str], object]) -> None:
@@ -51,10 +52,10 @@ class IntervalSpool:
         """Every interval's record (without its histogram) and latency summary, in order."""
         with _rewound(self._rows) as rows:
             for line in rows:
-                fields, latency = json.loads(line)
-                del fields["event"]
-                fields["gc_collections"] = tuple(fields["gc_collections"])
-                yield IntervalRecord(**fields), LatencySummary(**latency)
+                event, latency = line.split("\t")
+                record = decode_event(event)
+                assert isinstance(record, IntervalRecord)  # add() wrote it
+                yield record, LatencySummary(**json.loads(latency))
 
     def close(self) -> None:
         """Delete the spooled intervals."""

@@ -9,11 +9,9 @@ import re
 from hdrh.histogram import HdrHistogram
 
 from ..core.histogram import add, decode_histogram, new_histogram, summarize
-from ..core.protocol import IntervalRecord, RunEnded, RunStarted
-from ..run.runner import CORRECTED_SUFFIX
-from ..suite.results import latency_of
+from ..core.protocol import CORRECTED_SUFFIX, IntervalRecord, Phase, RunEnded, RunStarted, Status
 from .curves import latency_table, percentile_curve, timer_floor_ns
-from .snapshot import EMPTY_CURVE, LatencyTable, RunView
+from .snapshot import EMPTY_CURVE, LatencyTable, RunPhase, RunView
 from .spool import IntervalSpool
 from .timeline import RunningStats, Timeline
 
@@ -44,7 +42,7 @@ class RunState:
         """The first start event: the scenario, its parameters and interval."""
         self.ended: RunEnded | None = None
         """The last end event, if the load has ended."""
-        self.phase = "starting"
+        self.phase = RunPhase.STARTING
         self.message = ""
         self.merged: HdrHistogram | None = None
         """Every measured interval's histogram added up."""
@@ -91,7 +89,7 @@ class RunState:
         if self.started is None:
             self.started = event
         self._last_gc = None  # a new process counts its collections from zero
-        self.phase = "warm-up"
+        self.phase = RunPhase.WARMUP
         self.touch()
 
     def interval(
@@ -121,10 +119,10 @@ class RunState:
             full_gc = self._full_gc(record)
             self._full_gcs += full_gc
             self._vitals.add(end_s, record.length_s, (record.rss_bytes, record.allocated_blocks), mark=full_gc)
-        if record.phase != "measure":
+        if record.phase != Phase.MEASURE:
             self.touch()
             return
-        self.phase = "measuring"
+        self.phase = RunPhase.MEASURE
         if self.merged is None:
             self.merged = empty_like(hist)
         add(self.merged, hist)
@@ -140,7 +138,7 @@ class RunState:
 
     def _corrected_interval(self, record: IntervalRecord, hist: HdrHistogram) -> None:
         """The same interval timed from the operations' intended starts: its vitals came with the service time."""
-        if record.phase == "measure":
+        if record.phase == Phase.MEASURE:
             if self.corrected is None:
                 self.corrected = empty_like(hist)
             add(self.corrected, hist)
@@ -162,23 +160,23 @@ class RunState:
     def end(self, event: RunEnded) -> None:
         """The load ended (completed, or stopped through its stdin)."""
         self.ended = event
-        self.phase = "done" if event.status == "completed" else "stopped"
+        self.phase = RunPhase.DONE if event.status == Status.COMPLETED else RunPhase.STOPPED
         self.touch()
 
     def pause_turn(self) -> None:
         """A comparison turn ended: the run goes on in its next turn."""
-        self.phase = "waiting"
+        self.phase = RunPhase.WAITING
         self.touch()
 
     def halt(self) -> None:
         """The load was stopped before it could report its end (a restart or quit cancelled it)."""
-        if self.phase not in ("done", "failed"):
-            self.phase = "stopped"
+        if self.phase not in (RunPhase.DONE, RunPhase.FAILED):
+            self.phase = RunPhase.STOPPED
             self.touch()
 
     def fail(self, message: str) -> None:
         """The load failed or its process died; what was measured stays."""
-        self.phase = "failed"
+        self.phase = RunPhase.FAILED
         self.message = message
         self.touch()
 
@@ -194,7 +192,7 @@ class RunState:
     # -- reading ----------------------------------------------------------------
 
     def metrics(self) -> dict[str, float | None]:
-        """The suite's figures (``metrics.md`` names) that a live run has so far, for its targets.
+        """The suite's figures (``docs/metrics.md`` names) that a live run has so far, for its targets.
 
         The throughput and the service time's latency as measured so far, and,
         once the load has ended, what it measured itself (memory, scaling).
@@ -205,8 +203,7 @@ class RunState:
         if self.measured_s > 0:
             metrics["throughput_ops_s"] = self.operations / self.measured_s
         if self.merged is not None and self.merged.total_count:
-            # The percentiles by Java's rank rule, as --record's rows (and so their verdicts) have them.
-            latency = latency_of(self.merged)
+            latency = summarize(self.merged)
             figures = {
                 "latency_mean_ns": latency.mean,
                 "latency_stddev_ns": latency.stddev,

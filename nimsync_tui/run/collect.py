@@ -5,6 +5,9 @@ run: the service time and ``<name>.corrected``). A stepped scenario gives a
 row per step (``<name>.<param>-<value>``) and then a summary row under its
 name, over the steps' merged histogram, holding the figures across steps.
 Every row carries ``metrics``: the figures the suite's judgement keys on.
+
+:class:`RunRows` strings runs together: the one loop from events to rows that
+the recorder and headless replay share.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from dataclasses import dataclass
 
 from hdrh.histogram import HdrHistogram
 
-from ..core.histogram import add, new_histogram
+from ..core.histogram import LatencySummary, add, new_histogram, summarize
 from ..core.probe import NEAR_FLOOR_FACTOR
-from ..core.protocol import Event, IntervalRecord, RunEnded, RunStarted, StepEnded
+from ..core.protocol import Event, IntervalRecord, Phase, RunEnded, RunStarted, StepEnded
+from ..suite.report import RowMeasurement, add_repetition
 from ..suite.results import ScenarioResult, scenario_result
 
 Metrics = dict[str, float | None]
@@ -51,7 +55,7 @@ class ScenarioCollector:
 
     def add_interval(self, record: IntervalRecord, histogram: HdrHistogram) -> None:
         """Take a measured interval and its decoded histogram (warm-up intervals are ignored)."""
-        if record.phase != "measure":
+        if record.phase != Phase.MEASURE:
             return
         self._intervals.setdefault(record.tag, []).append(record)
         add(self._histograms.setdefault(record.tag, new_histogram()), histogram)
@@ -59,7 +63,7 @@ class ScenarioCollector:
     def rows(self) -> list[Row]:
         """One row per measured tag in the order the steps ended, then the stepped scenario's summary."""
         started, ended = self.started, self.ended
-        if started is None or ended is None or ended.phase != "measure":
+        if started is None or ended is None or ended.phase != Phase.MEASURE:
             return []
         rows = [self._step_row(started, ended, step) for step in self._steps]
         if not any(r.result.name == started.scenario for r in rows):
@@ -102,6 +106,52 @@ class ScenarioCollector:
         )
         metrics = {**measured_metrics(result, intervals, started.overhead), **ended.metrics}
         return Row(_described(result, started, metrics, list(ended.notes)), merged)
+
+
+class RunRows:
+    """Runner runs, one after another, turned into result rows and interval rows.
+
+    Each run (from :meth:`begin`) goes through its own :class:`ScenarioCollector`;
+    each of its result rows is then counted (:meth:`count`) as a repetition of
+    the row of that name, with the run's interval rows.
+    """
+
+    def __init__(self) -> None:
+        self._first = 0
+        self.measured: dict[str, RowMeasurement] = {}
+        """Per row name, its repetitions so far."""
+        self.intervals: list[tuple[IntervalRecord, LatencySummary]] = []
+        """Every interval of every run, warm-up included, without its histogram, and its latency summary."""
+        self.collector: ScenarioCollector | None = None
+        """The run under way, from :meth:`begin` to :meth:`end`."""
+
+    def begin(self) -> ScenarioCollector:
+        """Start a run: its events go to the collector returned."""
+        self.collector = ScenarioCollector()
+        self._first = len(self.intervals)
+        return self.collector
+
+    def add_interval(self, record: IntervalRecord, histogram: HdrHistogram) -> LatencySummary:
+        """One interval of the run (``record`` as kept: without its payload) and its decoded histogram."""
+        assert self.collector is not None, "an interval outside a run"
+        summary = summarize(histogram)
+        self.intervals.append((record, summary))
+        self.collector.add_interval(record, histogram)
+        return summary
+
+    @property
+    def run_intervals(self) -> list[IntervalRecord]:
+        """The intervals of the run under way, warm-up included."""
+        return [record for record, _ in self.intervals[self._first :]]
+
+    def count(self, row: Row) -> None:
+        """Count one of the run's result rows as a repetition of its row."""
+        assert self.collector is not None and self.collector.started is not None, "a row of a run never started"
+        add_repetition(self.measured, self.collector.started, row.result, row.histogram, self.intervals[self._first :])
+
+    def end(self) -> None:
+        """The run is over: what it had to count is counted."""
+        self.collector = None
 
 
 def _described(result: ScenarioResult, started: RunStarted, metrics: Metrics, notes: list[str]) -> ScenarioResult:

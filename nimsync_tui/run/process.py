@@ -1,7 +1,7 @@
-"""The parent's side of the runner: start it, read its events, stop it.
+"""The parent's side of the runner for the headless recorder: start it, read its events, stop it.
 
-Both the headless recorder and the UI drive the load through this class;
-neither ever runs the load in its own process.
+The app drives the same runner from its asyncio loop (:mod:`nimsync_tui.monitor.source`),
+with this module's command line and grace period; neither runs the load in its own process.
 """
 
 from __future__ import annotations

@@ -1,27 +1,21 @@
-"""Headless ``--record``: run scenarios one after another and write their files.
+"""Headless ``--record``: run scenarios one after another and turn their events into a recording.
 
-Writes into the output directory:
+The files (see :mod:`nimsync_tui.recording`) are:
 
 - ``run.hlog``: every measured interval histogram, tagged by scenario, with the
   interval's vital signs as JSON comments (HdrHistogram log format 1.3);
 - ``<scenario>.hgrm``: the percentile distribution of each scenario, in
   microseconds, as the reference ``HistogramLogProcessor`` prints it;
 - ``results.json``: per-scenario summary, repetitions, analysis, targets, and the environment;
-- ``intervals.csv``: one row per interval, warm-up included.
+- ``intervals.csv``: one row per interval, warm-up included;
+- ``summary.txt``: one line per row, its headline figures and verdicts.
 
 Each scenario runs ``repeat`` times, each repetition in a fresh load process;
 its files hold all repetitions (the log's intervals, the merged ``.hgrm``).
 Without an output directory the same run writes nothing: only the report is kept.
 
-What a recording promises when things go wrong:
+When things go wrong (the files' own promises are in :mod:`nimsync_tui.recording.directory`):
 
-- Existing files are never overwritten unless asked, and every file appears
-  only once complete (written to a temporary name, then renamed); the final
-  files are all written before the first is renamed, so a full disk leaves
-  an earlier recording whole.
-- The log grows as ``run.hlog.partial``, one whole interval at a time: a
-  recorder killed outright leaves every completed interval there, readable;
-  a failed write is cut back to the last whole interval.
 - A repetition whose load fails, dies or overruns its timeout is reported on
   one line, kept in the files as ``failed`` or ``timed_out`` with what it
   measured until then (its row takes that status), and the next run starts.
@@ -31,53 +25,52 @@ What a recording promises when things go wrong:
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import fcntl
 import io
-import os
 import signal
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
-from pathlib import Path
-from types import FrameType, TracebackType
-from typing import Any
-
-from hdrh.histogram import HdrHistogram
+from types import FrameType
+from typing import Protocol
 
 from nimsync_tui.scenarios import SCENARIOS
 
-from ..core.files import StagedFiles
-from ..core.hgrm import format_percentile_distribution
-from ..core.histogram import decode_histogram, new_histogram
+from ..core.histogram import LatencySummary, decode_histogram, new_histogram
 from ..core.hlog import HlogWriter
-from ..core.protocol import IntervalRecord, RunEnded, RunStarted, StepEnded, event_json
-from ..core.recording import LOG_NAME, PARTIAL_LOG_NAME
-from ..errors import ConfigError, HistogramFormatError, LoadFailedError, OutputExistsError
+from ..core.protocol import IntervalRecord, Phase, RunEnded, RunStarted, Status, StepEnded, event_json
+from ..errors import ConfigError, HistogramFormatError, LoadFailedError
+from ..recording.directory import OutputDir
+from ..recording.files import log_interval, write_recording_files
 from ..suite.environment import fingerprint
-from ..suite.report import RowMeasurement, SuiteReport, add_repetition, results_json
+from ..suite.report import RowMeasurement, SuiteReport
 from ..suite.report import judge as judge_rows
-from ..suite.results import (
-    IntervalLatency,
-    Latency,
-    ScenarioResult,
-    intervals_csv,
-    latency_of,
-    scenario_result,
-)
-from .collect import Row, ScenarioCollector
+from ..suite.results import ScenarioResult, scenario_result
+from .collect import Row, RunRows, ScenarioCollector
 from .config import MAX_SECONDS, RunSpec
 from .process import RunnerProcess
 from .stopping import STOP_SIGNALS, raise_stop_signal, stop_signals
 
-HGRM_UNIT_RATIO = 1000.0
-"""``.hgrm`` files are in microseconds; histograms are recorded in nanoseconds."""
-
 DEFAULT_TIMEOUT_S = 30.0
 """The suite's limit per scenario (per step of a stepped one; the first includes the warm-up);
 with ``--duration`` it is added to the duration."""
+
+
+class RecordingProgress(Protocol):
+    """Who hears how a recording goes; ``position`` says which scenario and repetition (``[2/5] rep 1/3``)."""
+
+    def interval(self, position: str, record: IntervalRecord, latency: LatencySummary) -> None:
+        """An interval arrived (and, if measured, is in the log)."""
+
+    def repetition(self, position: str, result: ScenarioResult) -> None:
+        """A run ended with this result row, counted as a repetition of its row."""
+
+    def nothing_measured(self, position: str, scenario: str) -> None:
+        """A run was stopped during its warm-up."""
+
+    def notice(self, line: str) -> None:
+        """Something went wrong (a load failed or timed out), said in one line."""
 
 
 def scenario_timeout(timeout_s: float | None, duration_s: float | None) -> float:
@@ -95,169 +88,6 @@ def scenario_timeout(timeout_s: float | None, duration_s: float | None) -> float
     if duration_s is not None and not timeout_s > duration_s:
         raise ConfigError(f"--timeout {timeout_s:g} s would stop every scenario before its --duration {duration_s:g} s")
     return timeout_s
-
-
-class _Log:
-    """The growing ``run.hlog.partial``: appended one whole interval at a time.
-
-    Each :meth:`write` goes to the file with ``os.write`` at once, never left
-    in a buffer, so a recorder killed outright leaves only whole intervals; a
-    write that fails (a full disk) is cut back to the last whole one before
-    the error goes on.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        # A new file, never one a link there points to: an old one (allowed by --overwrite) goes first.
-        path.unlink(missing_ok=True)
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
-        self._size = 0
-
-    def write(self, text: str) -> None:
-        data = memoryview(text.encode("utf-8"))
-        size = len(data)
-        try:
-            while data:
-                data = data[os.write(self._fd, data) :]
-        except OSError as exc:
-            # The write's error is the one to report, whatever the cut back to the last whole interval says.
-            with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, self._size)
-            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
-        self._size += size
-
-    def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-
-
-class OutputDir:
-    """A directory claimed by one recording: created, locked, checked for old files.
-
-    The lock (``flock`` on the directory itself, released when the process
-    ends however it ends) keeps two recordings from writing one directory.
-    A directory that cannot be claimed is left as it was found: any folder
-    created for it on the way is removed again.
-    """
-
-    def __init__(self, path: Path, scenarios: Iterable[str], *, overwrite: bool) -> None:
-        self.path = path
-        """The directory."""
-        created = _make_directories(path)
-        try:
-            self._fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError as exc:
-            _remove_directories(created)
-            raise ConfigError(f"cannot open {_short(path)}: {exc.strerror}") from None
-        try:
-            self._lock_and_check(scenarios, overwrite)
-            self.log = _Log(path / PARTIAL_LOG_NAME)
-            """The partial log file; every :meth:`_Log.write` reaches it whole."""
-        except BaseException as exc:
-            os.close(self._fd)
-            _remove_directories(created)
-            if isinstance(exc, OSError):
-                raise ConfigError(f"cannot write in {_short(path)}: {exc.strerror}") from None
-            raise
-
-        # Log lines gather here and reach the file one whole interval at a
-        # time, by commit_log() (see _Log).
-        self._pending = io.StringIO()
-        self.hlog = HlogWriter(self._pending)
-        """The recording's log: what is written here reaches ``run.hlog.partial`` at :meth:`commit_log`."""
-
-    def commit_log(self) -> None:
-        """Append what :attr:`hlog` gathered since the last commit to the log file, as one write."""
-        self.log.write(self._pending.getvalue())
-        self._pending.seek(0)
-        self._pending.truncate()
-
-    def _lock_and_check(self, scenarios: Iterable[str], overwrite: bool) -> None:
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise OutputExistsError(
-                f"another nimsync-tui is recording into {self.path}; wait for it or choose another directory"
-            ) from None
-        names = [LOG_NAME, PARTIAL_LOG_NAME, "results.json", "intervals.csv"]
-        # Steps write one distribution each, so any .hgrm here is an earlier recording's.
-        names += sorted({f"{scenario}.hgrm" for scenario in scenarios} | {p.name for p in self.path.glob("*.hgrm")})
-        taken = [n for n in names if (self.path / n).is_symlink() or (self.path / n).exists()]
-        if taken and not overwrite:
-            raise OutputExistsError(
-                f"{self.path} already holds a recording ({', '.join(taken)}); "
-                "choose another directory or pass --overwrite"
-            )
-
-    def finish(self, files: dict[str, str], *, remove: set[str]) -> None:
-        """Write ``files`` (name: text) and rename the log into place; then delete the ``remove`` names.
-
-        The log goes last: its presence marks a finished recording.
-        """
-        self.commit_log()
-        self.log.close()
-        with StagedFiles() as staged:
-            for name, text in files.items():
-                path = self.path / name
-                try:
-                    staged.write(path, text)
-                except OSError as exc:
-                    raise OSError(exc.errno, exc.strerror, str(path)) from None
-            staged.commit()
-        os.replace(self.path / PARTIAL_LOG_NAME, self.path / LOG_NAME)
-        for name in remove:
-            (self.path / name).unlink(missing_ok=True)
-
-    def close(self) -> None:
-        """Release the directory (and close the log if still open)."""
-        self.log.close()
-        os.close(self._fd)
-
-    def __enter__(self) -> OutputDir:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-def _make_directories(path: Path) -> list[Path]:
-    """Create ``path`` and its missing parents; the folders created, outermost first.
-
-    On failure nothing created stays behind, and the error is a :class:`ConfigError`.
-    """
-    created: list[Path] = []
-    try:
-        if path.exists() and not path.is_dir():
-            raise ConfigError(f"{path} exists and is not a directory")
-        missing = []
-        folder = path
-        while not folder.exists():
-            missing.append(folder)
-            folder = folder.parent
-        for folder in reversed(missing):
-            folder.mkdir()
-            created.append(folder)
-    except OSError as exc:
-        _remove_directories(created)
-        raise ConfigError(f"cannot create {_short(path)}: {exc.strerror}") from None
-    return created
-
-
-def _remove_directories(created: list[Path]) -> None:
-    for folder in reversed(created):
-        try:
-            folder.rmdir()
-        except OSError:
-            return  # something else put a file there meanwhile: leave it
-
-
-def _short(path: Path) -> str:
-    # An over-long path must still give a line a person can read.
-    text = str(path)
-    return text if len(text) <= 120 else f"{text[:60]}...{text[-40:]} ({len(text)} characters)"
 
 
 class _Discard(io.StringIO):
@@ -278,9 +108,8 @@ class Recorder:
         self,
         out: OutputDir | None,
         specs: list[RunSpec],
-        progress: Callable[[str], None],
+        progress: RecordingProgress,
         *,
-        notice: Callable[[str], None],
         overwrite: bool = False,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         repeat: int = 1,
@@ -289,7 +118,6 @@ class Recorder:
         self._out = out
         self._specs = specs
         self._progress = progress
-        self._notice = notice
         self._overwrite = overwrite
         self._timeout_s = timeout_s
         self._repeat = repeat
@@ -302,8 +130,7 @@ class Recorder:
         self._hlog = out.hlog if out is not None else HlogWriter(_Discard())
         self._hlog.write_header(time.time())
         self._commit_log()
-        self._measured: dict[str, RowMeasurement] = {}
-        self._rows: list[tuple[IntervalRecord, Latency]] = []
+        self._rows = RunRows()
         self._running: RunnerProcess | None = None
         self.results: list[ScenarioResult] = []
         """Results of the scenarios run, each over its repetitions, failed and timed-out ones included."""
@@ -332,7 +159,7 @@ class Recorder:
                 if self._repeat > 1:
                     position += f" rep {rep}/{self._repeat}"
                 self._record_one(spec, position)
-            self.report = self._judge(list(self._measured.values()))
+            self.report = self._judge(list(self._rows.measured.values()))
             self.results = [row.result for row in self.report.rows]
             if self._out is not None:
                 self._write_files(self._out, self.report)
@@ -353,9 +180,7 @@ class Recorder:
             self._running.stop()
 
     def _record_one(self, spec: RunSpec, position: str) -> None:
-        collector = ScenarioCollector()
-        first_row = len(self._rows)
-        measured: list[IntervalRecord] = []
+        collector = self._rows.begin()
         failure: LoadFailedError | None = None
         with RunnerProcess(spec, timeout_s=self._timeout_s) as proc:
             self._running = proc
@@ -363,18 +188,11 @@ class Recorder:
                 proc.stop()
             try:
                 for event in proc.events():
-                    collector.feed(event)
                     if isinstance(event, IntervalRecord):
-                        record, histogram = self._on_interval(event, proc.base_time_s)
-                        collector.add_interval(record, histogram)
-                        if record.phase == "measure":
-                            measured.append(record)
-                        self._progress(
-                            f"{position} {record.tag:<28} {record.phase:<7} "
-                            f"{record.total_ops / 1e6:8.3f} M ops  {record.ops_per_s / 1e6:7.3f} M ops/s  "
-                            f"p99 {_micros(self._rows[-1][1].p99)}  rss {record.rss_bytes / 2**20:6.1f} MiB"
-                        )
+                        record, latency = self._on_interval(event, proc.base_time_s)
+                        self._progress.interval(position, record, latency)
                     else:
+                        collector.feed(event)
                         if isinstance(event, StepEnded):
                             proc.restart_timeout()  # the timeout bounds each step
                         self._hlog.write_comment(event_json(event))
@@ -388,50 +206,37 @@ class Recorder:
         status, error = self._outcome(spec, proc, collector.ended, failure)
         if error is None:
             assert collector.ended is not None  # events() raised otherwise
-            if collector.ended.phase != "measure":
-                self._progress(f"{position} {spec.scenario:<28} stopped during warm-up: nothing measured")
+            if collector.ended.phase != Phase.MEASURE:
+                self._progress.nothing_measured(position, spec.scenario)
+                self._rows.end()
                 return
             rows = collector.rows()
         else:
+            measured = [r for r in self._rows.run_intervals if r.phase == Phase.MEASURE]
             rows = _failed_rows(spec, proc.pid, collector, measured, status=status, error=error)
-        assert collector.started is not None  # _failed_rows fed one otherwise
         for row in rows:
-            self._count_repetition(collector.started, row.result, row.histogram, self._rows[first_row:], position)
-
-    def _count_repetition(
-        self,
-        started: RunStarted,
-        result: ScenarioResult,
-        histogram: HdrHistogram,
-        rows: list[tuple[IntervalRecord, Latency]],
-        position: str,
-    ) -> None:
-        """Count one run's result row as a repetition of that row, and report it."""
-        add_repetition(self._measured, started, result, histogram, rows)
-        outcome = "done" if result.status == "completed" else result.status.replace("_", " ")
-        self._progress(
-            f"{position} {result.name:<28} {outcome:<7} {result.operations:,} {result.operation}s in "
-            f"{result.duration_s:.3f} s = {result.throughput_ops_s:,.0f} ops/s"
-        )
+            self._rows.count(row)
+            self._progress.repetition(position, row.result)
+        self._rows.end()
 
     def _outcome(
         self, spec: RunSpec, proc: RunnerProcess, ended: RunEnded | None, failure: LoadFailedError | None
-    ) -> tuple[str, str | None]:
+    ) -> tuple[Status, str | None]:
         """The scenario's status and, unless all went well, why; says so on one line."""
         if proc.timed_out:
             error = f"timed out after {self._timeout_s:g} s"
             if failure is not None:
                 error += " (it did not stop when asked and was killed)"
-            self._notice(f"{spec.scenario} {error}")
-            return "timed_out", error
+            self._progress.notice(f"{spec.scenario} {error}")
+            return Status.TIMED_OUT, error
         if failure is not None:
-            self._notice(str(failure))
-            return "failed", failure.cause
+            self._progress.notice(str(failure))
+            return Status.FAILED, failure.cause
         assert ended is not None  # events() raised otherwise
         return ended.status, None
 
-    def _on_interval(self, event: IntervalRecord, runner_base_s: float) -> tuple[IntervalRecord, HdrHistogram]:
-        """Log a measured interval; returns the record as kept and its decoded histogram."""
+    def _on_interval(self, event: IntervalRecord, runner_base_s: float) -> tuple[IntervalRecord, LatencySummary]:
+        """Log a measured interval; returns the record as kept and its latency."""
         interval_hist = decode_histogram(event.histogram)
         # One timeline for the whole recording: the runner counts from its
         # own base time, the log from ours.
@@ -440,18 +245,18 @@ class Recorder:
             start_s=round(runner_base_s + event.start_s - self._hlog.base_time_s, 6),
             histogram="",  # merged by the collector; keeping every payload would grow without bound
         )
-        self._rows.append((record, latency_of(interval_hist)))
-        if record.phase == "measure":
+        latency = self._rows.add_interval(record, interval_hist)
+        if record.phase == Phase.MEASURE:
             log_interval(self._hlog, record, interval_hist)
             self._commit_log()
-        return record, interval_hist
+        return record, latency
 
     def _write_files(self, out: OutputDir, report: SuiteReport) -> None:
         write_recording_files(
             out,
             # A row that measured nothing (its load failed first) has no distribution to write.
-            {name: row.histogram for name, row in self._measured.items() if row.histogram.get_total_count()},
-            self._rows,
+            {name: row.histogram for name, row in self._rows.measured.items() if row.histogram.get_total_count()},
+            self._rows.intervals,
             report,
             started_at=self._started_at,
             environment=self.environment,
@@ -460,50 +265,13 @@ class Recorder:
         )
 
 
-def log_interval(hlog: HlogWriter, record: IntervalRecord, hist: HdrHistogram) -> None:
-    """One measured interval as a recording's log holds it: the histogram line, then its JSON comment."""
-    hlog.write_interval(record.tag, record.start_s, record.length_s, hist)
-    hlog.write_comment(event_json(record))
-
-
-def write_recording_files(
-    out: OutputDir,
-    histograms: Mapping[str, HdrHistogram],
-    rows: Sequence[tuple[IntervalRecord, IntervalLatency]],
-    report: SuiteReport,
-    *,
-    started_at: datetime,
-    environment: dict[str, Any],
-    overwrite: bool,
-    not_run: Sequence[str] = (),
-    hgrm_unit_ratio: float = HGRM_UNIT_RATIO,
-    hgrm_header: Sequence[str] = (),
-) -> None:
-    """Write a recording's ``.hgrm``, ``intervals.csv`` and ``results.json``, then move its log into place.
-
-    Shared by ``--record``, the app's export and ``--replay``, so all write the same files.
-    ``not_run`` names the scenarios a stopped recording never started.
-    """
-    files = {
-        f"{name}.hgrm": format_percentile_distribution(
-            hist, output_unit_ratio=hgrm_unit_ratio, header_lines=hgrm_header
-        )
-        for name, hist in histograms.items()
-    }
-    files["intervals.csv"] = intervals_csv(rows)
-    files["results.json"] = results_json(report, started_at=started_at, environment=environment, not_run=not_run)
-    # With --overwrite, distributions of scenarios (or steps) this recording lacks are stale.
-    stale = {p.name for p in out.path.glob("*.hgrm")} - files.keys() if overwrite else set()
-    out.finish(files, remove=stale)
-
-
 def _failed_rows(
     spec: RunSpec,
     pid: int,
     collector: ScenarioCollector,
     measured: list[IntervalRecord],
     *,
-    status: str,
+    status: Status,
     error: str,
 ) -> list[Row]:
     """The rows of a scenario that failed or timed out: what it measured until then, marked so.
@@ -517,7 +285,7 @@ def _failed_rows(
         collector.feed(
             RunEnded(
                 status=status,
-                phase="measure" if measured else "warmup",
+                phase=Phase.MEASURE if measured else Phase.WARMUP,
                 total_ops=sum(r.ops for r in measured),
                 measured_s=sum(r.length_s for r in measured),
             )
@@ -529,7 +297,7 @@ def _failed_rows(
         rows = [Row(scenario_result(collector.started, [], empty, status=status, duration_s=0.0, operations=0), empty)]
     return [
         row
-        if row.result.status == "completed"
+        if row.result.status == Status.COMPLETED
         else dataclasses.replace(row, result=dataclasses.replace(row.result, status=status, error=error))
         for row in rows
     ]
@@ -548,8 +316,3 @@ def _started_from(spec: RunSpec, pid: int) -> RunStarted:
         title=scenario.title,
         category=scenario.category,
     )
-
-
-def _micros(value_ns: int | None) -> str:
-    """A latency for the progress line; an interval without samples has none."""
-    return "      n/a   " if value_ns is None else f"{value_ns / 1e3:9.3f} µs"

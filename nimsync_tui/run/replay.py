@@ -13,7 +13,6 @@ output directory is touched, so a bad log leaves nothing behind.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import statistics
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,80 +22,27 @@ from pathlib import Path
 from hdrh.histogram import HdrHistogram
 
 from ..core.counts import CountsHistogram, SparseCounts, add_parts
-from ..core.files import bounded_lines
 from ..core.hgrm import format_percentile_distribution, log_processor_preamble
-from ..core.histogram import LatencySummary, decode_histogram, summarize, summarize_sparse
+from ..core.histogram import LatencySummary, summarize_sparse
 from ..core.hlog import HlogEntry, HlogReader, decode_entries
-from ..core.protocol import IntervalRecord, RunEnded, RunStarted, StreamParser
-from ..core.recording import find_log
+from ..core.protocol import IntervalRecord, Phase, RunEnded, RunStarted, Status
 from ..core.units import VALUE_UNITS_NS
-from ..errors import ConfigError, HistogramFormatError, LineTooLongError, RunnerError
+from ..errors import ConfigError, HistogramFormatError
+from ..recording.directory import OutputDir
+from ..recording.events import LoggedInterval, logged_events
+from ..recording.files import write_recording_files
+from ..recording.logfile import LogFile
+from ..recording.names import HGRM_UNIT_RATIO, UNTAGGED, find_log, tag_name
 from ..suite.environment import fingerprint
-from ..suite.report import RowMeasurement, SuiteReport, add_repetition, judge, judge_single_runs
+from ..suite.report import RowMeasurement, SuiteReport, judge, judge_single_runs
 from ..suite.results import ScenarioResult, scenario_result
 from ..suite.targets import DEFAULT_TARGETS
-from .collect import ScenarioCollector
-from .record import HGRM_UNIT_RATIO, OutputDir, write_recording_files
+from .collect import RunRows
 
-__all__ = ["LogFile", "Replay", "replay_log", "write_replay"]
+__all__ = ["Replay", "replay_log", "write_replay"]
 
-UNTAGGED = "untagged"
-"""The name the untagged lines of a log go by (``untagged.hgrm``)."""
-
-_YEAR_S = 365 * 24 * 3600.0
 _BATCH = 256
 """Intervals decoded and merged at a time: memory follows the tags and this, never the log's length."""
-
-
-class LogFile:
-    """A log file read line by line as it was when first read: its size and digest say so.
-
-    Nothing of it is kept in memory. Every later read (a second pass, the copy
-    into the recording) reads that many bytes again and checks the digest, so a
-    log still being written, or replaced meanwhile, is an error, not a mix.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        """The log."""
-        self.size: int | None = None
-        """Bytes read by the first pass (``None`` until it ended)."""
-        self.unterminated_line: int | None = None
-        """The number of the last line when no line end follows it (a recorder killed mid-write)."""
-        self._digest: bytes | None = None
-
-    def chunks(self) -> Iterator[str]:
-        """The log's text, line by line with line ends, as :meth:`str.splitlines` would split it."""
-        digest = hashlib.blake2b()
-        size = 0
-        limit = self.size
-        try:
-            with self.path.open("rb") as stream:
-                for raw in bounded_lines(stream):
-                    if limit is not None and size + len(raw) > limit:
-                        raw = raw[: limit - size]  # noqa: PLW2901 (what grew since the first pass is not the log)
-                    size += len(raw)
-                    digest.update(raw)
-                    yield raw.decode("utf-8")
-                    if limit is not None and size >= limit:
-                        break
-        except (OSError, UnicodeDecodeError, LineTooLongError) as error:
-            raise HistogramFormatError(f"cannot read histogram log {self.path}: {error}") from None
-        if self._digest is None:
-            self.size, self._digest = size, digest.digest()
-        elif (size, digest.digest()) != (self.size, self._digest):
-            raise HistogramFormatError(f"{self.path} changed while it was replayed; replay it again")
-
-    def lines(self) -> Iterator[str]:
-        """The log's lines without line ends, numbered as :meth:`str.splitlines` numbers them."""
-        number = 0
-        for chunk in self.chunks():
-            # A line end byte is never inside a UTF-8 character: line by line splits as the whole text would.
-            for line in chunk.splitlines():
-                number += 1
-                yield line
-            if not chunk.endswith(("\n", "\r")):
-                self.unterminated_line = number
 
 
 @dataclass(slots=True)
@@ -191,7 +137,7 @@ def replay_log(path: Path, value_unit: str = "ns") -> Replay:
     # A log does not say its unit; every unit of --value-unit is a whole number of ns.
     ns_per_unit = int(VALUE_UNITS_NS[value_unit])
     log = LogFile(find_log(path))
-    reader = HlogReader(log.lines(), str(log.path))
+    reader = log.reader()
     try:
         tags, header, recording = _scan(reader)
     except HistogramFormatError as error:
@@ -237,14 +183,6 @@ def write_replay(replay: Replay, directory: Path, *, overwrite: bool) -> None:
         )
 
 
-def _file_name(tag: str | None) -> str:
-    if tag is None:
-        return UNTAGGED
-    if "/" in tag or tag in (".", "..") or "\0" in tag:
-        raise HistogramFormatError(f"histogram tag {tag!r} cannot name a .hgrm file")
-    return tag
-
-
 def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
     """One pass over the log: each tag's intervals merged batch by batch, the header, whether it is ours.
 
@@ -254,10 +192,6 @@ def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
     """
     tags: dict[str | None, _Tag] = {}
     recording = False
-    # The reference reader's clock, fixed by the first interval: without a StartTime line the
-    # first interval's start is the start; without a BaseTime line, timestamps more than a
-    # year before the start are relative.
-    start = base = 0.0
     batch: list[HlogEntry] = []
 
     def merge_batch() -> None:
@@ -266,7 +200,7 @@ def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
         for entry, counts in zip(batch, decoded, strict=True):
             tag = tags.get(entry.tag)
             if tag is None:
-                tag = tags[entry.tag] = _Tag(_file_name(entry.tag))
+                tag = tags[entry.tag] = _Tag(tag_name(entry.tag))
                 if None in tags and UNTAGGED in tags:
                     raise HistogramFormatError(
                         f"the log has untagged lines and lines tagged {UNTAGGED!r}: both would be {UNTAGGED}.hgrm"
@@ -274,7 +208,7 @@ def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
             parts, kept = by_tag.setdefault(entry.tag, ([], []))
             parts.append(counts)
             # The processor reads from 0 s after the start: earlier intervals are left out.
-            kept.append(entry.start_s + base - start >= 0.0)
+            kept.append(reader.elapsed_s(entry) >= 0.0)
             if not recording:
                 summary = summarize_sparse(counts)
                 tag.total += summary.count
@@ -284,11 +218,6 @@ def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
         batch.clear()
 
     for entry in reader:
-        if not batch and not tags:
-            start = reader.start_time_s if reader.start_time_s is not None else entry.start_s
-            base = reader.base_time_s if reader.base_time_s is not None else 0.0
-            if reader.base_time_s is None and entry.start_s < start - _YEAR_S:
-                base = start
         batch.append(entry)
         # The runner's events are only looked at, never kept: a long recording holds one per interval.
         recording = recording or _has_started(reader)
@@ -297,6 +226,7 @@ def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
     recording = recording or _has_started(reader)
     if batch:
         merge_batch()
+    start = reader.origin_s if reader.origin_s is not None else 0.0
     preamble = log_processor_preamble(start)
     header = preamble if start != 0.0 else preamble[:1]
     return tags, header, recording
@@ -308,22 +238,6 @@ def _has_started(reader: HlogReader) -> bool:
     return started
 
 
-def _in_ns(summary: LatencySummary, ns_per_unit: int) -> LatencySummary:
-    if ns_per_unit == 1:
-        return summary
-    return dataclasses.replace(
-        summary,
-        min=summary.min * ns_per_unit,
-        max=summary.max * ns_per_unit,
-        mean=summary.mean * ns_per_unit,
-        stddev=summary.stddev * ns_per_unit,
-        p50=summary.p50 * ns_per_unit,
-        p90=summary.p90 * ns_per_unit,
-        p99=summary.p99 * ns_per_unit,
-        p999=summary.p999 * ns_per_unit,
-    )
-
-
 def _result_in_ns(result: ScenarioResult, ns_per_unit: int) -> ScenarioResult:
     """``result`` with its latency figures (summary and ``*_ns`` metrics) turned from log units into ns."""
     if ns_per_unit == 1:
@@ -332,24 +246,8 @@ def _result_in_ns(result: ScenarioResult, ns_per_unit: int) -> ScenarioResult:
     def scaled(value: float | None) -> float | None:
         return None if value is None else value * ns_per_unit
 
-    def scaled_int(value: int | None) -> int | None:
-        return None if value is None else value * ns_per_unit
-
-    lat = result.latency_ns
-    latency = dataclasses.replace(
-        lat,
-        min=scaled_int(lat.min),
-        max=scaled_int(lat.max),
-        mean=scaled(lat.mean),
-        stddev=scaled(lat.stddev),
-        p50=scaled_int(lat.p50),
-        p90=scaled_int(lat.p90),
-        p95=scaled_int(lat.p95),
-        p99=scaled_int(lat.p99),
-        p999=scaled_int(lat.p999),
-    )
     metrics = {k: scaled(v) if k.startswith("latency_") and k.endswith("_ns") else v for k, v in result.metrics.items()}
-    return dataclasses.replace(result, latency_ns=latency, metrics=metrics)
+    return dataclasses.replace(result, latency_ns=result.latency_ns.scaled(ns_per_unit), metrics=metrics)
 
 
 def _recorded_runs(
@@ -360,52 +258,38 @@ def _recorded_runs(
     Returns each row's repetitions (one per runner run, grouped by row as the
     recorder grouped them) and the interval rows.
     """
-    parser = StreamParser()
-    measured: dict[str, RowMeasurement] = {}
-    rows: list[tuple[IntervalRecord, LatencySummary]] = []
-    first_row = 0
-    started: RunStarted | None = None
-    collector: ScenarioCollector | None = None
-    last: IntervalRecord | None = None
-    measured_s = 0.0
+    runs = RunRows()
 
     def finish(ended: RunEnded | None) -> None:
+        collector = runs.collector
         if collector is None:
             return
-        if ended is None and last is not None:
+        run = runs.run_intervals
+        if ended is None and run:
             # A partial log, or a load killed mid-run: what it measured still counts.
-            collector.feed(RunEnded("interrupted", "measure", last.total_ops, measured_s))
-        assert started is not None  # a collector exists only after a start
+            measured_s = sum(r.length_s for r in run if r.phase == Phase.MEASURE)
+            collector.feed(RunEnded(Status.INTERRUPTED, Phase.MEASURE, run[-1].total_ops, measured_s))
         for row in collector.rows():
-            add_repetition(measured, started, row.result, row.histogram, rows[first_row:])
+            runs.count(row)
+        runs.end()
 
-    for number, line in enumerate(log.lines(), 1):
-        try:
-            event = parser.feed(line)
-        except RunnerError as error:
-            raise HistogramFormatError(f"{log.path}, line {number}: {error}") from None
+    for event in logged_events(log.reader(), strict=True):
         if isinstance(event, RunStarted):
             finish(None)
-            collector, last, measured_s = ScenarioCollector(), None, 0.0
-            started, first_row = event, len(rows)
-        if event is None or collector is None:
+            runs.begin()
+        collector = runs.collector
+        if collector is None:
+            continue
+        if isinstance(event, LoggedInterval):
+            if event.record is not None:
+                # The row keeps no histogram: the collector adds it into its tag's.
+                runs.add_interval(dataclasses.replace(event.record, histogram=""), event.entry.histogram())
             continue
         collector.feed(event)
-        if isinstance(event, IntervalRecord):
-            try:
-                histogram = decode_histogram(event.histogram)
-            except HistogramFormatError as error:
-                raise HistogramFormatError(f"{log.path}, line {number - 1}: {error}") from None
-            # The row keeps no histogram: the collector has added it into its tag's.
-            last = dataclasses.replace(event, histogram="")
-            measured_s += last.length_s if last.phase == "measure" else 0.0
-            collector.add_interval(last, histogram)
-            rows.append((last, summarize(histogram)))
-        elif isinstance(event, RunEnded):
+        if isinstance(event, RunEnded):
             finish(event)
-            collector = None
     finish(None)
-    return list(measured.values()), rows
+    return list(runs.measured.values()), runs.intervals
 
 
 def _tag_runs(
@@ -416,7 +300,7 @@ def _tag_runs(
     rows: list[tuple[IntervalRecord, LatencySummary]] = []
     for tag in tags.values():
         records = [record for record, _ in tag.rows]
-        rows += [(record, _in_ns(summary, ns_per_unit)) for record, summary in tag.rows]
+        rows += [(record, summary.scaled(ns_per_unit)) for record, summary in tag.rows]
         started = RunStarted(
             scenario=tag.name,
             measures=f"recorded value ({value_unit})",
@@ -427,7 +311,7 @@ def _tag_runs(
         )
         duration = sum(r.length_s for r in records)
         result = scenario_result(
-            started, records, tag.merged.dense(), status="replayed", duration_s=duration, operations=tag.total
+            started, records, tag.merged.dense(), status=Status.REPLAYED, duration_s=duration, operations=tag.total
         )
         results.append(_result_in_ns(result, ns_per_unit))
     return results, rows

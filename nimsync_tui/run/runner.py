@@ -2,7 +2,7 @@
 
 Started by the CLI as ``python -m nimsync_tui.run.runner SPEC_JSON``. The load
 gets a process of its own so that neither the UI's frames nor its event
-loop sit between two channel operations (DESIGN.md measured the cost), and so
+loop sit between two channel operations, and so
 that a crashing load cannot take the monitor down with it.
 
 Protocol: stdout is an HdrHistogram interval log with one JSON event per
@@ -37,14 +37,22 @@ from nimsync_tui.scenarios._open_loop import run_open_loop
 
 from ..core.hlog import HlogWriter
 from ..core.probe import Probe, measure_self_overhead
-from ..core.protocol import Event, IntervalRecord, RunEnded, RunFailed, RunStarted, StepEnded, event_json
+from ..core.protocol import (
+    CORRECTED_SUFFIX,
+    Event,
+    IntervalRecord,
+    Phase,
+    RunEnded,
+    RunFailed,
+    RunStarted,
+    Status,
+    StepEnded,
+    event_json,
+)
 from ..errors import NimsyncError
 from .config import RunSpec
 from .instruments import CpuProfile, HeapTracer
 from .resources import ResourceSampler, affinity, busy_machine, pin_to
-
-CORRECTED_SUFFIX = ".corrected"
-"""Tag suffix of the open-loop histogram timed from each operation's intended start."""
 
 
 class _Reporter:
@@ -73,7 +81,7 @@ class _Reporter:
         # The header's BaseTime is cut to whole milliseconds, as Java writes
         # it; interval starts are relative to that, not to our exact start.
         self._origin = started - (wall - self._writer.base_time_s)
-        self.phase = "warmup"
+        self.phase = Phase.WARMUP
         self._interval_start = started
         self._phase_start = started
         self._ops_at_start = 0
@@ -111,7 +119,7 @@ class _Reporter:
                     gc_pause_max_s=sample.gc_pause_max_s,
                 )
             )
-        if self._heap is not None and self.phase == "measure":
+        if self._heap is not None and self.phase == Phase.MEASURE:
             self.emit(self._heap.profile(self.streams[0][0], round(now - self._origin, 6)))
         self._interval_start = now
         self._ops_at_start = total
@@ -121,7 +129,7 @@ class _Reporter:
         if self._stopped is None:
             self.close_interval()
         self.streams = streams
-        self.phase = "measure"
+        self.phase = Phase.MEASURE
         self._load.ops = 0
         self._ops_at_start = 0
         self._stopped = None
@@ -160,7 +168,7 @@ class _Driver:
         self._outcomes: list[StepOutcome] = []
         self._totals: list[tuple[int, float]] = []
         self._current: tuple[str, Step | None] | None = None
-        self.status = "stopped"
+        self.status = Status.STOPPED
         """``completed`` once every step ran; ``stopped`` if the run was cut short."""
 
     def _plan(self) -> Iterator[tuple[str, Step | None, Params]]:
@@ -178,7 +186,7 @@ class _Driver:
         plan = self._plan()
         first = next(plan, None)
         if first is None:
-            self.status = "completed"
+            self.status = Status.COMPLETED
             return
         if spec.params.warmup:
             # The warm-up is always closed-loop: it warms the code, not the schedule.
@@ -199,10 +207,10 @@ class _Driver:
                 deadline = trio.current_time() + duration
             with trio.move_on_at(deadline):
                 await body(load, params, params.iterations)
-            self._end("completed")
+            self._end(Status.COMPLETED)
             if trio.current_time() >= whole_run_deadline:
                 break
-        self.status = "completed"
+        self.status = Status.COMPLETED
 
     def _begin(self, tag: str, step: Step | None) -> None:
         self._load.metrics = {}
@@ -213,7 +221,7 @@ class _Driver:
         self._reporter.begin_step(streams)
         self._current = (tag, step)
 
-    def _end(self, status: str) -> None:
+    def _end(self, status: Status) -> None:
         assert self._current is not None
         tag, step = self._current
         self._current = None
@@ -238,19 +246,19 @@ class _Driver:
         if step is not None:
             self._outcomes.append(StepOutcome(tag, step, ops, measured_s, metrics))
 
-    def finish(self, status: str) -> RunEnded:
+    def finish(self, status: Status) -> RunEnded:
         """End the step in progress if any; the ``ended`` event that sums up the measured phase."""
         if self._current is not None:
             self._end(status)
-        elif self._reporter.phase == "warmup":
+        elif self._reporter.phase == Phase.WARMUP:
             self._reporter.load_stopped()
             self._reporter.close_interval()
-            return RunEnded(status=status, phase="warmup", total_ops=0, measured_s=0.0)
+            return RunEnded(status=status, phase=Phase.WARMUP, total_ops=0, measured_s=0.0)
         summarize = self._scenario.summarize
         summary = summarize(self._outcomes) if summarize is not None and self._outcomes else Summary()
         return RunEnded(
             status=status,
-            phase="measure",
+            phase=Phase.MEASURE,
             total_ops=sum(ops for ops, _ in self._totals),
             measured_s=round(sum(seconds for _, seconds in self._totals), 6),
             metrics=summary.metrics,

@@ -1,10 +1,10 @@
 """``--baseline FILE``: a run saved for later comparison, and reading one back.
 
 The file holds, per row, the parameters it ran with, its metrics over all
-repetitions, and each repetition's metrics and per-interval samples (what the
-significance test of a compare needs), with the environment fingerprint and a
-schema version. A file of another version, or one that is not a whole
-baseline, is refused in one line: a compare must never run on half a file.
+repetitions, and each repetition's metrics (what a compare tests) and
+per-interval samples, with the environment fingerprint and a schema version.
+A file of another version, or one that is not a whole baseline, is refused in
+one line: a compare must never run on half a file.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class RowFigures:
 
 
 @dataclass(frozen=True, slots=True)
-class Baseline:
+class BaselineFigures:
     """A run's figures, from a file or from the run just made."""
 
     recorded_at: str
@@ -63,7 +63,7 @@ class Baseline:
     @classmethod
     def of(
         cls, report: SuiteReport, *, environment: dict[str, Any], run: dict[str, Any], recorded_at: datetime
-    ) -> Baseline:
+    ) -> BaselineFigures:
         """The figures of ``report``."""
         return cls(
             recorded_at=recorded_at.astimezone(UTC).isoformat(timespec="seconds"),
@@ -107,7 +107,7 @@ _MAX_BASELINE_BYTES = 64 << 20
 """A baseline holds a summary per scenario: kilobytes. Past this it is not one."""
 
 
-def load_baseline(path: Path) -> Baseline:
+def load_baseline(path: Path) -> BaselineFigures:
     """Read a baseline file; raises :class:`BaselineError` in one line for anything but a whole one."""
     try:
         text = read_small_text(path, _MAX_BASELINE_BYTES, "baseline")
@@ -148,10 +148,12 @@ def _refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is no JSON number")
 
 
-def _parse(document: Any) -> Baseline:
+def _parse(document: Any) -> BaselineFigures:
     doc = _mapping(document, "the document")
-    if doc.get("schema") != SCHEMA:
-        raise _Invalid(f"its schema is {doc.get('schema')!r}, not {SCHEMA!r}")
+    schema = doc.get("schema")
+    if schema != SCHEMA:
+        found = "it names no schema" if schema is None else f"its schema is {schema!r}"
+        raise _Invalid(f"{found}; a baseline's is {SCHEMA!r} (write one with --baseline FILE)")
     version = doc.get("schema_version")
     if version != SCHEMA_VERSION:
         raise _OtherVersion(version)
@@ -171,7 +173,7 @@ def _parse(document: Any) -> Baseline:
     recorded_at = doc.get("recorded_at")
     if not isinstance(recorded_at, str):
         raise _Invalid("recorded_at must be a string")
-    return Baseline(
+    return BaselineFigures(
         recorded_at=recorded_at,
         environment=dict(_mapping(doc.get("environment"), "environment")),
         run=dict(_mapping(doc.get("run"), "run")),

@@ -18,10 +18,10 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from ..core.histogram import add, new_histogram
-from ..core.protocol import IntervalRecord, RunStarted
+from ..core.histogram import LatencySummary, add, new_histogram
+from ..core.protocol import IntervalRecord, Phase, RunStarted, Status
 from .analysis import BenchmarkAnalysis, BenchmarkResult, analyze_results
-from .results import IntervalLatency, ScenarioResult, interval_samples, scenario_result
+from .results import ScenarioResult, interval_samples, scenario_result
 from .targets import Target, TargetCheck, check_row
 
 
@@ -67,12 +67,12 @@ class RowMeasurement:
         status and error are those of the last repetition that did not complete.
         """
         results = [r.result for r in self.repetitions]
-        unfinished = [r for r in results if r.status != "completed"]
+        unfinished = [r for r in results if r.status != Status.COMPLETED]
         whole = scenario_result(
             self.started,
             self.intervals,
             self.histogram,
-            status=unfinished[-1].status if unfinished else "completed",
+            status=unfinished[-1].status if unfinished else Status.COMPLETED,
             duration_s=sum(r.duration_s for r in results),
             operations=sum(r.operations for r in results),
             name=self.name,
@@ -109,7 +109,7 @@ def add_repetition(
     started: RunStarted,
     result: ScenarioResult,
     histogram: HdrHistogram,
-    rows: Sequence[tuple[IntervalRecord, IntervalLatency]],
+    rows: Sequence[tuple[IntervalRecord, LatencySummary]],
 ) -> Repetition:
     """Count one run's result row as a repetition of that row in ``measured``.
 
@@ -118,7 +118,7 @@ def add_repetition(
     (a stepped scenario's warm-up carries the scenario's own tag, so only
     measured intervals decide).
     """
-    in_phase = [(r, lat) for r, lat in rows if r.phase == "measure"]
+    in_phase = [(r, lat) for r, lat in rows if r.phase == Phase.MEASURE]
     own = [(r, lat) for r, lat in in_phase if r.tag == result.name] or in_phase
     repetition = Repetition(result, interval_samples(own, started.interval_s))
     measured.setdefault(result.name, RowMeasurement(started)).add(repetition, [r for r, _ in own], histogram)
@@ -143,8 +143,12 @@ class SuiteReport:
 
     @property
     def missed(self) -> list[TargetCheck]:
-        """Every target or check that failed."""
-        return [c for row in self.rows for c in row.checks if not c.passed]
+        """Every target or check that failed (not those no code can meet here: see :meth:`missed_strictly`)."""
+        return [c for row in self.rows for c in row.checks if c.missed()]
+
+    def missed_strictly(self) -> list[TargetCheck]:
+        """Every target or check not met, UNREACHABLE and N/A included (``--strict-targets``)."""
+        return [c for row in self.rows for c in row.checks if c.missed(strict=True)]
 
 
 def judge(measured: Sequence[RowMeasurement], targets: Sequence[Target]) -> SuiteReport:
@@ -159,7 +163,7 @@ def judge_single_runs(results: Sequence[ScenarioResult], targets: Sequence[Targe
 
 def _row_report(result: ScenarioResult, repetitions: Sequence[Repetition], targets: Sequence[Target]) -> RowReport:
     analysis = analyze_results([BenchmarkResult.of(r.result) for r in repetitions])
-    checks = tuple(check_row(result.name, result.metrics, targets))
+    checks = tuple(check_row(result.name, result.metrics, targets, result.parameters))
     return RowReport(result, tuple(repetitions), analysis, checks)
 
 

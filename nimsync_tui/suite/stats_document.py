@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from .baseline import Baseline
+from .baseline import BaselineFigures
 from .compare import Comparison
 from .report import SuiteReport, row_document
 
 
-def stats_json(now: Baseline, report: SuiteReport, comparison: Comparison | None) -> str:
+def stats_json(now: BaselineFigures, report: SuiteReport, comparison: Comparison | None) -> str:
     """``--stats --output FILE``: the statistical analysis of the run (and of the compare) as JSON."""
     document = {
         "tool": "nimsync-tui",

@@ -1,16 +1,22 @@
 """The suite's performance targets and per-test checks, and their verdicts on a run's rows.
 
 Defaults are the suite's own (``performanceTargets`` and each test's ``check``);
-a TOML config may change a value but never the rule. A target the runtime
-cannot reach stays a FAIL, and says what the runtime's measured floor is.
+a TOML config may change a value but never the rule. A target no code can meet
+on this run is not a FAIL that nobody can fix: a latency ceiling below the
+fastest operation the run measured is ``UNREACHABLE`` (with that floor), and a
+scaling efficiency on one Trio loop, which measures concurrency (1/N is the
+expected figure), is ``N/A``. Neither is a miss unless the run is strict
+(``--strict-targets``).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import operator
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from .units import format_figure
 
@@ -30,7 +36,7 @@ class Target:
     rows: str
     """A glob over row names: a scenario (``pingpong-latency``) or its steps (``worker-scaling.*``)."""
     metric: str
-    """A name from ``metrics.md``."""
+    """A name from ``docs/metrics.md``."""
     op: str
     """``<``, ``<=``, ``>``, ``>=`` or ``==``."""
     value: float
@@ -74,6 +80,11 @@ def with_overrides(targets: Sequence[Target], values: Mapping[str, float]) -> tu
     return tuple(replace(t, value=values[t.key]) if t.key in values else t for t in targets)
 
 
+Status = Literal["PASS", "FAIL", "UNREACHABLE", "N/A"]
+
+_NEEDS = {"<": "needs < {}", "<=": "needs <= {}", ">": "needs > {}", ">=": "needs >= {}", "==": "needs {}"}
+
+
 @dataclass(frozen=True, slots=True)
 class TargetCheck:
     """One target's verdict on one row."""
@@ -85,44 +96,84 @@ class TargetCheck:
     target: float
     measured: float | None
     """``None``: the row did not measure it, which is a FAIL."""
-    passed: bool
+    status: Status
     note: str | None = None
-    """Why a FAIL cannot be fixed by tuning: the runtime's measured floor; or that it was not measured."""
+    """Why: the runtime's measured floor (UNREACHABLE), what the mode measures (N/A), or that it was not measured."""
 
     @property
-    def verdict(self) -> str:
-        """``PASS`` or ``FAIL``."""
-        return "PASS" if self.passed else "FAIL"
+    def passed(self) -> bool:
+        """Met the target."""
+        return self.status == "PASS"
+
+    def missed(self, *, strict: bool = False) -> bool:
+        """A FAIL; with ``strict``, an UNREACHABLE or N/A too."""
+        return self.status == "FAIL" or (strict and self.status != "PASS")
+
+    @property
+    def verdict(self) -> Status:
+        """``PASS``, ``FAIL``, ``UNREACHABLE`` or ``N/A``."""
+        return self.status
 
     def describe(self) -> str:
-        """One line: ``PASS Average Latency: 2.310 µs < 10.000 µs``."""
-        line = (
-            f"{self.verdict} {self.title}: {format_figure(self.metric, self.measured)} "
-            f"{self.op} {format_figure(self.metric, self.target)}"
-        )
-        return f"{line} ({self.note})" if self.note else line
+        """One line with the measured value and what it needs: ``FAIL Average Latency 11.2 µs (needs < 10 µs)``."""
+        if self.metric == "leak" and self.measured is not None:
+            found = "a leak found" if self.measured else "no leak found"
+            line = f"{self.status} {self.title}: {found} (needs none)"
+        else:
+            # The target as a user writes it ("10 µs", not "10.000 µs"), the measurement with its precision.
+            needs = _NEEDS[self.op].format(re.sub(r"\.0+(?=\s|$)", "", format_figure(self.metric, self.target)))
+            line = f"{self.status} {self.title} {format_figure(self.metric, self.measured)} ({needs})"
+        # "not measured" is already said by the figure.
+        return f"{line}: {self.note}" if self.note and self.measured is not None else line
 
 
-def check_row(row: str, metrics: Mapping[str, float | None], targets: Iterable[Target]) -> list[TargetCheck]:
-    """Every target that applies to the row ``row``, judged on its ``metrics``."""
+def check_row(
+    row: str,
+    metrics: Mapping[str, float | None],
+    targets: Iterable[Target],
+    parameters: Mapping[str, object] | None = None,
+) -> list[TargetCheck]:
+    """Every target that applies to the row ``row``, judged on its ``metrics`` (``parameters``: how it ran)."""
     checks = []
     for t in targets:
         if not fnmatch.fnmatchcase(row, t.rows):
             continue
         measured = metrics.get(t.metric)
-        if measured is None:
-            checks.append(TargetCheck(row, t.title, t.metric, t.op, t.value, None, False, "not measured"))
+        if (meaningless := _not_applicable(t, metrics, parameters or {})) is not None:
+            checks.append(TargetCheck(row, t.title, t.metric, t.op, t.value, measured, "N/A", meaningless))
             continue
-        passed = _OPERATORS[t.op](measured, t.value)
-        checks.append(TargetCheck(row, t.title, t.metric, t.op, t.value, measured, passed, _floor_note(t, metrics)))
+        if measured is None:
+            checks.append(TargetCheck(row, t.title, t.metric, t.op, t.value, None, "FAIL", "not measured"))
+            continue
+        if _OPERATORS[t.op](measured, t.value):
+            checks.append(TargetCheck(row, t.title, t.metric, t.op, t.value, measured, "PASS"))
+        elif (floor := _floor(t, metrics)) is not None:
+            checks.append(TargetCheck(row, t.title, t.metric, t.op, t.value, measured, "UNREACHABLE", floor))
+        else:
+            checks.append(TargetCheck(row, t.title, t.metric, t.op, t.value, measured, "FAIL"))
     return checks
 
 
-def _floor_note(target: Target, metrics: Mapping[str, float | None]) -> str | None:
-    """For a latency ceiling below even the fastest operation measured: say so, with that floor."""
+_EFFICIENCY_METRICS = frozenset({"efficiency", "efficiency_min"})
+
+
+def _not_applicable(
+    target: Target, metrics: Mapping[str, float | None], parameters: Mapping[str, object]
+) -> str | None:
+    """Scaling efficiency on one Trio loop: the workers take turns on one thread, so 1/N is the expected figure."""
+    if target.metric not in _EFFICIENCY_METRICS:
+        return None
+    parallel = parameters.get("parallel") or metrics.get("parallel")
+    if parallel:
+        return None
+    return "one Trio loop measures concurrency, where efficiency near 1/N is expected; --parallel measures scaling"
+
+
+def _floor(target: Target, metrics: Mapping[str, float | None]) -> str | None:
+    """For a latency ceiling at or below even the fastest operation measured: that floor, as the reason."""
     fastest = metrics.get("latency_min_ns")
     if not target.metric.startswith("latency_") or target.op not in ("<", "<=") or fastest is None:
         return None
     if _OPERATORS[target.op](fastest, target.value):
         return None
-    return f"unreachable on this runtime: its fastest operation took {format_figure('latency_min_ns', fastest)}"
+    return f"this runtime's fastest operation took {format_figure('latency_min_ns', fastest)}"

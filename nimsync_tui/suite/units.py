@@ -1,4 +1,4 @@
-"""How a figure is printed, by the unit its metric name ends in (``metrics.md``'s naming)."""
+"""How a figure is printed, by the unit its metric name ends in (``docs/metrics.md``'s naming)."""
 
 from __future__ import annotations
 

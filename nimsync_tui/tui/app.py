@@ -21,16 +21,17 @@ from textual.widgets import Footer, OptionList
 from textual.widgets.option_list import Option
 
 from ..errors import ExitStatus, NimsyncError
+from ..monitor.history_view import history_view
 from ..monitor.replay import ReplaySource
 from ..monitor.session import LiveSession
 from ..monitor.snapshot import EMPTY_SNAPSHOT, Snapshot
 from ..run.process import STOP_GRACE_S
-from .dialogs import DirectoryDialog, HelpScreen, ParamsDialog
+from .dialogs import DirectoryDialog, HelpScreen, HistoryScreen, ParamsDialog
 from .figures import memory_figure, percentile_figure, throughput_figure
 from .widgets import BraillePlot, HeaderBar, LatencyTableView, StepChart
 
 DEFAULT_FPS = 10.0
-"""Redraws a second at most (DESIGN.md: 10 fps of braille over numpy costs under a tenth of a core)."""
+"""Redraws a second at most (10 fps of braille over numpy costs under a tenth of a core)."""
 _FIRST_REPLAY_BATCH = 16
 _REPLAY_BATCH = 256
 _PLAY_TICK_S = 0.05
@@ -80,15 +81,20 @@ class MonitorApp(App[int]):
         Binding("space", "play", "Play"),
         Binding("home", "first", "First", priority=True),
         Binding("w", "whole", "Whole run"),
+        Binding("h", "history", "History", show=False),  # in the help and the palette; the footer is full
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, source: LiveSession | ReplaySource, *, fps: float = DEFAULT_FPS) -> None:
+    def __init__(
+        self, source: LiveSession | ReplaySource, *, fps: float = DEFAULT_FPS, history: Path | None = None
+    ) -> None:
         super().__init__()
         self.source = source
         """What is shown: a live session, or a replay."""
+        self.history = history
+        """The history store the ``h`` key reads (``None``: the default one)."""
         self.snapshot: Snapshot = EMPTY_SNAPSHOT
         """The last snapshot drawn."""
         self._fps = fps
@@ -359,6 +365,12 @@ class MonitorApp(App[int]):
     def action_help(self) -> None:
         """Show the keys and what the charts mean."""
         self.push_screen(HelpScreen())
+
+    def action_history(self) -> None:
+        """Show the scenario on screen by commit on this machine: trends and change points."""
+        scenario = self.snapshot.selected.partition(".")[0]
+        if scenario:
+            self.push_screen(HistoryScreen(history_view(scenario, path=self.history)))
 
     async def action_quit(self) -> None:
         """Stop every load process, then leave."""

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Markdown
+from textual.widgets import Button, Input, Label, Markdown, Static
+
+from ..monitor.history_view import HistoryView
 
 _DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -105,6 +108,7 @@ at most ten times a second.
 | `b` | save the run as a baseline and compare with it | |
 | `←` `→` | | step one interval |
 | `home` `w` | | first interval, whole run |
+| `h` | the scenario's history on this machine: by commit, trend, change points | same |
 | `ctrl+p` | command palette: every action | |
 | `q` `ctrl+c` | quit: every load process stopped | quit |
 
@@ -123,6 +127,30 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Markdown(HELP)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class HistoryScreen(ModalScreen[None]):
+    """One scenario's history on this machine: its figures by commit, trend and change points."""
+
+    DEFAULT_CSS = """
+    HistoryScreen { align: center middle; }
+    HistoryScreen > Static { width: auto; max-width: 95%; height: auto; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,h,q", "close", "Close")]
+
+    def __init__(self, view: HistoryView) -> None:
+        super().__init__()
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        v = self.view
+        commits = f"{len(v.commits)} commit(s): {', '.join(v.commits)}" if v.commits else "no commits"
+        title = f"{v.scenario} on {v.machine}, {commits}"
+        yield Static(Text("\n".join((title, "", *v.lines))), id="history")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -15,7 +15,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ..monitor.snapshot import EMPTY_SNAPSHOT, LatencyTable, RunView, Snapshot
+from ..monitor.snapshot import EMPTY_SNAPSHOT, LatencyTable, RunPhase, RunView, Snapshot
 from . import units
 from .canvas import BrailleCanvas
 from .figures import CORRECTED_COLOURS, RUN_COLOURS, TARGET_COLOUR, Figure, short_label
@@ -112,7 +112,9 @@ class HeaderBar(Static):
         self.update(header_text(snapshot), layout=False)
 
 
-_PHASE_STYLES = {"failed": "bold red", "measuring": "green", "done": "bold green"}
+_PHASE_STYLES = {RunPhase.FAILED: "bold red", RunPhase.MEASURE: "green", RunPhase.DONE: "bold green"}
+_PHASE_WORDS = {RunPhase.WARMUP: "warm-up", RunPhase.MEASURE: "measuring"}
+"""The load's phases as the header says them."""
 
 
 def header_text(snapshot: Snapshot) -> Text:
@@ -139,7 +141,7 @@ def header_text(snapshot: Snapshot) -> Text:
     for index, each in enumerate(snapshot.runs or (run,)):
         if index:
             text.append("/")
-        text.append(each.phase, style=_PHASE_STYLES.get(each.phase, "yellow"))
+        text.append(_PHASE_WORDS.get(each.phase, each.phase), style=_PHASE_STYLES.get(each.phase, "yellow"))
     interval = f"{run.interval_s:g}s" if run.interval_s else "-"
     text.append(f"  elapsed {units.seconds(run.elapsed_s)}  interval {interval}")
     failed = [r for r in snapshot.runs if r.message]

@@ -18,9 +18,10 @@ from hdrh.log import HistogramLogReader
 from nimsync_tui.core.histogram import new_histogram
 from nimsync_tui.core.hlog import read_hlog
 from nimsync_tui.core.protocol import IntervalRecord, RunStarted, event_json
+from nimsync_tui.recording.directory import OutputDir
 from nimsync_tui.run import process
 from nimsync_tui.run.config import Overrides, plan_runs
-from nimsync_tui.run.record import OutputDir, Recorder
+from nimsync_tui.run.record import Recorder
 
 from ..java_reference import java_percentile_distribution
 from .fault_helpers import THREE, Running, error_lines, gone, nimsync, results
@@ -39,7 +40,7 @@ def reference_counts(log: Path) -> int:
 def load_killed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str, str, int]:
     """A three-scenario recording whose first load process is killed (kill -9) mid-run."""
     out = tmp_path_factory.mktemp("killed") / "rec"
-    run = Running("--record", out, *THREE, "--duration", "1.5", "--interval", "0.1")
+    run = Running("--record", out, *THREE, "--duration", "1.5", "--interval", "0.1", "--repeat", "1")
     run.wait_for("spsc-throughput", "measure", times=3)
     os.kill(run.runner_pid(), signal.SIGKILL)
     status, stdout, stderr = run.finish(timeout=120)
@@ -94,7 +95,7 @@ def test_a_killed_recorder_leaves_a_partial_log_of_whole_intervals(tmp_path: Pat
     entries = list(read_hlog(partial))
     # A progress line is shown only once its interval is in the log.
     assert len(entries) >= shown >= 10
-    assert reference_counts(partial) == sum(e.histogram.get_total_count() for e in entries)
+    assert reference_counts(partial) == sum(e.histogram().get_total_count() for e in entries)
     assert partial.read_text().endswith("\n")
     # The orphaned load notices (its stdin closes) and ends by itself.
     assert gone(runner)
@@ -157,7 +158,9 @@ def test_a_hung_scenario_times_out_and_the_rest_runs(tmp_path: Path) -> None:
 def test_the_timeout_bounds_each_step_not_the_whole_scenario(tmp_path: Path) -> None:
     # Four steps of 3 s: 12 s in all, each well inside the 8 s timeout.
     out = tmp_path / "rec"
-    proc = nimsync("--record", out, "--pattern", "slow-*", "--warmup", "100", "--timeout", "8", faults=True)
+    proc = nimsync(
+        "--record", out, "--pattern", "slow-*", "--warmup", "100", "--timeout", "8", "--repeat", "1", faults=True
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     by_name = results(out)
     assert [by_name[f"slow-steps.round-{k}"]["status"] for k in range(1, 5)] == ["completed"] * 4
@@ -182,12 +185,15 @@ def _limit_file_size(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
 
-# Two places a full disk can strike. The log as it grows: 40 intervals of
-# about 500 bytes pass a 4 KiB limit early. The final files: with one interval
-# per scenario the log stays near 4.2 kB and the .hgrm files under 4.3 kB, all
-# under 4700 bytes, but results.json (5.3 kB, written after them) is not.
-LOG_FILLS = ("--pattern", "spsc-*", "--duration", "2", "--interval", "0.05")
-FINAL_FILE_FAILS = ("--pattern", "[sp][pi][sn]*", "--iterations", "20000", "--warmup", "100", "--interval", "60")
+# Two places a full disk can strike. The log as it grows: intervals of about
+# 500 bytes every 50 ms pass a 4 KiB limit early, and the run lasts until they
+# do however slow the machine. The final files: with one interval
+# per scenario the log stays near 4.0 kB and the .hgrm files under 4.3 kB, all
+# under 4700 bytes, but results.json (7.7 kB, written after them) is not.
+LOG_FILLS = ("--pattern", "spsc-*", "--duration", "600", "--interval", "0.05")
+FINAL_FILE_FAILS = (
+    "--pattern", "[sp][pi][sn]*", "--iterations", "20000", "--warmup", "100", "--interval", "60", "--repeat", "1"
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -211,7 +217,7 @@ def test_a_full_disk_is_one_line_and_touches_nothing_the_user_had(
     partial = out / "run.hlog.partial"
     assert partial.read_text().endswith("\n")
     entries = list(read_hlog(partial))
-    assert entries and reference_counts(partial) == sum(e.histogram.get_total_count() for e in entries)
+    assert entries and reference_counts(partial) == sum(e.histogram().get_total_count() for e in entries)
 
 
 def test_a_full_disk_leaves_an_earlier_recording_whole(tmp_path: Path) -> None:
@@ -241,10 +247,30 @@ def test_a_corrupt_histogram_from_the_load_is_its_failure(tmp_path: Path, monkey
     fake = [sys.executable, "-c", f"import sys; sys.stdout.write({stream!r}); sys.stdin.read()"]
     monkeypatch.setattr(process, "runner_command", lambda _spec: fake)
     specs = plan_runs("pingpong-*", Overrides(iterations=1000))
-    notices: list[str] = []
+    progress = _Notices()
+    notices = progress.notices
     with OutputDir(tmp_path / "rec", [s.scenario for s in specs], overwrite=False) as out:
-        recorder = Recorder(out, specs, lambda _: None, notice=notices.append)
+        recorder = Recorder(out, specs, progress)
         (result,) = recorder.run()
     assert result.status == "failed" and result.error is not None
     assert result.error.startswith("load process wrote an undecodable histogram: ")
     assert notices == [f"pingpong-latency: {result.error}"]
+
+
+class _Notices:
+    """A recording's progress that keeps only its notices."""
+
+    def __init__(self) -> None:
+        self.notices: list[str] = []
+
+    def interval(self, position: str, record: object, latency: object) -> None:
+        pass
+
+    def repetition(self, position: str, result: object) -> None:
+        pass
+
+    def nothing_measured(self, position: str, scenario: str) -> None:
+        pass
+
+    def notice(self, line: str) -> None:
+        self.notices.append(line)

@@ -105,7 +105,7 @@ def test_a_full_disk_reports_the_writes_error_not_the_cleanups(tmp_path: Path) -
     script = (
         "import os, sys\n"
         "from pathlib import Path\n"
-        "from nimsync_tui.run.record import _Log\n"
+        "from nimsync_tui.recording.directory import _Log\n"
         "log = _Log(Path(sys.argv[1]))\n"
         "os.dup2(os.open('/dev/full', os.O_WRONLY), log._fd)\n"
         "try:\n"

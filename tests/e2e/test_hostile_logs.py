@@ -94,9 +94,9 @@ def test_the_app_replay_reads_the_same_logs_within_bounds(tmp_path: Path) -> Non
         "        print(path, 'loaded', len(source.snapshot().rows))\n"
         "    except HistogramFormatError as error:\n"
         "        print(path, 'refused', error)\n"
-        "from nimsync_tui.monitor.baseline import Baseline\n"
+        "from nimsync_tui.monitor.baseline import BaselineCurve\n"
         "try:\n"
-        "    Baseline.load(__import__('pathlib').Path(sys.argv[1]))\n"
+        "    BaselineCurve.load(__import__('pathlib').Path(sys.argv[1]))\n"
         "except HistogramFormatError as error:\n"
         "    print('--compare refused', error)\n"
     )

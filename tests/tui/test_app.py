@@ -13,14 +13,16 @@ from hdrh.log import HistogramLogReader
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 from textual.widgets._footer import FooterKey
+from textual.widgets._toast import Toast
 
 from nimsync_tui.core.histogram import decode_histogram, new_histogram
 from nimsync_tui.core.protocol import IntervalRecord, StreamParser
 from nimsync_tui.monitor.replay import ReplaySource
 from nimsync_tui.monitor.session import LiveSession
+from nimsync_tui.suite.history import HistoryStore, RunFigures, default_machine
 from nimsync_tui.suite.targets import Target
 from nimsync_tui.tui import MonitorApp
-from nimsync_tui.tui.dialogs import DirectoryDialog, HelpScreen, ParamsDialog
+from nimsync_tui.tui.dialogs import DirectoryDialog, HelpScreen, HistoryScreen, ParamsDialog
 from nimsync_tui.tui.figures import TARGET_COLOUR, percentile_figure, throughput_figure
 from nimsync_tui.tui.widgets import plot_lines
 
@@ -36,6 +38,14 @@ async def until(pilot: Pilot[int], check: Callable[[], bool], what: str, timeout
     while not check():
         assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
         await pilot.pause(0.05)
+
+
+async def error_shown(pilot: Pilot[int], app: MonitorApp) -> str:
+    """The text (title, then message) of the error notification on screen (``run_test(notifications=True)``)."""
+    errors = lambda: [str(toast.render()) for toast in app.screen.query(Toast) if toast.has_class("-error")]  # noqa: E731
+    await until(pilot, lambda: bool(errors()), "an error notification")
+    (shown,) = errors()
+    return shown
 
 
 def header(app: MonitorApp) -> str:
@@ -68,7 +78,7 @@ async def test_space_pauses_drawing_but_not_reading(make_session) -> None:
         factory.sources[0].stop()  # the load ends while drawing is paused
         await until(pilot, lambda: session.runs[0].phase == "stopped", "the session to read the end")
         await pilot.pause(0.3)
-        assert app.snapshot.runs[0].phase == "measuring"
+        assert app.snapshot.runs[0].phase == "measure"
         await pilot.press("space")
         assert not app.paused
         await until(pilot, lambda: app.snapshot.runs[0].phase == "stopped", "the end drawn")
@@ -115,11 +125,12 @@ async def test_c_changes_capacity_producers_consumers(make_session) -> None:
 async def test_c_refuses_what_the_scenario_cannot_run(make_session) -> None:
     session, factory = make_session()
     app = MonitorApp(session)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("c")
         app.screen.query_one("#producers", Input).value = "4"  # spsc has one producer
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        refusal = await error_shown(pilot, app)
+        assert "producers" in refusal and "spsc-throughput" in refusal, refusal
         assert session.spec.params.producers == 1
         assert all(s.params.producers == 1 for s in factory.specs)
 
@@ -169,7 +180,7 @@ async def test_e_exports_a_recording_the_reference_reader_opens(make_session, tm
         await pilot.press("enter")
         await until(pilot, (target / "run.hlog").exists, "the export")
     assert sorted(p.name for p in target.iterdir()) == [
-        "intervals.csv", "results.json", "run.hlog", "spsc-throughput.hgrm",
+        "intervals.csv", "results.json", "run.hlog", "spsc-throughput.hgrm", "summary.txt",
     ]  # fmt: skip
     reader = HistogramLogReader(str(target / "run.hlog"), new_histogram())
     count = 0
@@ -184,13 +195,15 @@ async def test_export_refuses_a_directory_holding_a_recording(make_session, tmp_
     session, _ = make_session()
     (tmp_path / "run.hlog").write_text("mine\n")
     app = MonitorApp(session)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await measured(pilot, app)
         await pilot.press("e")
         app.screen.query_one(Input).value = str(tmp_path)
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        refusal = await error_shown(pilot, app)
+    assert refusal.startswith("nothing written\n") and str(tmp_path) in refusal, refusal
     assert (tmp_path / "run.hlog").read_text() == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.hlog"]
 
 
 async def test_b_saves_a_baseline_and_draws_it(make_session, tmp_path: Path) -> None:
@@ -213,6 +226,25 @@ async def test_question_mark_opens_help_and_escape_closes_it(make_session) -> No
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_h_shows_the_scenarios_history_with_its_change_point(make_session, tmp_path: Path) -> None:
+    store = tmp_path / "history.sqlite"
+    with HistoryStore(store) as history:
+        for i, rate in enumerate([900_000.0, 910_000.0, 890_000.0, 60_000.0]):
+            rows = [("spsc-throughput", {"impl": "nimsync"}, {"throughput_ops_s": rate})]
+            history.add(RunFigures(f"2026-12-0{i + 1}T10:00:00+00:00", f"c{i + 1}", default_machine(), {"i": i}, rows))
+    session, _ = make_session()
+    app = MonitorApp(session, history=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.snapshot.selected == "spsc-throughput", "the first scenario on screen")
+        await pilot.press("h")
+        assert isinstance(app.screen, HistoryScreen)
+        shown = str(app.screen.query_one("#history").render())
+        assert "spsc-throughput on " in shown and "4 commit(s): c1, c2, c3, c4" in shown
+        assert "at c4: x0.0667 REGRESSION" in shown
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HistoryScreen)
 
 
 async def test_enter_on_the_list_starts_the_highlighted_scenario(make_session) -> None:
@@ -257,7 +289,7 @@ async def test_a_dead_runner_is_shown_its_data_kept_and_restart_works(make_sessi
         assert app.snapshot.runs[0].intervals == MEASURED_IN_STREAM
         assert app.snapshot.scenarios[0].state == "failed"
         await pilot.press("r")
-        await until(pilot, lambda: app.snapshot.runs[0].phase == "measuring" and len(factory.specs) == 2, "restart")
+        await until(pilot, lambda: app.snapshot.runs[0].phase == "measure" and len(factory.specs) == 2, "restart")
 
 
 async def test_sigterm_quits_as_q_does(make_session) -> None:

@@ -1,4 +1,4 @@
-"""The command line's contract (DESIGN.md): spellings and when the app opens."""
+"""The command line's contract (docs/architecture.md): spellings and when the app opens."""
 
 import io
 import signal
@@ -6,8 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from nimsync_tui.cli import _exit_status, _Progress, build_parser, is_headless, main, normalize_suite_spellings
+from nimsync_tui.cli import build_parser, is_headless, main, normalize_suite_spellings
 from nimsync_tui.errors import ExitStatus
+from nimsync_tui.run.headless import ProgressLine, exit_status
 from nimsync_tui.scenarios import SCENARIOS
 
 
@@ -41,7 +42,7 @@ class _Terminal(io.StringIO):
 
 def test_verbose_keeps_every_progress_line_on_a_terminal() -> None:
     quiet, verbose = _Terminal(), _Terminal()
-    for progress in (_Progress(quiet), _Progress(verbose, verbose=True)):
+    for progress in (ProgressLine(quiet), ProgressLine(verbose, verbose=True)):
         progress("interval 1")
         progress("repetition 1 done")
     assert quiet.getvalue() == "\r\x1b[Kinterval 1\r\x1b[Krepetition 1 done"
@@ -113,4 +114,4 @@ def test_a_stop_outranks_a_failure_and_a_failure_outranks_a_verdict(
     args = build_parser().parse_args(["--performance"])
     report = SimpleNamespace(rows=[_row(s) for s in statuses], missed=["a missed target"] if missed else [])
     comparison = SimpleNamespace(regressions=["a regression"] if regressed else [])
-    assert _exit_status(args, stopped_by, report, comparison, failed=write_failed) == expected  # type: ignore[arg-type]
+    assert exit_status(args, stopped_by, report, comparison, failed=write_failed) == expected  # type: ignore[arg-type]

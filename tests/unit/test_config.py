@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from nimsync_tui.core.recording import find_log
 from nimsync_tui.errors import ConfigError
+from nimsync_tui.recording.names import find_log
 from nimsync_tui.run.config import Overrides, RunOptions, RunSpec, plan_runs, select_scenarios
 from nimsync_tui.scenarios import CATEGORIES, SCENARIOS
 

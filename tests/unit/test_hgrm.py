@@ -55,7 +55,7 @@ def accumulated_by_tag(path: Path) -> tuple[dict[str, HdrHistogram], float]:
     reader = read_hlog(path)
     merged: dict[str, HdrHistogram] = {}
     for entry in reader:
-        add(merged.setdefault(entry.tag, new_histogram()), entry.histogram)
+        add(merged.setdefault(entry.tag, new_histogram()), entry.histogram())
     assert reader.start_time_s is not None
     return merged, reader.start_time_s
 

@@ -55,7 +55,7 @@ def test_interval_fields_are_what_java_writes_for_the_same_histograms() -> None:
     # Java's deflate output differs from zlib's, so compare the fields before the payload.
     java_lines = [line for line in JAVA_LOG.read_text().splitlines() if line.startswith("Tag=")]
     entries = list(read_hlog(JAVA_LOG))
-    ours = write_log([(e.tag, e.start_s, e.length_s, e.histogram) for e in entries]).splitlines()[4:]
+    ours = write_log([(e.tag, e.start_s, e.length_s, e.histogram()) for e in entries]).splitlines()[4:]
     assert [line.rsplit(",", 1)[0] for line in ours] == [line.rsplit(",", 1)[0] for line in java_lines]
 
 
@@ -73,7 +73,7 @@ def test_untagged_interval_has_no_tag_field() -> None:
 def test_empty_histogram_interval() -> None:
     line = write_log([("idle", 1.0, 1.0, new_histogram())]).splitlines()[-1]
     assert line.startswith("Tag=idle,1.000,1.000,0.000,HIST")
-    assert next(read_hlog([line])).histogram.total_count == 0
+    assert next(read_hlog([line])).histogram().total_count == 0
 
 
 @pytest.mark.parametrize("tag", ["", "a,b", "a b", "a\nb", "a\rb"])
@@ -98,8 +98,8 @@ def test_round_trip_through_our_reader() -> None:
         ("a", 0.0, 1.0, 0.04),
         ("b", 1.0, 1.001, 1.0),  # 999,471 ns is in the 512 ns bucket topped by 999,935 ns
     ]
-    assert list(counts_view(entries[0].histogram)) == list(counts_view(a))
-    assert list(counts_view(entries[1].histogram)) == list(counts_view(b))
+    assert list(counts_view(entries[0].histogram())) == list(counts_view(a))
+    assert list(counts_view(entries[1].histogram())) == list(counts_view(b))
     assert (reader.version, reader.start_time_s, reader.base_time_s) == ("1.3", FIXTURE_START, FIXTURE_START)
     assert reader.comments == [HlogComment(5, events[0]), HlogComment(6, events[1])]
 
@@ -132,7 +132,7 @@ def test_reads_the_java_reference_log() -> None:
     assert [e.tag for e in entries] == ["pingpong-latency", "spsc-throughput"] * 2 + ["pingpong-latency"]
     assert [e.start_s for e in entries] == [0.0, 1.0, 2.0, 3.0, 4.0]
     assert [e.max_s for e in entries] == [0.024, 0.041, 0.067, 0.091, 0.109]
-    assert all(e.histogram.total_count == 20_000 for e in entries)
+    assert all(e.histogram().total_count == 20_000 for e in entries)
     assert [e.line for e in entries] == [5, 6, 7, 8, 9]
     assert reader.comments == []
 
@@ -147,7 +147,7 @@ def test_reads_format_1_2_written_by_hdrhistogram_py() -> None:
     writer.output_interval_histogram(hist, 10.0, 11.0)
     reader = read_hlog(out.getvalue().splitlines())
     (entry,) = list(reader)
-    assert (entry.tag, entry.start_s, entry.length_s, entry.histogram.total_count) == (None, 10.0, 1.0, 2)
+    assert (entry.tag, entry.start_s, entry.length_s, entry.histogram().total_count) == (None, 10.0, 1.0, 2)
     assert reader.version == "1.2"
 
 
@@ -188,7 +188,7 @@ def test_undecodable_histograms_name_their_line(payload: str, message: str) -> N
     with pytest.raises(HistogramFormatError, match=rf"run\.hlog, line 6: .*{message}"):
         entries[1].counts()
     with pytest.raises(HistogramFormatError, match=rf"run\.hlog, line 6: .*{message}"):
-        _ = entries[1].histogram
+        _ = entries[1].histogram()
     with pytest.raises(HistogramFormatError, match=rf"run\.hlog, line 6: .*{message}"):
         decode_entries(entries)
 

@@ -13,7 +13,7 @@ from nimsync_tui.core.histogram import new_histogram, record_values, value_at_pe
 from nimsync_tui.core.hlog import read_hlog
 from nimsync_tui.core.protocol import IntervalRecord, RunEnded, RunStarted
 from nimsync_tui.errors import ConfigError, HistogramFormatError
-from nimsync_tui.monitor.baseline import Baseline
+from nimsync_tui.monitor.baseline import BaselineCurve
 from nimsync_tui.monitor.curves import PERCENTILE_LEVELS, latency_table, percentile_curve
 from nimsync_tui.monitor.replay import UNTAGGED, ReplaySource
 from nimsync_tui.monitor.session import LiveSession
@@ -103,11 +103,11 @@ def test_a_run_merges_measured_intervals_and_keeps_the_warm_up_out() -> None:
     run = RunState("ours", origin_s=1000.0)
     run.start(_started())
     run.interval(_record(0, phase="warmup", hist_values=(5,)), base_time_s=1000.0)
-    assert run.phase == "warm-up" and run.merged is None
+    assert run.phase == "warmup" and run.merged is None
     run.interval(_record(1, hist_values=(1000, 2000)), base_time_s=1000.0)
     run.interval(_record(2, ops=300, gc2=1), base_time_s=1000.0)
     view = run.view()
-    assert view.phase == "measuring" and view.intervals == 2 and view.table.count == 3
+    assert view.phase == "measure" and view.intervals == 2 and view.table.count == 3
     assert view.throughput.values.tolist() == [100.0, 300.0]
     assert view.gc_marks_s.tolist() == [3.0] and view.full_gcs == 1
     assert run.spool is not None and len(list(run.spool.rows())) == 3
@@ -168,6 +168,36 @@ def test_a_runs_metrics_are_the_suites_figures_so_far() -> None:
     assert "residual_bytes" not in metrics
     run.end(RunEnded("completed", "measure", 400, 2.0, metrics={"residual_bytes": 512.0}))
     assert run.metrics()["residual_bytes"] == 512.0
+
+
+def test_a_logs_unit_scales_the_metrics_the_verdicts_read() -> None:
+    """A log in µs (ns_per_unit 1000): every latency figure a target judges is in ns, not 1000x off."""
+    run = RunState("log", ns_per_unit=1000.0)
+    run.interval(_record(0, hist_values=(5, 7, 9)))
+    metrics = run.metrics()
+    assert metrics["latency_samples"] == 3.0  # a count, not a value: never scaled
+    values = {k: metrics[f"latency_{k}_ns"] for k in ("min", "p50", "p95", "p99", "p999", "max")}
+    assert values == {"min": 5000, "p50": 7000, "p95": 9000, "p99": 9000, "p999": 9000, "max": 9000}
+    assert metrics["latency_mean_ns"] == 7000.0 and metrics["latency_stddev_ns"] == pytest.approx(1633, rel=1e-3)
+    assert metrics["stddev_over_mean"] == pytest.approx(1633 / 7000, rel=1e-3)  # a ratio: the unit cancels
+    table = run.view().table
+    assert (table.p50, table.max, table.mean) == (7000, 9000, 7000.0)
+
+
+def test_a_short_last_interval_is_no_sample_of_the_steady_rate() -> None:
+    run = RunState("ours")
+    run.start(_started(interval_s=1.0))
+    for start in range(3):
+        run.interval(_record(start, ops=100))
+    run.interval(_record(3, ops=10, length=0.4))  # cut short by the end of the run: 25 ops/s
+    assert run.mean_ops_s() == 100.0
+    throughput = run.view().throughput
+    assert (throughput.mean, throughput.stddev) == (100.0, 0.0)
+    assert throughput.values.tolist() == [100.0, 100.0, 100.0, 25.0]  # still drawn
+    # The rate over the whole measured time counts its operations and its time alike.
+    assert run.metrics()["throughput_ops_s"] == 310 / 3.4
+    run.interval(_record(4, ops=40, length=0.5))  # half the nominal interval counts
+    assert run.mean_ops_s() == 95.0  # (3 x 100 + 80) / 4
 
 
 def test_turns_alternate_bounded_continuous_runs() -> None:
@@ -267,7 +297,7 @@ def test_an_untagged_log_replays_under_one_name(tmp_path: Path) -> None:
 
 
 def test_baseline_is_the_merged_curve_of_the_matching_tag() -> None:
-    baseline = Baseline.load(FIXTURES / "java-reference.hlog")
+    baseline = BaselineCurve.load(FIXTURES / "java-reference.hlog")
     assert not baseline.curve_for("spsc-throughput").empty
     assert baseline.curve_for("mpmc-throughput").empty  # two tags, neither matches
 

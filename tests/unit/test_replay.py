@@ -134,6 +134,7 @@ def test_java_fixture_replays_to_the_reference_distributions(tmp_path: Path) -> 
         "results.json",
         "run.hlog",
         "spsc-throughput.hgrm",
+        "summary.txt",
     ]
     assert (out / "run.hlog").read_text() == (FIXTURES / "java-reference.hlog").read_text()
     results = json.loads((out / "results.json").read_text())["scenarios"]
