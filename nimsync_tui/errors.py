@@ -62,3 +62,12 @@ class LoadFailedError(RunnerError):
         self.cause = cause
         """What happened, one line, without the scenario's name (``ValueError: ...``)."""
         super().__init__(f"{scenario} failed: {cause}" if raised else f"{scenario}: {cause}")
+
+
+class LineTooLongError(HistogramFormatError):
+    """A line of an input file longer than any a reader takes (no file of ours holds one)."""
+
+    def __init__(self, line: int, max_bytes: int) -> None:
+        self.line = line
+        """1-based number of the line."""
+        super().__init__(f"line {line} is longer than {max_bytes >> 20} MiB: not a file nimsync-tui reads")

@@ -141,7 +141,7 @@ def serving(
     if command is None:
         command = [str(NIMSYNC_TUI), *args, "--serve", "--port", "0", "--max-sessions", str(max_sessions)]
     with output.open("wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
     served = Served(proc, printed_url(proc, output), output)
     try:
         yield served

@@ -20,9 +20,19 @@ import numpy as np
 
 from ..errors import HistogramFormatError
 
-__all__ = ["CountsHistogram", "HistogramLayout", "SparseCounts", "add_parts", "merge"]
+__all__ = [
+    "MAX_DENSE_COUNTS",
+    "CountsHistogram",
+    "DenseBudget",
+    "HistogramLayout",
+    "SparseCounts",
+    "add_parts",
+    "merge",
+]
 
 _INT64_MAX = 2**63 - 1
+MAX_DENSE_COUNTS = 1 << 24
+"""Counts (128 MiB) that the dense histograms of one log's tags may hold in all, one per tag."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +199,27 @@ class CountsHistogram:
         return self.layout.highest_value(int(nonzero[-1])) if nonzero.size else 0
 
 
+class DenseBudget:
+    """What a reader keeping one dense histogram per tag has spent: at most :data:`MAX_DENSE_COUNTS` counts.
+
+    The widest layout (2**63, 5 digits) is 6.2 M counts: a few hundred bytes of
+    log per tag would otherwise cost 50 MB each.
+    """
+
+    def __init__(self) -> None:
+        self.spent = 0
+        """Counts taken so far."""
+
+    def take(self, counts_len: int, where: str, tag: str | None) -> None:
+        """Take a tag's ``counts_len`` counts; :class:`HistogramFormatError` past the bound, naming ``where``."""
+        self.spent += counts_len
+        if self.spent > MAX_DENSE_COUNTS:
+            raise HistogramFormatError(
+                f"{where}: tag {tag!r} takes the log past {MAX_DENSE_COUNTS:,} histogram counts in all "
+                f"({counts_len:,} for its layout); replay it headless: --replay PATH --record DIR"
+            )
+
+
 @dataclass(frozen=True, slots=True)
 class SparseCounts:
     """A decoded histogram as its non-zero counts: small to keep, quick to merge."""
@@ -199,6 +230,17 @@ class SparseCounts:
     """Ascending int64 indexes of the non-zero counts."""
     counts: np.ndarray
     """The int64 count at each of :attr:`indexes` (all positive)."""
+
+    @classmethod
+    def empty(cls, layout: HistogramLayout) -> SparseCounts:
+        """No counts at all, in ``layout``."""
+        return cls(layout, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+
+    @classmethod
+    def of(cls, hist: CountsHistogram) -> SparseCounts:
+        """The non-zero counts of ``hist``."""
+        indexes = np.flatnonzero(hist.counts).astype(np.int64)
+        return cls(hist.layout, indexes, hist.counts[indexes].astype(np.int64))
 
     def dense(self) -> CountsHistogram:
         """The counts array up to the last non-zero count."""
@@ -215,16 +257,16 @@ def merge(layout: HistogramLayout, parts: Sequence[SparseCounts]) -> CountsHisto
     one's layout; the result does not depend on the order, so the parts of each
     source layout are added in one numpy pass.
     """
-    total = CountsHistogram(layout)
-    add_parts(total, parts)
-    return total
+    return add_parts(SparseCounts.empty(layout), parts).dense()
 
 
-def add_parts(total: CountsHistogram, parts: Sequence[SparseCounts]) -> None:
-    """Add ``parts`` into ``total``, resizing it as Java's auto-resize does: a log merged batch by batch.
+def add_parts(total: SparseCounts, parts: Sequence[SparseCounts]) -> SparseCounts:
+    """``total`` plus ``parts``, its layout resized as Java's auto-resize does: a log merged batch by batch.
 
     Resizing keeps the lowest value and the digits, so the indexes already
-    counted keep their meaning and only the array grows.
+    counted keep their meaning. The sum stays sparse: its memory follows the
+    counts that are not zero, never the width of a layout (a single count at
+    the top of a 2**63, 5-digit layout would need 6.2 M dense counts).
     """
     by_layout: dict[HistogramLayout, list[SparseCounts]] = {}
     for part in parts:
@@ -234,24 +276,21 @@ def add_parts(total: CountsHistogram, parts: Sequence[SparseCounts]) -> None:
         (source.highest_value(max(int(p.indexes[-1]) for p in group)) for source, group in by_layout.items()),
         default=0,
     )
-    if total.layout.highest_value(total.layout.counts_len - 1) < highest:
-        total.layout = total.layout.resized(highest)
+    layout = total.layout
+    if layout.highest_value(layout.counts_len - 1) < highest:
+        layout = layout.resized(highest)
+    indexes, counts = [total.indexes], [total.counts]
     for source, group in by_layout.items():
-        indexes = np.concatenate([p.indexes for p in group])
-        counts = np.concatenate([p.counts for p in group])
-        if not total.layout.same_indexes(source):
-            indexes = total.layout.indexes_of(source.lowest_values(indexes))
-        _add_at(total, indexes, counts)
-
-
-def _add_at(total: CountsHistogram, indexes: np.ndarray, counts: np.ndarray) -> None:
-    needed = int(indexes.max()) + 1
-    if needed > total.counts.size:
-        total.counts = np.concatenate([total.counts, np.zeros(needed - total.counts.size, dtype=np.int64)])
-    added = int(counts.sum(dtype=np.float64)) if counts.size else 0
-    if added < 2**53:
-        # Float weights are exact while every sum stays below 2**53, and bincount is many times faster than add.at.
-        total.counts[:needed] += np.bincount(indexes, weights=counts, minlength=needed).astype(np.int64)
-    else:
-        np.add.at(total.counts, indexes, counts)
-    total.total_count += int(counts.sum())
+        group_indexes = np.concatenate([p.indexes for p in group])
+        if not layout.same_indexes(source):
+            group_indexes = layout.indexes_of(source.lowest_values(group_indexes))
+        indexes.append(group_indexes)
+        counts.extend(p.counts for p in group)
+    every_index, every_count = np.concatenate(indexes), np.concatenate(counts)
+    order = np.argsort(every_index, kind="stable")
+    every_index, every_count = every_index[order], every_count[order]
+    if every_index.size and float(every_count.sum(dtype=np.float64)) >= 2.0**63:
+        raise HistogramFormatError("histogram counts add up past 2**63")
+    firsts = np.flatnonzero(np.diff(every_index, prepend=-1)) if every_index.size else every_index
+    summed = np.add.reduceat(every_count, firsts) if every_index.size else every_count
+    return SparseCounts(layout, every_index[firsts], summed)

@@ -37,7 +37,7 @@ import numpy as np
 from ..errors import HistogramFormatError
 from .counts import CountsHistogram, HistogramLayout, SparseCounts
 
-__all__ = ["EncodedHistogramError", "decode_base64", "decode_bytes", "decode_many"]
+__all__ = ["EncodedHistogramError", "check_bounds", "decode_base64", "decode_bytes", "decode_many"]
 
 _V0, _V0_COMPRESSED = 0x1C849308, 0x1C849309
 _V1, _V1_COMPRESSED = 0x1C849301, 0x1C849302
@@ -71,6 +71,15 @@ def decode_base64(text: str | bytes) -> CountsHistogram:
 def decode_bytes(data: bytes) -> CountsHistogram:
     """Decode an encoded histogram (not base64), compressed or plain, of format V0, V1 or V2."""
     return _decode_all([data])[0].dense()
+
+
+def check_bounds(text: str | bytes) -> None:
+    """Raise :class:`HistogramFormatError` unless the encoding inflates within what its header's layout allows.
+
+    For decoders that inflate without a limit (HdrHistogram_py's): a few hundred
+    kilobytes of zlib must not become gigabytes of zero counts there either.
+    """
+    _plain(_unbase64(text, 0))
 
 
 _BATCH = 64
@@ -155,45 +164,104 @@ def _plain(data: bytes) -> _Plain:
     cookie = _cookie(data)
     base = cookie & ~0xF0
     if base in (_V0_COMPRESSED, _V1_COMPRESSED, _V2_COMPRESSED):
-        if len(data) < 8:
-            raise HistogramFormatError(f"encoded histogram of {len(data)} bytes ends inside its header")
-        (length,) = struct.unpack_from(">i", data, 4)
-        if not 0 <= length <= len(data) - 8:
-            raise HistogramFormatError(f"compressed length {length} does not fit the {len(data) - 8} bytes present")
-        inflater = zlib.decompressobj()
-        try:
-            # Like Java's Inflater, take what the stream gives and judge it by the lengths below.
-            plain = inflater.decompress(data[8 : 8 + length])
-        except zlib.error as error:
-            raise HistogramFormatError(f"corrupt compressed histogram (zlib: {error})") from None
-        wrapper = _NAMES[base - 1]
-        inner = _cookie(plain) & ~0xF0
-        # The wrapper fixes the header size: V0's is 32 bytes, V1's and V2's 40.
-        if inner not in _NAMES or (inner == _V0) != (wrapper == "V0"):
-            raise HistogramFormatError(
-                f"compressed {wrapper} histogram holds cookie 0x{_cookie(plain):08x}, not a plain {wrapper} one"
-            )
-        data = plain
-        cookie, base = _cookie(data), inner
-    elif base not in _NAMES:
+        return _inflated(data, _NAMES[base - 1])
+    if base not in _NAMES:
         if cookie in _DOUBLE_HISTOGRAM:
             raise HistogramFormatError(f"cookie 0x{cookie:08x} is a DoubleHistogram; only integer histograms are read")
         raise HistogramFormatError(f"unknown cookie 0x{cookie:08x} (not an HdrHistogram V0, V1 or V2 encoding)")
-    version = _NAMES[base]
+    header = _header(data, _NAMES[base])
+    payload = data[header.size :]
+    if header.length is not None:
+        payload = payload[: header.length]
+        if len(payload) < header.length:
+            raise HistogramFormatError(
+                f"{header.version} payload of {header.length} bytes is cut short at {len(payload)}"
+            )
+    return _Plain(header.version, header.word_size, header.layout, payload)
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """What a plain encoding's header says: enough to know how long its payload may be."""
+
+    version: str
+    size: int
+    word_size: int
+    layout: HistogramLayout
+    length: int | None
+    """V1 and V2: the payload length the header states; V0: ``None`` (its payload runs to the end)."""
+
+    @property
+    def most_payload(self) -> int:
+        """The longest payload the layout allows: a word, or a 9-byte varint, per count."""
+        return self.layout.counts_len * self.word_size
+
+
+def _header(data: bytes, version: str) -> _Header:
+    cookie = _cookie(data)
     if version == "V0":
         if len(data) < _V0_HEADER.size:
             raise HistogramFormatError(f"V0 histogram of {len(data)} bytes ends inside its 32-byte header")
         _, digits, lowest, highest, _total = _V0_HEADER.unpack_from(data)
-        payload = data[_V0_HEADER.size :]
+        length, size = None, _V0_HEADER.size
     else:
         if len(data) < _V1_HEADER.size:
             raise HistogramFormatError(f"{version} histogram of {len(data)} bytes ends inside its 40-byte header")
         _, length, _offset, digits, lowest, highest, _ratio = _V1_HEADER.unpack_from(data)
-        payload = data[_V1_HEADER.size : _V1_HEADER.size + max(length, 0)]
-        if length < 0 or len(payload) < length:
-            raise HistogramFormatError(f"{version} payload of {length} bytes is cut short at {len(payload)}")
+        size = _V1_HEADER.size
+        if length < 0:
+            raise HistogramFormatError(f"{version} payload of {length} bytes is cut short at 0")
     word_size = 9 if version == "V2" else ((cookie & 0xF0) >> 4) & 0xE
-    return _Plain(version, word_size, _layout(lowest, highest, digits), payload)
+    if word_size not in _WORD_TYPES and version != "V2":
+        raise HistogramFormatError(f"{version} word size {word_size} (Java reads 2, 4 or 8 bytes)")
+    header = _Header(version, size, word_size, _layout(lowest, highest, digits), length)
+    if length is not None and length > header.most_payload:
+        raise HistogramFormatError(
+            f"{version} payload of {length} bytes is longer than its layout allows ({header.most_payload} bytes)"
+        )
+    return header
+
+
+def _inflated(data: bytes, wrapper: str) -> _Plain:
+    """A compressed encoding's plain form, inflated no further than its header's layout allows.
+
+    A few hundred kilobytes of zlib can inflate to gigabytes of zero counts: the
+    header is inflated first, and the payload only up to the length its layout
+    (or its stated length) allows.
+    """
+    if len(data) < 8:
+        raise HistogramFormatError(f"encoded histogram of {len(data)} bytes ends inside its header")
+    (length,) = struct.unpack_from(">i", data, 4)
+    if not 0 <= length <= len(data) - 8:
+        raise HistogramFormatError(f"compressed length {length} does not fit the {len(data) - 8} bytes present")
+    inflater = zlib.decompressobj()
+    header_size = _V0_HEADER.size if wrapper == "V0" else _V1_HEADER.size
+    try:
+        # Like Java's Inflater, take what the stream gives and judge it by the lengths below.
+        head = inflater.decompress(data[8 : 8 + length], header_size)
+        inner = _cookie(head) & ~0xF0
+        # The wrapper fixes the header size: V0's is 32 bytes, V1's and V2's 40.
+        if inner not in _NAMES or (inner == _V0) != (wrapper == "V0"):
+            raise HistogramFormatError(
+                f"compressed {wrapper} histogram holds cookie 0x{_cookie(head):08x}, not a plain {wrapper} one"
+            )
+        header = _header(head, _NAMES[inner])
+        wanted = header.most_payload if header.length is None else header.length
+        payload = inflater.decompress(inflater.unconsumed_tail, wanted + 1)
+    except zlib.error as error:
+        raise HistogramFormatError(f"corrupt compressed histogram (zlib: {error})") from None
+    if header.length is None and len(payload) > wanted:
+        raise HistogramFormatError(
+            f"V0 payload is longer than its layout allows ({wanted} bytes: "
+            f"{header.layout.counts_len} counts of {header.word_size} bytes)"
+        )
+    if header.length is not None:
+        if len(payload) < header.length:
+            raise HistogramFormatError(
+                f"{header.version} payload of {header.length} bytes is cut short at {len(payload)}"
+            )
+        payload = payload[: header.length]
+    return _Plain(header.version, header.word_size, header.layout, payload)
 
 
 @lru_cache(maxsize=64)
@@ -216,8 +284,6 @@ def _sparse(layout: HistogramLayout, counts: np.ndarray) -> SparseCounts:
 def _word_counts(plain: _Plain) -> np.ndarray:
     """V0 and V1: fixed-size big-endian counts."""
     version, word_size, payload = plain.version, plain.word_size, plain.payload
-    if word_size not in _WORD_TYPES:
-        raise HistogramFormatError(f"{version} word size {word_size} (Java reads 2, 4 or 8 bytes)")
     if len(payload) % word_size:
         raise HistogramFormatError(f"{version} payload of {len(payload)} bytes is not whole {word_size}-byte counts")
     counts: np.ndarray = np.frombuffer(payload, dtype=_WORD_TYPES[word_size]).astype(np.int64)

@@ -25,7 +25,7 @@ from hdrh.histogram import HdrHistogram
 
 from ..errors import HistogramFormatError
 from .counts import CountsHistogram, SparseCounts
-from .encoding import decode_base64
+from .encoding import check_bounds, decode_base64
 
 __all__ = [
     "HIGHEST_TRACKABLE_NS",
@@ -100,6 +100,7 @@ def decode_histogram(encoded: str | bytes) -> HdrHistogram:
     corrupt payload) goes through :mod:`.encoding`, which decodes the old
     formats and names what is wrong with the others (:class:`HistogramFormatError`).
     """
+    check_bounds(encoded)  # the library inflates without a limit
     try:
         return _without_cycle(HdrHistogram.decode(encoded))
     except _LIBRARY_DECODE_ERRORS:
@@ -134,14 +135,46 @@ def counts_view(hist: HdrHistogram) -> np.ndarray:
 
 
 @dataclass(frozen=True, slots=True)
-class _Layout:
-    """Per-index value tables of one histogram configuration (they never change)."""
+class _Values:
+    """One of the per-index values of a configuration, computed for the indexes asked for.
 
-    lowest: np.ndarray
+    Computed, not tabled: a table per index of the widest layout (2**63, 5 digits)
+    is 6.2 M entries, 50 MB each, where the counts that are not zero are a few.
+    """
+
+    unit_magnitude: int
+    half_count_magnitude: int
+    which: str
+    """``lowest``, ``highest`` or ``median``."""
+
+    def __getitem__(self, indexes: np.ndarray | int) -> np.ndarray:
+        index = np.asarray(indexes, dtype=np.int64)
+        half_count = 1 << self.half_count_magnitude
+        bucket = (index >> self.half_count_magnitude) - 1
+        sub_bucket = (index & (half_count - 1)) + half_count
+        # Index 0..half_count-1 is the lower half of bucket 0, which the other buckets skip.
+        first_half = bucket < 0
+        sub_bucket = np.where(first_half, sub_bucket - half_count, sub_bucket)
+        bucket = np.maximum(bucket, 0)
+        lowest: np.ndarray = sub_bucket << (bucket + self.unit_magnitude)
+        if self.which == "lowest":
+            return lowest
+        size = np.left_shift(np.int64(1), bucket + self.unit_magnitude)
+        # The top bucket of a 2**63 layout wraps in int64, as the library's tables did, silently for arrays and scalars.
+        with np.errstate(over="ignore"):
+            values: np.ndarray = lowest + size - 1 if self.which == "highest" else lowest + (size >> 1)
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Per-index values of one histogram configuration, as the library derives them."""
+
+    lowest: _Values
     """The lowest value each index stands for (``get_value_from_index``)."""
-    highest: np.ndarray
+    highest: _Values
     """The highest value each index stands for (``get_highest_equivalent_value``)."""
-    median: np.ndarray
+    median: _Values
     """The value the mean and standard deviation use for each index."""
     max_recordable: int
     """The highest value ``record_value`` still accepts."""
@@ -149,21 +182,10 @@ class _Layout:
 
 @lru_cache(maxsize=8)
 def _layout(unit_magnitude: int, half_count_magnitude: int, counts_len: int) -> _Layout:
-    index = np.arange(counts_len, dtype=np.int64)
-    bucket = (index >> half_count_magnitude) - 1
-    half_count = 1 << half_count_magnitude
-    sub_bucket = (index & (half_count - 1)) + half_count
-    # Index 0..half_count-1 is the lower half of bucket 0, which the other buckets skip.
-    first_half = bucket < 0
-    sub_bucket[first_half] -= half_count
-    bucket[first_half] = 0
-    lowest = sub_bucket << (bucket + unit_magnitude)
-    size = np.left_shift(np.int64(1), bucket + unit_magnitude)
-    highest = lowest + size - 1
-    median = lowest + (size >> 1)
-    for table in (lowest, highest, median):
-        table.setflags(write=False)
-    return _Layout(lowest, highest, median, int(highest[-1]))
+    lowest, highest, median = (
+        _Values(unit_magnitude, half_count_magnitude, w) for w in ("lowest", "highest", "median")
+    )
+    return _Layout(lowest, highest, median, int(highest[counts_len - 1]))
 
 
 def _layout_of(hist: HdrHistogram) -> _Layout:

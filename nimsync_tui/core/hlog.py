@@ -17,19 +17,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from hdrh.histogram import HdrHistogram
 
-from ..errors import HistogramFormatError
+from ..errors import HistogramFormatError, LineTooLongError
 from .counts import CountsHistogram, SparseCounts
 from .encoding import EncodedHistogramError, decode_base64, decode_many
+from .files import bounded_lines
 from .histogram import decode_histogram, max_value
 from .protocol import IntervalRecord, Phase
 
 __all__ = [
     "DEFAULT_MAX_VALUE_UNIT_RATIO",
     "LOG_FORMAT_VERSION",
+    "MAX_COMMENT_RUN_CHARS",
     "HlogComment",
     "HlogEntry",
     "HlogReader",
@@ -54,6 +56,12 @@ _YEAR_S = 365 * 24 * 3600.0
 _LATEST_TIME_S = 253_402_300_800.0
 """Year 10000 in seconds since the epoch: later (or NaN) is no time a log can mean."""
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MAX_COMMENT_RUN_CHARS = 16 << 20
+"""Comment text a reader takes between two interval lines: a log's comments are a few lines per interval.
+
+Each line counts :data:`_COMMENT_COST` more than its length: a million one-character
+lines cost their objects, not a megabyte."""
+_COMMENT_COST = 100
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -232,6 +240,7 @@ class HlogReader(Iterator[HlogEntry]):
         self._lines = enumerate(lines, start=1)
         self.source = source
         """The log's name, for messages."""
+        self._comment_run = 0
         self.version: str | None = None
         """The format version, once its line was read."""
         self.start_time_s: float | None = None
@@ -269,12 +278,21 @@ class HlogReader(Iterator[HlogEntry]):
     def _next_item(self) -> HlogEntry | HlogComment:
         for number, raw in self._lines:
             line = raw.rstrip("\r\n")
+            if "\0" in line:
+                raise self._error(number, "binary data (a NUL byte): not a histogram log")
             if not line.strip() or line.startswith('"StartTimestamp"'):
                 continue
             if line.startswith("#"):
+                self._comment_run += len(line) + _COMMENT_COST
+                if self._comment_run > MAX_COMMENT_RUN_CHARS:
+                    raise self._error(
+                        number,
+                        f"{MAX_COMMENT_RUN_CHARS >> 20} MiB of comment lines and no interval: not a histogram log",
+                    )
                 if (comment := self._comment(number, line)) is not None:
                     return comment
                 continue
+            self._comment_run = 0
             entry = self._interval(number, line)
             if self.origin_s is None:
                 self._fix_clock(entry)
@@ -344,15 +362,24 @@ class HlogReader(Iterator[HlogEntry]):
 
 
 def read_hlog(source: str | os.PathLike[str] | Iterable[str]) -> HlogReader:
-    """A reader over a log file (path) or over lines already in hand (any iterable of str).
+    """A reader over a log file (path), streamed line by line, or over lines already in hand (any iterable of str).
 
     A ``str`` is taken as a path; pass ``text.splitlines()`` for log text.
     """
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
+            stream = path.open("rb")  # opened now: a missing or unreadable file is an error at once
+        except OSError as error:
             raise HistogramFormatError(f"cannot read histogram log {path}: {error}") from None
-        return HlogReader(text.splitlines(), str(path))
+        return HlogReader(_file_lines(stream, path), str(path))
     return HlogReader(source)
+
+
+def _file_lines(stream: BinaryIO, path: Path) -> Iterator[str]:
+    try:
+        with stream:
+            for raw in bounded_lines(stream):
+                yield raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError, LineTooLongError) as error:
+        raise HistogramFormatError(f"cannot read histogram log {path}: {error}") from None

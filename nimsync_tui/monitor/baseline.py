@@ -6,6 +6,7 @@ from pathlib import Path
 
 from hdrh.histogram import HdrHistogram
 
+from ..core.counts import DenseBudget
 from ..core.histogram import add
 from ..errors import HistogramFormatError
 from ..recording.logfile import LogFile
@@ -30,10 +31,12 @@ class BaselineCurve:
         """Read the log ``path`` names (a recording directory or a ``.hlog``)."""
         log = find_log(path)
         merged: dict[str | None, HdrHistogram] = {}
+        budget = DenseBudget()
         for entry in LogFile(log).reader():
             histogram = entry.histogram()
             into = merged.get(entry.tag)
             if into is None:
+                budget.take(histogram.counts_len, f"{log}, line {entry.line}", entry.tag)
                 into = merged[entry.tag] = empty_like(histogram)
             add(into, histogram)
         if not merged:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 from hdrh.histogram import HdrHistogram
 
+from ..core.files import confined
 from ..core.histogram import LatencySummary
 from ..core.protocol import CORRECTED_SUFFIX, IntervalRecord, Phase, RunStarted, Status, event_json
 from ..errors import ConfigError
@@ -19,13 +21,18 @@ from ..suite.results import ScenarioResult, scenario_result
 from ..suite.targets import DEFAULT_TARGETS
 from .state import RunState
 
+EXPORT_DIR_VARIABLE = "NIMSYNC_TUI_EXPORT_DIR"
+"""Set by ``--serve`` for each tab: the one folder its exports and baselines may be written in."""
+
 
 def export_run(state: RunState, spec: RunSpec, directory: Path) -> Path:
     """Write ``run.hlog``, ``<scenario>.hgrm``, ``results.json`` and ``intervals.csv`` of ``state`` into ``directory``.
 
     The directory is claimed as a recording's is: created if needed, refused
-    if it holds a recording already. Returns the directory.
+    if it holds a recording already. Returns the directory. In a ``--serve``
+    tab, ``directory`` is taken inside the server's export folder, never outside.
     """
+    directory = export_destination(directory)
     started, merged, spool = state.started, state.merged, state.spool
     if started is None or merged is None or spool is None:
         raise ConfigError("nothing measured yet: wait for the first measured interval, then export")
@@ -74,3 +81,9 @@ def _result(
         operations=state.operations,
         name=name,
     )
+
+
+def export_destination(asked: Path) -> Path:
+    """Where an export asked for ``asked`` goes: there, or inside the server's export folder in a ``--serve`` tab."""
+    root = os.environ.get(EXPORT_DIR_VARIABLE)
+    return asked if root is None else confined(Path(root), asked)

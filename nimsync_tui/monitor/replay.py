@@ -10,6 +10,7 @@ from pathlib import Path
 
 from hdrh.histogram import HdrHistogram
 
+from ..core.counts import DenseBudget
 from ..core.protocol import IntervalRecord, Phase, RunStarted
 from ..core.units import VALUE_UNITS_NS
 from ..errors import ConfigError, HistogramFormatError
@@ -108,6 +109,7 @@ class ReplaySource:
         self._events = logged_events(LogFile(self.path).reader(), strict=False)
         self._started: dict[str, RunStarted] = {}
         self._tracks: dict[str, _Track] = {}
+        self._budget = DenseBudget()
         self._clock = clock
         self._play_from: tuple[float, float] | None = None
         self._changes = 0
@@ -153,8 +155,11 @@ class ReplaySource:
     def _add(self, logged: LoggedInterval) -> None:
         entry, vitals = logged.entry, logged.record
         name = entry.tag if entry.tag is not None else UNTAGGED
+        histogram = entry.histogram()
         track = self._tracks.get(name)
         if track is None:
+            # Each tag keeps a dense histogram of its layout.
+            self._budget.take(histogram.counts_len, f"{self.path}, line {entry.line}", name)
             started = self._started.get(name.split(".", 1)[0])
             # Our logs are in ns; another tool's are in whatever --value-unit says.
             ours = vitals is not None or started is not None
@@ -165,7 +170,7 @@ class ReplaySource:
             record = dataclasses.replace(vitals, phase=Phase.MEASURE)
         else:
             record = entry.record(name, histogram=entry.encoded)
-        track.append(record, vitals is not None, entry.histogram())
+        track.append(record, vitals is not None, histogram)
 
     # -- moving -----------------------------------------------------------------
 

@@ -261,10 +261,10 @@ class LiveSession:
 
     def save_baseline(self, directory: Path) -> Path:
         """Export the run so far and compare against it from now on."""
-        self.export(directory)
-        self.baseline = BaselineCurve.load(directory)
+        written = self.export(directory)
+        self.baseline = BaselineCurve.load(written)
         self._changes = next(CHANGES)
-        return directory
+        return written
 
     def snapshot(self) -> Snapshot:
         """The frozen picture of the session now."""

@@ -13,6 +13,7 @@ What a recording promises when things go wrong:
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import io
 import os
@@ -43,7 +44,9 @@ class _Log:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+        # A new file, never one a link there points to: an old one (allowed by --overwrite) goes first.
+        path.unlink(missing_ok=True)
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
         self._size = 0
 
     def write(self, text: str) -> None:
@@ -53,7 +56,9 @@ class _Log:
             while data:
                 data = data[os.write(self._fd, data) :]
         except OSError as exc:
-            os.ftruncate(self._fd, self._size)
+            # The write's error is the one to report, whatever the cut back to the last whole interval says.
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, self._size)
             raise OSError(exc.errno, exc.strerror, str(self.path)) from None
         self._size += size
 
@@ -114,7 +119,7 @@ class OutputDir:
         names = [LOG_NAME, PARTIAL_LOG_NAME, RESULTS_NAME, INTERVALS_NAME, SUMMARY_NAME]
         # Steps write one distribution each, so any .hgrm here is an earlier recording's.
         names += sorted({f"{scenario}.hgrm" for scenario in scenarios} | {p.name for p in self.path.glob("*.hgrm")})
-        taken = [n for n in names if (self.path / n).exists()]
+        taken = [n for n in names if (self.path / n).is_symlink() or (self.path / n).exists()]
         if taken and not overwrite:
             # What to do first; a recording of many scenarios has dozens of files, so a few names and the count.
             shown = ", ".join(taken[:_FILES_SHOWN]) + (", ..." if len(taken) > _FILES_SHOWN else "")

@@ -5,7 +5,7 @@ Shared by ``--record``, the app's export and ``--replay --record``, so all write
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +32,7 @@ def log_interval(hlog: HlogWriter, record: IntervalRecord, hist: HdrHistogram) -
 
 def write_recording_files(
     out: OutputDir,
-    histograms: dict[str, HdrHistogram],
+    histograms: Mapping[str, HdrHistogram],
     rows: Sequence[tuple[IntervalRecord, LatencySummary]],
     report: SuiteReport,
     *,

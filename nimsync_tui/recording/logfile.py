@@ -6,8 +6,9 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..core.files import bounded_lines
 from ..core.hlog import HlogReader
-from ..errors import HistogramFormatError
+from ..errors import HistogramFormatError, LineTooLongError
 
 __all__ = ["LogFile"]
 
@@ -36,7 +37,7 @@ class LogFile:
         limit = self.size
         try:
             with self.path.open("rb") as stream:
-                for raw in stream:
+                for raw in bounded_lines(stream):
                     if limit is not None and size + len(raw) > limit:
                         raw = raw[: limit - size]  # noqa: PLW2901 (what grew since the first pass is not the log)
                     size += len(raw)
@@ -44,7 +45,7 @@ class LogFile:
                     yield raw.decode("utf-8")
                     if limit is not None and size >= limit:
                         break
-        except (OSError, UnicodeDecodeError) as error:
+        except (OSError, UnicodeDecodeError, LineTooLongError) as error:
             raise HistogramFormatError(f"cannot read histogram log {self.path}: {error}") from None
         if self._digest is None:
             self.size, self._digest = size, digest.digest()

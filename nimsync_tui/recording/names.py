@@ -35,7 +35,11 @@ def find_log(path: Path) -> Path:
         raise ConfigError(f"{path} holds no recording (no {LOG_NAME} or {PARTIAL_LOG_NAME})")
     if path.is_file():
         return path
-    raise ConfigError(f"{path}: no such file or directory")
+    try:
+        path.stat()
+    except OSError as exc:  # a symlink loop, a dangling link, no permission: say which
+        raise ConfigError(f"{path}: {exc.strerror.lower() if exc.strerror else exc}") from None
+    raise ConfigError(f"{path} is not a file or directory (a FIFO, socket or device holds no log)")
 
 
 def tag_name(tag: str | None) -> str:

@@ -10,6 +10,7 @@ import dataclasses
 import fnmatch
 import itertools
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -168,6 +169,8 @@ def plan_runs(
         raise ConfigError(f"--interval must be at least {MIN_INTERVAL_S} s, got {interval_s}")
     if duration_s is not None and not duration_s > 0:
         raise ConfigError(f"--duration must be a positive number of seconds, got {duration_s}")
+    if duration_s is not None and math.isfinite(duration_s) and duration_s > MAX_SECONDS:
+        raise ConfigError(f"--duration must be at most {MAX_SECONDS:g} s (a week), got {duration_s:g}")
     if duration_s is not None and overrides.iterations is not None:
         raise ConfigError("--duration and --iterations exclude each other; give one")
     given = {k: v for k, v in dataclasses.asdict(overrides).items() if v is not None}
@@ -208,6 +211,16 @@ def plan_runs(
                 tag = f"{scenario.name}@{impl.label}{suffix}" if tagged else None
                 specs.append(RunSpec(scenario.name, params, interval_s, duration, options, tag))
     return specs
+
+
+MAX_TASKS = 10_000
+"""Most producer or consumer tasks (and workers) a load may have: each costs the runner memory."""
+MAX_CAPACITY = 1 << 20
+"""Largest channel buffer a load may have."""
+MIN_RATE, MAX_RATE = 0.01, 1e8
+"""Operations a second an open-loop load may be asked for."""
+MAX_SECONDS = 7 * 24 * 3600.0
+"""Longest --duration or --timeout: a week (a timer past about 9.2e9 s cannot even be waited on)."""
 
 
 MATRIX_PARAMETERS = ("capacity", "producers", "consumers", "sample_every", "yield_every")
@@ -282,22 +295,28 @@ def _check_params(p: Params) -> None:
     missing = available(p.loop)
     if missing is not None:
         raise ConfigError(missing)
-    for name, low in (
-        ("capacity", 0),
-        ("producers", 1),
-        ("consumers", 1),
-        ("warmup", 0),
-        ("yield_every", 1),
-        ("sample_every", 1),
+    for name, low, high in (
+        ("capacity", 0, MAX_CAPACITY),
+        ("producers", 1, MAX_TASKS),
+        ("consumers", 1, MAX_TASKS),
+        ("warmup", 0, None),
+        ("yield_every", 1, None),
+        ("sample_every", 1, None),
     ):
         value = getattr(p, name)
         if not isinstance(value, int) or value < low:
             raise ConfigError(f"--{name.replace('_', '-')} must be an integer >= {low}, got {value!r}")
+        if high is not None and value > high:
+            raise ConfigError(f"--{name.replace('_', '-')} must be at most {high:,}, got {value:,}")
     if p.iterations is not None and (not isinstance(p.iterations, int) or p.iterations < 1):
         raise ConfigError(f"--iterations must be an integer >= 1, got {p.iterations!r}")
     if p.rate is not None and (not isinstance(p.rate, int | float) or not 0 < p.rate < float("inf")):
         raise ConfigError(f"--rate must be a positive number of operations per second, got {p.rate!r}")
+    if p.rate is not None and not MIN_RATE <= p.rate <= MAX_RATE:
+        raise ConfigError(f"--rate must be between {MIN_RATE:g} and {MAX_RATE:g} operations per second, got {p.rate:g}")
     if p.workers is not None and (not isinstance(p.workers, int) or p.workers < 1):
         raise ConfigError(f"--workers must be an integer >= 1, got {p.workers!r}")
+    if p.workers is not None and p.workers > MAX_TASKS:
+        raise ConfigError(f"--workers must be at most {MAX_TASKS:,}, got {p.workers:,}")
     if not isinstance(p.leak_per_round, int) or p.leak_per_round < 0:
         raise ConfigError(f"leak_per_round must be an integer >= 0, got {p.leak_per_round!r}")

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from types import TracebackType
 
+from ..core.files import MAX_LINE_BYTES
 from ..core.protocol import Event, RunEnded, RunFailed, StreamParser
 from ..errors import LoadFailedError, RunnerError
 from .config import RunSpec
@@ -110,8 +111,14 @@ class RunnerProcess:
         """
         assert self._proc.stdout is not None
         finished = False
-        for line in self._proc.stdout:
+        # A line is read up to a bound: a runner writing hundreds of megabytes without a line end is broken.
+        while line := self._proc.stdout.readline(MAX_LINE_BYTES + 1):
             if not line.endswith("\n"):
+                if len(line) > MAX_LINE_BYTES:
+                    self.kill()
+                    raise LoadFailedError(
+                        self.spec.scenario, f"load process wrote a line longer than {MAX_LINE_BYTES >> 20} MiB"
+                    )
                 # The child died in the middle of a line: half an event is no event.
                 break
             if self._keep_lines:
@@ -174,7 +181,8 @@ class RunnerProcess:
                 self.timed_out = True
                 self._close_stdin()
                 break
-            self._stop_asked.wait(left if math.isfinite(left) else None)
+            # Event.wait() raises OverflowError past threading.TIMEOUT_MAX (about 9.2e9 s).
+            self._stop_asked.wait(min(left, threading.TIMEOUT_MAX) if math.isfinite(left) else None)
         try:
             self._proc.wait(STOP_GRACE_S)
         except subprocess.TimeoutExpired:

@@ -48,7 +48,7 @@ from ..suite.report import RowMeasurement, SuiteReport
 from ..suite.report import judge as judge_rows
 from ..suite.results import ScenarioResult, scenario_result
 from .collect import Row, RunRows, ScenarioCollector
-from .config import RunSpec, interleaved
+from .config import MAX_SECONDS, RunSpec, interleaved
 from .process import RunnerProcess
 from .stopping import STOP_SIGNALS, raise_stop_signal, stop_signals
 
@@ -83,6 +83,8 @@ def scenario_timeout(timeout_s: float | None, duration_s: float | None) -> float
         return DEFAULT_TIMEOUT_S + (duration_s or 0.0)
     if not timeout_s > 0:
         raise ConfigError(f"--timeout must be a positive number of seconds, got {timeout_s}")
+    if timeout_s > MAX_SECONDS:
+        raise ConfigError(f"--timeout must be at most {MAX_SECONDS:g} s (a week), got {timeout_s:g}")
     if duration_s is not None and not timeout_s > duration_s:
         raise ConfigError(f"--timeout {timeout_s:g} s would stop every scenario before its --duration {duration_s:g} s")
     return timeout_s

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,12 +50,12 @@ _BATCH = 256
 
 @dataclass(slots=True)
 class _Tag:
-    """One tag's intervals, merged as they stream past; only the small per-interval rows are kept."""
+    """One tag's intervals, merged (sparse) as they stream past; only the small per-interval rows are kept."""
 
     name: str
-    kept: CountsHistogram | None = None
+    kept: SparseCounts | None = None
     """The intervals ``HistogramLogProcessor`` reads: from 0 s after the log's start."""
-    every: CountsHistogram | None = None
+    every: SparseCounts | None = None
     """Every interval, for the result; ``None`` while it is :attr:`kept` (no interval was left out)."""
     rows: list[tuple[IntervalRecord, LatencySummary]] = field(default_factory=list)
     """Per interval, its record and summary (another tool's log only: ours has them from the runner)."""
@@ -65,25 +66,36 @@ class _Tag:
         """Merge one batch of this tag's intervals."""
         if self.every is None and not all(kept):
             # The first interval left out: from here on the two sums differ.
-            self.every = _copy(self.kept) if self.kept is not None else CountsHistogram(parts[0].layout)
+            self.every = self.kept if self.kept is not None else SparseCounts.empty(parts[0].layout)
         chosen = [part for part, keep in zip(parts, kept, strict=True) if keep]
         if chosen:
-            if self.kept is None:
-                self.kept = CountsHistogram(chosen[0].layout)
-            add_parts(self.kept, chosen)
+            self.kept = add_parts(self.kept or SparseCounts.empty(chosen[0].layout), chosen)
         if self.every is not None:
-            add_parts(self.every, parts)
+            self.every = add_parts(self.every, parts)
 
     @property
-    def merged(self) -> CountsHistogram:
+    def merged(self) -> SparseCounts:
         """Every interval of the tag, merged."""
         merged = self.every if self.every is not None else self.kept
         assert merged is not None  # a tag exists because an interval carried it
         return merged
 
 
-def _copy(histogram: CountsHistogram) -> CountsHistogram:
-    return CountsHistogram(histogram.layout, histogram.counts.copy())
+class _Histograms(Mapping[str, "CountsHistogram | HdrHistogram"]):
+    """Per tag its merged histogram, made dense only when asked for: one at a time, never all at once."""
+
+    def __init__(self, held: dict[str, SparseCounts | HdrHistogram]) -> None:
+        self._held = held
+
+    def __getitem__(self, name: str) -> CountsHistogram | HdrHistogram:
+        held = self._held[name]
+        return held.dense() if isinstance(held, SparseCounts) else held
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._held)
+
+    def __len__(self) -> int:
+        return len(self._held)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +104,8 @@ class Replay:
 
     log: LogFile
     """The log itself, copied as ``run.hlog``."""
-    histograms: dict[str, CountsHistogram | HdrHistogram]
-    """Per tag name, its intervals merged as ``HistogramLogProcessor`` merges them."""
+    histograms: Mapping[str, CountsHistogram | HdrHistogram]
+    """Per tag name, its intervals merged as ``HistogramLogProcessor`` merges them (made dense when read)."""
     hgrm_header: list[str]
     """The lines ``HistogramLogProcessor`` puts before each distribution."""
     hgrm_unit_ratio: float
@@ -145,7 +157,7 @@ def replay_log(path: Path, value_unit: str = "ns", window: LogWindow = WHOLE_LOG
     if not window.whole:
         _apply(window, tags, str(log.path))
         recording = False
-    histograms: dict[str, CountsHistogram | HdrHistogram] = {
+    histograms: dict[str, SparseCounts | HdrHistogram] = {
         tag.name: tag.kept for tag in tags.values() if tag.kept is not None
     }
     if recording:
@@ -159,7 +171,7 @@ def replay_log(path: Path, value_unit: str = "ns", window: LogWindow = WHOLE_LOG
         results, rows = _tag_runs(log.path, tags, ns_per_unit, value_unit)
         report = judge_single_runs(results, DEFAULT_TARGETS)
     started_at = datetime.now(UTC) if reader.start_time_s is None else datetime.fromtimestamp(reader.start_time_s, UTC)
-    return Replay(log, histograms, header, HGRM_UNIT_RATIO / ns_per_unit, report, rows, started_at)
+    return Replay(log, _Histograms(histograms), header, HGRM_UNIT_RATIO / ns_per_unit, report, rows, started_at)
 
 
 def write_replay(replay: Replay, directory: Path, *, overwrite: bool, csv: bool = False) -> None:
@@ -172,7 +184,7 @@ def write_replay(replay: Replay, directory: Path, *, overwrite: bool, csv: bool 
             out.log.write(chunk)
         write_recording_files(
             out,
-            dict(replay.histograms),
+            replay.histograms,
             replay.rows,
             replay.report,
             started_at=replay.started_at,
@@ -194,8 +206,9 @@ def _apply(window: LogWindow, tags: dict[str | None, _Tag], source: str) -> None
             continue
         tag.every = None  # the results describe the window only
         if window.correct_co:
-            tag.kept = corrected_for_coordinated_omission(tag.kept, window.correct_co)
-            tag.total = tag.kept.total_count
+            corrected = corrected_for_coordinated_omission(tag.kept.dense(), window.correct_co)
+            tag.kept = SparseCounts.of(corrected)
+            tag.total = corrected.total_count
 
 
 def _scan(reader: HlogReader, window: LogWindow) -> tuple[dict[str | None, _Tag], list[str], bool]:
@@ -330,7 +343,7 @@ def _tag_runs(
         )
         duration = sum(r.length_s for r in records)
         result = scenario_result(
-            started, records, tag.merged, status=Status.REPLAYED, duration_s=duration, operations=tag.total
+            started, records, tag.merged.dense(), status=Status.REPLAYED, duration_s=duration, operations=tag.total
         )
         results.append(_result_in_ns(result, ns_per_unit))
     return results, rows

@@ -39,14 +39,14 @@ class ServeOptions:
 
 
 def _port(text: str) -> int:
-    value = int(text) if text.isdigit() else -1
+    value = int(text) if text.isascii() and text.isdigit() else -1
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"invalid port {text!r} (0-65535; 0 picks a free one)")
     return value
 
 
 def _session_count(text: str) -> int:
-    value = int(text) if text.isdigit() else 0
+    value = int(text) if text.isascii() and text.isdigit() else 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"invalid session count {text!r} (a whole number of at least 1)")
     return value

@@ -13,18 +13,21 @@ from __future__ import annotations
 import asyncio
 import hmac
 import html
+import json
 import logging
+import resource
 import secrets
 import signal
 import socket
 import sys
+import time
 from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 from string import Template
 from typing import TextIO
 
-from aiohttp import web
+from aiohttp import WSMsgType, web, web_response
 from aiohttp.typedefs import Handler
 from textual_serve.server import Server
 
@@ -44,7 +47,20 @@ _STOPPING_SIGNALS = {
 }
 _WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+IDLE_TIMEOUT_S = 10.0
+"""A connection that sends no request (or stops inside its headers) for this long is closed."""
+MAX_CONNECTIONS = 256
+"""Open connections at once; more are closed as they come, before they cost anything."""
+MAX_MESSAGE_BYTES = 64 << 10
+"""The longest websocket message a tab sends: keys, a resize, a ping."""
+MAX_COLUMNS, MAX_ROWS = 500, 200
+"""The largest terminal a tab may ask for (a bigger one costs the app gigabytes to draw)."""
+EXPORT_FOLDER = "nimsync-exports"
+"""Made in the server's working directory: the only folder a tab's export and baseline keys write to."""
+_LOG_EVERY_S = 10.0
+"""The same warning is logged at most once in this many seconds."""
 _SECURITY_HEADERS = {
+    "Server": "nimsync-tui",  # not aiohttp's name and version
     # The browser itself refuses anything not from this server: the page
     # template's web font, textual.js's ?ping= fetch, framing by another site.
     "Content-Security-Policy": (
@@ -68,6 +84,8 @@ class BrowserServer(Server):
         """The secret in the printed URL; nothing is served without it."""
         self.sessions: set[Session] = set()
         """The sessions whose app may still be running (each holds a slot until it is closed)."""
+        self.export_dir = Path.cwd() / EXPORT_FOLDER
+        """Where every tab's exports and baselines go, fixed when the server starts."""
         self._stopping = False
 
     # -- the web application ------------------------------------------------
@@ -92,6 +110,8 @@ class BrowserServer(Server):
     async def _check_host(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         # A DNS-rebinding page reaches us under its own host name; refuse it
         # before the token is even looked at.
+        if len(request.headers.getall("Host", ())) > 1:
+            return _notice(web.HTTPBadRequest, "Bad request", "The request names more than one host.")
         if not host_allowed(request.host, self._options, self.port):
             return _notice(web.HTTPForbidden, "Unknown host", f"This server does not answer to {request.host!r}.")
         return await handler(request)
@@ -126,27 +146,53 @@ class BrowserServer(Server):
             return _notice(web.HTTPServiceUnavailable, "Stopping", "The server is shutting down.")
         if self._full():
             return _sessions_full(self._options.max_sessions)
-        websocket = web.WebSocketResponse(heartbeat=15)
+        websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_MESSAGE_BYTES)
         session = Session(
             self._command,
             write_bytes=websocket.send_bytes,
             write_str=websocket.send_str,
             close=websocket.close,
             download_manager=self.download_manager,
+            export_dir=self.export_dir,
         )
         # Taken before the first await: two tabs racing for the last slot cannot both get it.
         self.sessions.add(session)
         try:
             await websocket.prepare(request)
-            width = _to_int(request.query.get("width"), 80)
-            height = _to_int(request.query.get("height"), 24)
+            width = _clamp(_to_int(request.query.get("width"), 80), MAX_COLUMNS)
+            height = _clamp(_to_int(request.query.get("height"), 24), MAX_ROWS)
             if await session.start(width, height):
                 await self._process_messages(websocket, session)
-        except (ValueError, AssertionError, TypeError, KeyError, IndexError) as exc:  # a malformed message
-            log.warning("nimsync-tui: closing a session after a malformed message: %s", exc)
         finally:
             await asyncio.shield(self._end(session))
         return websocket
+
+    async def _process_messages(self, websocket: web.WebSocketResponse, app_service: Session) -> None:  # type: ignore[override]
+        """Relay the tab's keys, resizes and pings to its app; a malformed message is logged in one line and ignored."""
+        async for message in websocket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            try:
+                await self._handle_message(websocket, app_service, _envelope(message.data))
+            except _Malformed as exc:
+                log.warning("nimsync-tui: ignored a malformed message from a tab: %s", exc)
+
+    async def _handle_message(self, websocket: web.WebSocketResponse, session: Session, envelope: list[object]) -> None:
+        kind, data = envelope[0], envelope[1] if len(envelope) > 1 else None
+        if kind == "stdin":
+            if not isinstance(data, str):
+                raise _Malformed("stdin data is not text")
+            await session.send_bytes(data.encode("utf-8", errors="replace"))
+        elif kind == "resize":
+            if not isinstance(data, dict) or not all(_is_int(data.get(k)) for k in ("width", "height")):
+                raise _Malformed("resize needs whole-number width and height")
+            await session.set_terminal_size(_clamp(data["width"], MAX_COLUMNS), _clamp(data["height"], MAX_ROWS))
+        elif kind == "ping":
+            await websocket.send_json(["pong", data])
+        elif kind == "blur":
+            await session.blur()
+        elif kind == "focus":
+            await session.focus()
 
     async def _end(self, session: Session) -> None:
         try:
@@ -158,9 +204,16 @@ class BrowserServer(Server):
 
     async def run(self, out: TextIO, err: TextIO) -> ExitStatus:
         """Serve until SIGINT, SIGTERM or SIGHUP, then end every session; returns the exit status the signal means."""
-        runner = web.AppRunner(await self._make_app(), access_log=None, handle_signals=False)
+        _raise_descriptor_limit()
+        _quiet_repeated_warnings()
+        # The responses aiohttp makes itself (a request it cannot parse) skip on_response_prepare.
+        setattr(web_response, "SERVER_SOFTWARE", _SECURITY_HEADERS["Server"])  # noqa: B010 (not exported)
+        self.export_dir.mkdir(exist_ok=True)
+        runner = web.AppRunner(
+            await self._make_app(), access_log=None, handle_signals=False, keepalive_timeout=IDLE_TIMEOUT_S
+        )
         await runner.setup()
-        site = web.TCPSite(runner, self._options.host or None, self._options.port)
+        site = _CappedSite(runner, self._options.host or None, self._options.port)
         try:
             await site.start()
         except OSError as exc:
@@ -188,6 +241,7 @@ class BrowserServer(Server):
                 flush=True,
             )
         print(f"nimsync-tui: open {self.url} (Ctrl+C stops the server and every session)", file=out, flush=True)
+        print(f"nimsync-tui: exports and baselines from the browser go to {self.export_dir}", file=out, flush=True)
         # The handlers stay: a second Ctrl+C must not cut the ending of the sessions short.
         received = await stopped
         self._stopping = True
@@ -260,6 +314,83 @@ def _url_host(host: str) -> str:
 def _bound_port(runner: web.AppRunner) -> int:
     address = runner.addresses[0]
     return int(address[1])
+
+
+class _CappedSite(web.TCPSite):
+    """A TCP site that closes connections past :data:`MAX_CONNECTIONS` as they come."""
+
+    async def start(self) -> None:
+        await web.BaseSite.start(self)
+        server = self._runner.server
+        assert server is not None
+
+        def protocol() -> asyncio.BaseProtocol:
+            if len(server.connections) >= MAX_CONNECTIONS:
+                log.warning("nimsync-tui: refused a connection: %d are open", MAX_CONNECTIONS)
+                return _Refused()
+            return server()
+
+        self._server = await asyncio.get_running_loop().create_server(protocol, self._host, self._port)
+
+
+class _Refused(asyncio.Protocol):
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport.close()
+
+
+class _Malformed(ValueError):
+    """A websocket message that is not one of the client's."""
+
+
+def _envelope(text: str) -> list[object]:
+    try:
+        envelope = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise _Malformed(f"not JSON ({type(exc).__name__})") from None
+    if not isinstance(envelope, list) or not envelope or not isinstance(envelope[0], str):
+        raise _Malformed("not a [type, data] list")
+    return envelope
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _clamp(value: int, most: int) -> int:
+    return min(max(value, 1), most)
+
+
+class _OncePerInterval(logging.Filter):
+    """Lets the same message through once per :data:`_LOG_EVERY_S`, without its traceback."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last: dict[str, float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        key = str(record.msg)
+        if now - self._last.get(key, -_LOG_EVERY_S) < _LOG_EVERY_S:
+            return False
+        self._last[key] = now
+        record.exc_info = None  # one line: "socket.accept() out of system resource" would print its traceback
+        record.exc_text = None
+        return True
+
+
+def _quiet_repeated_warnings() -> None:
+    # asyncio logs each failed accept() with a traceback: at 1 MB/s when descriptors run out.
+    for name in (__name__, "asyncio", "aiohttp.server", "aiohttp.web", "aiohttp.websocket"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _OncePerInterval) for f in logger.filters):
+            logger.addFilter(_OncePerInterval())
+
+
+def _raise_descriptor_limit() -> None:
+    """Raise the soft limit of open files to the hard one: each connection and app holds a few."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def _to_int(text: str | None, default: int) -> int:

@@ -14,10 +14,13 @@ import shlex
 import signal
 from asyncio.subprocess import PIPE, Process
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
 
 import psutil
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
+
+from ..monitor.export import EXPORT_DIR_VARIABLE
 
 QUIT_GRACE_S = 8.0
 """How long an app may take to quit once asked (it stops its runners first, each within 5 s)."""
@@ -57,6 +60,7 @@ class Session(AppService):
         write_str: Callable[[str], Awaitable[None]],
         close: Callable[[], Awaitable[object]],
         download_manager: DownloadManager,
+        export_dir: Path,
     ) -> None:
         async def close_tab() -> None:
             await close()
@@ -69,6 +73,7 @@ class Session(AppService):
             download_manager=download_manager,
         )
         self._argv = list(argv)
+        self._export_dir = export_dir
         # start() and close() in turn: a tab closed while its app is starting
         # still has that app ended, and a closed session never starts one.
         self._lifecycle = asyncio.Lock()
@@ -84,7 +89,10 @@ class Session(AppService):
             stdin=PIPE,
             stdout=PIPE,
             stderr=PIPE,
-            env=session_environment(self._build_environment(width=width, height=height)),
+            env={
+                **session_environment(self._build_environment(width=width, height=height)),
+                EXPORT_DIR_VARIABLE: str(self._export_dir),
+            },
             start_new_session=True,
         )
         assert process.stdin is not None

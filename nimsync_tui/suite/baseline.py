@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..core.files import write_atomically
+from ..core.files import read_small_text, write_atomically
 from ..errors import ConfigError
 from .report import SuiteReport
 
@@ -103,10 +103,14 @@ class BaselineFigures:
         write_atomically(path, self.to_json())
 
 
+_MAX_BASELINE_BYTES = 64 << 20
+"""A baseline holds a summary per scenario: kilobytes. Past this it is not one."""
+
+
 def load_baseline(path: Path) -> BaselineFigures:
     """Read a baseline file; raises :class:`BaselineError` in one line for anything but a whole one."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_small_text(path, _MAX_BASELINE_BYTES, "baseline")
     except FileNotFoundError:
         raise BaselineError(f"no baseline at {path}; save one with --baseline {path}") from None
     except IsADirectoryError:
@@ -119,6 +123,8 @@ def load_baseline(path: Path) -> BaselineFigures:
         document = json.loads(text, parse_constant=_refuse_constant)
     except ValueError as exc:
         raise BaselineError(f"baseline {path} is not valid JSON (truncated or corrupt?): {exc}") from None
+    except RecursionError:
+        raise BaselineError(f"baseline {path} nests its JSON too deeply to be a baseline") from None
     try:
         return _parse(document)
     except _Invalid as exc:

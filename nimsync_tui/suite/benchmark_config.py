@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.files import read_small_text
 from ..errors import ConfigError
 from .targets import DEFAULT_TARGETS, Target, with_overrides
 
@@ -159,6 +160,10 @@ def _thresholds(table: Mapping[str, Any]) -> Thresholds:
     return Thresholds(**{k: _number(f"thresholds.{k}", v) for k, v in table.items()})
 
 
+_MAX_CONFIG_BYTES = 1 << 20
+"""A config is a few hundred bytes; a file past a megabyte is not one."""
+
+
 def load_config(path: Path | None, working_dir: Path) -> BenchmarkConfig:
     """The config of ``--config path``, else of ``working_dir``'s ``pyproject.toml``, else the defaults.
 
@@ -171,17 +176,20 @@ def load_config(path: Path | None, working_dir: Path) -> BenchmarkConfig:
             return BenchmarkConfig()
         path = candidate
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = tomllib.loads(read_small_text(path, _MAX_CONFIG_BYTES, "--config"))
     except FileNotFoundError:
         raise ConfigError(f"--config {path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config {path}: {getattr(exc, 'strerror', None) or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path} nests its tables or arrays too deeply to be a config") from None
     where = str(path)
     if path.name == "pyproject.toml":
         where = f"{path} [tool.{TOOL_TABLE}]"
-        document = document.get("tool", {}).get(TOOL_TABLE, {})
+        tool = document.get("tool", {})
+        document = tool.get(TOOL_TABLE, {}) if isinstance(tool, dict) else {}
         if not isinstance(document, dict):
             raise ConfigError(f"{where} must be a table")
     try:

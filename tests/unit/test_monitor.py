@@ -231,6 +231,11 @@ def test_session_refuses_parameters_the_scenario_cannot_run() -> None:
     session.select("mpmc-throughput")
     with pytest.raises(ConfigError, match="producers"):
         session.change_params(capacity=8, producers=0, consumers=1)
+    # The parameters dialog has the command line's upper bounds (2,000,000 producers took the runner to 2.1 GB).
+    with pytest.raises(ConfigError, match="at most 10,000"):
+        session.change_params(capacity=8, producers=2_000_000, consumers=1)
+    with pytest.raises(ConfigError, match="at most 1,048,576"):
+        session.change_params(capacity=2**40, producers=2, consumers=1)
     session.change_params(capacity=8, producers=2, consumers=3)
     assert (session.spec.params.capacity, session.spec.params.producers) == (8, 2)
     assert session.cycle_comparison() == "trio"
