@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
 import re
 import sys
 from collections.abc import Sequence
@@ -35,10 +36,32 @@ LIVE_INTERVAL_S = 0.25
 """The app's interval: four redraws' worth of new data a second."""
 
 
+_UNRECOGNIZED = "unrecognized arguments: "
+_NEAR_MISS = 0.75
+"""How alike (difflib's ratio) an unknown option must be to one of ours to be suggested: a typo, not a guess."""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # One line, not argparse's usage block: the user needs the reason.
+        if message.startswith(_UNRECOGNIZED):
+            message += did_you_mean(message[len(_UNRECOGNIZED) :].split(), list(self._option_string_actions))
         self.exit(ExitStatus.USAGE, f"{self.prog}: {message} (see --help)\n")
+
+
+def did_you_mean(given: Sequence[str], options: Sequence[str]) -> str:
+    """``"; did you mean --record?"`` for the first of ``given`` that is a near miss of one of ``options``, else ``""``.
+
+    argparse suggests only from Python 3.14 on (``suggest_on_error``).
+    """
+    # Compared without the dashes, which every option shares: "--bogus" is no near miss of "--verbose".
+    names = {option.lstrip("-"): option for option in options if option.startswith("--")}
+    for word in given:
+        if word.startswith("--") and (
+            close := difflib.get_close_matches(word.partition("=")[0][2:], names, n=1, cutoff=_NEAR_MISS)
+        ):
+            return f"; did you mean {names[close[0]]}?"
+    return ""
 
 
 def build_parser() -> argparse.ArgumentParser:

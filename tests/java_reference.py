@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
-import pytest
+from .prerequisites import unavailable
 
 JAR = Path("/usr/share/java/hdrhistogram.jar")
 LOG_PROCESSOR = "org.HdrHistogram.HistogramLogProcessor"
@@ -21,13 +22,10 @@ LOG_PROCESSOR = "org.HdrHistogram.HistogramLogProcessor"
 def require_java() -> str:
     """The ``java`` executable; skips the test (fails it on CI) if the reference is missing."""
     java = shutil.which("java")
-    if java is not None and JAR.is_file():
-        return java
-    missing = "java" if java is None else str(JAR)
-    message = f"reference Java HdrHistogram not available: {missing} missing (apt install libhdrhistogram-java)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    if java is None or not JAR.is_file():
+        missing = "java" if java is None else str(JAR)
+        unavailable(f"reference Java HdrHistogram not available: {missing} missing (apt install libhdrhistogram-java)")
+    return java
 
 
 def java_percentile_distribution(hlog: Path, tag: str | None, work_dir: Path, unit_ratio: float = 1000.0) -> str:
@@ -48,3 +46,39 @@ def java_percentile_distribution(hlog: Path, tag: str | None, work_dir: Path, un
     )  # fmt: skip
     assert proc.returncode == 0, f"{LOG_PROCESSOR} failed:\n{proc.stderr}"
     return out.with_name(out.name + ".hgrm").read_text()
+
+
+PERCENTILE_SOURCE = Path(__file__).with_name("java") / "ValueAtPercentile.java"
+
+
+class JavaPercentiles:
+    """One reference JVM answering ``getValueAtPercentile`` for histograms sent to it, one line each.
+
+    The program is ``tests/java/ValueAtPercentile.java``; one JVM serves every
+    question, so a property test can ask hundreds of them.
+    """
+
+    def __init__(self) -> None:
+        java = require_java()
+        # Java's source launcher compiles the program in memory: a JRE (no javac) is enough.
+        self._proc = subprocess.Popen(
+            [java, "-cp", str(JAR), str(PERCENTILE_SOURCE)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def values_at(self, encoded: str | bytes, percentiles: Sequence[float]) -> tuple[int, list[int]]:
+        """The histogram's total count as Java decodes it, and its ``getValueAtPercentile`` of each percentile."""
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        text = encoded.decode("ascii") if isinstance(encoded, bytes) else encoded
+        # repr() is the shortest text that parses back to the same double in Java too.
+        self._proc.stdin.write(" ".join([text, *(repr(float(p)) for p in percentiles)]) + "\n")
+        self._proc.stdin.flush()
+        answer = self._proc.stdout.readline().split()
+        assert answer, f"the reference JVM ended (exit status {self._proc.poll()})"
+        total, *values = (int(a) for a in answer)
+        return total, values
+
+    def close(self) -> None:
+        """End the JVM."""
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        self._proc.wait(timeout=30)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import parse_qs, urlsplit
 
 import psutil
@@ -96,7 +99,23 @@ class Served:
         with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
             sock.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
             with sock.makefile("rb") as reply:
-                yield int(reply.readline().split()[1])
+                status = int(reply.readline().split()[1])
+                if status != 101:
+                    yield status
+                    return
+                while reply.readline() not in (b"\r\n", b""):  # the rest of the handshake's headers
+                    pass
+                # A client that reads nothing is closed by the server's heartbeat (and,
+                # once the buffers fill, stalls the app's output): read like a browser.
+                sock.settimeout(None)
+                listener = threading.Thread(target=_answer_pings, args=(sock, reply), daemon=True)
+                listener.start()
+                try:
+                    yield status
+                finally:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)  # wakes the listener's read
+                    listener.join(STOP_TIMEOUT_S)
 
     def status_of(self, path: str, origin: str | None) -> int:
         """The HTTP status of a websocket request on ``path`` (closed at once)."""
@@ -133,6 +152,30 @@ def serving(
         for p in left:  # only after a failed test: never leave a load running
             with contextlib.suppress(psutil.NoSuchProcess):
                 p.kill()
+
+
+_PING, _PONG, _CLOSE = 0x9, 0xA, 0x8
+
+
+def _answer_pings(sock: socket.socket, frames: BinaryIO) -> None:
+    """Read the server's websocket frames until the connection ends; answer each ping with its pong."""
+    with contextlib.suppress(OSError, ValueError):
+        while (head := frames.read(2)) and len(head) == 2:
+            opcode, length = head[0] & 0x0F, head[1] & 0x7F
+            if length >= 126:
+                length = int.from_bytes(frames.read(2 if length == 126 else 8), "big")
+            payload = frames.read(length)
+            if opcode == _CLOSE:
+                return
+            if opcode == _PING:
+                sock.sendall(_client_frame(_PONG, payload))
+
+
+def _client_frame(opcode: int, payload: bytes) -> bytes:
+    """One final frame from a client (masked, as RFC 6455 requires; a payload under 126 bytes)."""
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked
 
 
 def printed_url(proc: subprocess.Popen[bytes], output: Path) -> str:

@@ -18,7 +18,7 @@ from hdrh.histogram import HdrHistogram
 from .histogram import counts_view, highest_equivalent_at, max_value, mean_stddev
 from .hlog import format_java_date, format_java_fixed
 
-__all__ = ["format_percentile_distribution", "log_processor_preamble", "percentile_rows", "values_at_percentiles"]
+__all__ = ["format_percentile_distribution", "log_processor_preamble", "percentile_rows"]
 
 _HEADER = f"{'Value':>12} {'Percentile':>14} {'TotalCount':>10} {'1/(1-Percentile)':>14}\n\n"
 
@@ -87,21 +87,6 @@ def percentile_rows(hist: HdrHistogram, ticks_per_half_distance: int = 5) -> lis
             rows.append((int(walk.highest[walk.last]), 100.0, walk.total))
             return rows
         level = _next_level(level, ticks_per_half_distance)
-
-
-def values_at_percentiles(hist: HdrHistogram, percentiles: Sequence[float]) -> list[int] | None:
-    """The value at each percentile (0..100) by the rank rule of the ``.hgrm`` rows; ``None`` if empty.
-
-    A percentile's value is the highest equivalent value of the first bucket whose
-    cumulative share reaches it (Java's percentile iterator: the rank is rounded
-    up), so a figure in ``results.json`` matches the ``.hgrm`` row at the same
-    level. HdrHistogram_py's ``get_value_at_percentile`` rounds the rank to the
-    nearest count instead, and can report the bucket below.
-    """
-    walk = _Cumulative(hist)
-    if walk.total == 0:
-        return None
-    return [int(walk.highest[walk.position(p)]) for p in percentiles]
 
 
 def format_percentile_distribution(

@@ -31,6 +31,7 @@ __all__ = [
     "HIGHEST_TRACKABLE_NS",
     "LOWEST_TRACKABLE_NS",
     "SIGNIFICANT_FIGURES",
+    "SUMMARY_PERCENTILES",
     "LatencySummary",
     "add",
     "counts_view",
@@ -58,6 +59,7 @@ SIGNIFICANT_FIGURES = 3
 """Value resolution: every value is kept to within 0.1 %."""
 
 _INT64 = np.dtype(np.int64)
+_INT64_MAX = 2**63 - 1
 
 
 def new_histogram() -> HdrHistogram:
@@ -230,32 +232,39 @@ def reset(hist: HdrHistogram) -> None:
 
 
 def value_at_percentiles(hist: HdrHistogram, percentiles: Sequence[float]) -> list[int]:
-    """The value at each percentile (0..100), as ``hist.get_value_at_percentile`` gives it.
+    """The value at each percentile (0..100), as Java's ``getValueAtPercentile`` gives it; 0 if empty.
 
-    The highest value equivalent to the bucket the percentile falls in (the
-    lowest for the 0th percentile); 0 for an empty histogram.
+    The one percentile rule of every figure the tool shows or writes (the
+    screen's table, ``intervals.csv``, ``results.json``, the verdicts), so that
+    they agree with each other and with the Java reference.
     """
     counts = counts_view(hist)
     nonzero = np.flatnonzero(counts)
-    return _percentiles(_layout_of(hist), nonzero, counts[nonzero], int(hist.total_count), percentiles)
+    return _percentiles(_layout_of(hist), nonzero, counts[nonzero], percentiles)
 
 
-def _percentiles(
-    layout: _Layout, indexes: np.ndarray, weights: np.ndarray, total: int, percentiles: Sequence[float]
-) -> list[int]:
+def _count_at_percentile(percentile: float, total: int) -> int:
+    """How many values lie at or below ``percentile``: Java's ``getValueAtPercentile`` rank, float for float."""
+    # One ulp below the level first: Java's guard against a product that rounds up into the next count.
+    requested = min(max(math.nextafter(percentile, -math.inf), 0.0), 100.0)
+    # Java's (long) cast saturates at Long.MAX_VALUE; the rank is at least the first value.
+    return min(max(math.ceil(requested * total / 100.0), 1), _INT64_MAX)
+
+
+def _percentiles(layout: _Layout, indexes: np.ndarray, weights: np.ndarray, percentiles: Sequence[float]) -> list[int]:
     # Zero counts never move the running sum, so the non-zero ones alone find the same bucket.
     cumulative = np.cumsum(weights)
+    total = int(cumulative[-1]) if cumulative.size else 0
+    ranks = np.array([_count_at_percentile(p, total) for p in percentiles], dtype=np.int64)
+    positions = np.searchsorted(cumulative, ranks, side="left")
     result = []
-    for percentile in percentiles:
-        # Same float expression as the library, so that ties round the same way.
-        target = max(int((min(percentile, 100.0) * total / 100) + 0.5), 1)
-        position = int(np.searchsorted(cumulative, target, side="left"))
-        if position >= len(cumulative) or total == 0:
-            result.append(0)
-        elif percentile:
-            result.append(int(layout.highest[indexes[position]]))
-        else:
+    for percentile, position in zip(percentiles, positions.tolist(), strict=True):
+        if position >= cumulative.size:
+            result.append(0)  # an empty histogram
+        elif percentile == 0.0:
             result.append(int(layout.lowest[indexes[position]]))
+        else:
+            result.append(int(layout.highest[indexes[position]]))
     return result
 
 
@@ -302,56 +311,79 @@ def _mean_stddev(layout: _Layout, indexes: np.ndarray, weights: np.ndarray, tota
 
 @dataclass(frozen=True, slots=True)
 class LatencySummary:
-    """The headline statistics of a latency histogram, all values in nanoseconds."""
+    """The headline statistics of a latency histogram, in its values' unit (nanoseconds for ours).
+
+    The one summary of a histogram: the screen's table, ``intervals.csv`` and
+    ``results.json`` read it. Every figure but ``count`` is ``None`` for an empty
+    histogram: a zero would read as a measurement. Percentiles follow Java's
+    ``getValueAtPercentile`` (:func:`value_at_percentiles`).
+    """
 
     count: int
     """Number of recorded values."""
-    min: int
-    """Lowest equivalent value of the smallest recorded value; 0 if empty."""
-    max: int
-    """Highest equivalent value of the largest recorded value; 0 if empty."""
-    mean: float
+    min: int | None = None
+    """Lowest equivalent value of the smallest recorded value."""
+    max: int | None = None
+    """Highest equivalent value of the largest recorded value."""
+    mean: float | None = None
     """Mean over bucket medians (HdrHistogram's definition)."""
-    stddev: float
+    stddev: float | None = None
     """Population standard deviation over bucket medians."""
-    p50: int
+    p50: int | None = None
     """Median."""
-    p90: int
+    p90: int | None = None
     """90th percentile."""
-    p99: int
+    p95: int | None = None
+    """95th percentile."""
+    p99: int | None = None
     """99th percentile."""
-    p999: int
+    p999: int | None = None
     """99.9th percentile."""
 
+    def scaled(self, factor: int) -> LatencySummary:
+        """The same summary with every value multiplied by ``factor`` (a log's unit to nanoseconds)."""
+        if factor == 1 or self.count == 0:
+            return self
+        mean, stddev = self.mean, self.stddev
+        assert mean is not None and stddev is not None  # a non-empty summary has every figure
+        values = (self.min, self.max, self.p50, self.p90, self.p95, self.p99, self.p999)
+        low, high, p50, p90, p95, p99, p999 = (None if v is None else v * factor for v in values)
+        return LatencySummary(self.count, low, high, mean * factor, stddev * factor, p50, p90, p95, p99, p999)
 
-_SUMMARY_PERCENTILES = (50.0, 90.0, 99.0, 99.9)
+
+SUMMARY_PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
+"""The levels of :class:`LatencySummary`'s percentiles, in its field order."""
 
 
 def summarize(hist: HdrHistogram) -> LatencySummary:
     """All of :class:`LatencySummary` in a few numpy passes (about 0.2 ms)."""
     counts = counts_view(hist)
     nonzero = np.flatnonzero(counts)
-    return _summary(_layout_of(hist), nonzero, counts[nonzero], int(hist.total_count))
+    return _summary(_layout_of(hist), nonzero, counts[nonzero])
 
 
 def summarize_sparse(sparse: SparseCounts) -> LatencySummary:
     """:func:`summarize` of a decoded histogram's non-zero counts, without a counts array of its full length."""
     layout = sparse.layout
     table = _layout(layout.unit_magnitude, layout.sub_bucket_half_count_magnitude, layout.counts_len)
-    return _summary(table, sparse.indexes, sparse.counts, int(sparse.counts.sum()))
+    return _summary(table, sparse.indexes, sparse.counts)
 
 
-def _summary(layout: _Layout, indexes: np.ndarray, weights: np.ndarray, total: int) -> LatencySummary:
+def _summary(layout: _Layout, indexes: np.ndarray, weights: np.ndarray) -> LatencySummary:
+    if indexes.size == 0:
+        return LatencySummary(count=0)
+    total = int(weights.sum())
     mean, stddev = _mean_stddev(layout, indexes, weights, total)
-    p50, p90, p99, p999 = _percentiles(layout, indexes, weights, total, _SUMMARY_PERCENTILES)
+    p50, p90, p95, p99, p999 = _percentiles(layout, indexes, weights, SUMMARY_PERCENTILES)
     return LatencySummary(
         count=total,
-        min=int(layout.lowest[indexes[0]]) if indexes.size else 0,
-        max=int(layout.highest[indexes[-1]]) if indexes.size else 0,
+        min=int(layout.lowest[indexes[0]]),
+        max=int(layout.highest[indexes[-1]]),
         mean=mean,
         stddev=stddev,
         p50=p50,
         p90=p90,
+        p95=p95,
         p99=p99,
         p999=p999,
     )

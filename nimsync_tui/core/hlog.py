@@ -297,6 +297,9 @@ class HlogReader(Iterator[HlogEntry]):
         return entry.start_s + self._base_s - self.origin_s
 
     def _error(self, number: int, what: str) -> HistogramFormatError:
+        if self.version is None and self.origin_s is None:
+            # No header and no interval so far: the user gave the wrong file, and needs to hear that first.
+            return HistogramFormatError(f"{self.source} is not an HdrHistogram interval log (line {number}: {what})")
         return HistogramFormatError(f"{self.source}, line {number}: {what}")
 
     def _comment(self, number: int, line: str) -> HlogComment | None:

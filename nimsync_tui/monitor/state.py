@@ -10,7 +10,6 @@ from hdrh.histogram import HdrHistogram
 
 from ..core.histogram import add, decode_histogram, new_histogram, summarize
 from ..core.protocol import CORRECTED_SUFFIX, IntervalRecord, Phase, RunEnded, RunStarted, Status
-from ..suite.results import latency_of
 from .curves import latency_table, percentile_curve, timer_floor_ns
 from .snapshot import EMPTY_CURVE, LatencyTable, RunPhase, RunView
 from .spool import IntervalSpool
@@ -204,8 +203,7 @@ class RunState:
         if self.measured_s > 0:
             metrics["throughput_ops_s"] = self.operations / self.measured_s
         if self.merged is not None and self.merged.total_count:
-            # The percentiles by Java's rank rule, as --record's rows (and so their verdicts) have them.
-            latency = latency_of(self.merged)
+            latency = summarize(self.merged)
             figures = {
                 "latency_mean_ns": latency.mean,
                 "latency_stddev_ns": latency.stddev,

@@ -28,6 +28,10 @@ from .names import INTERVALS_NAME, LOG_NAME, PARTIAL_LOG_NAME, RESULTS_NAME, SUM
 __all__ = ["OutputDir"]
 
 
+_FILES_SHOWN = 3
+"""How many of an earlier recording's files a refusal names."""
+
+
 class _Log:
     """The growing ``run.hlog.partial``: appended one whole interval at a time.
 
@@ -112,9 +116,11 @@ class OutputDir:
         names += sorted({f"{scenario}.hgrm" for scenario in scenarios} | {p.name for p in self.path.glob("*.hgrm")})
         taken = [n for n in names if (self.path / n).exists()]
         if taken and not overwrite:
+            # What to do first; a recording of many scenarios has dozens of files, so a few names and the count.
+            shown = ", ".join(taken[:_FILES_SHOWN]) + (", ..." if len(taken) > _FILES_SHOWN else "")
             raise OutputExistsError(
-                f"{self.path} already holds a recording ({', '.join(taken)}); "
-                "choose another directory or pass --overwrite"
+                f"{self.path} already holds a recording: choose another directory or pass --overwrite "
+                f"({len(taken)} of its files: {shown})"
             )
 
     def finish(self, files: dict[str, str], *, remove: set[str]) -> None:

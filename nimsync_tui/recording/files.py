@@ -12,10 +12,11 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 
 from ..core.hgrm import format_percentile_distribution
+from ..core.histogram import LatencySummary
 from ..core.hlog import HlogWriter
 from ..core.protocol import IntervalRecord, event_json
 from ..suite.report import SuiteReport, results_json
-from ..suite.results import IntervalLatency, intervals_csv
+from ..suite.results import intervals_csv
 from ..suite.summary import summary_text
 from .directory import OutputDir
 from .names import HGRM_UNIT_RATIO, INTERVALS_NAME, RESULTS_NAME, SUMMARY_NAME
@@ -32,7 +33,7 @@ def log_interval(hlog: HlogWriter, record: IntervalRecord, hist: HdrHistogram) -
 def write_recording_files(
     out: OutputDir,
     histograms: dict[str, HdrHistogram],
-    rows: Sequence[tuple[IntervalRecord, IntervalLatency]],
+    rows: Sequence[tuple[IntervalRecord, LatencySummary]],
     report: SuiteReport,
     *,
     started_at: datetime,

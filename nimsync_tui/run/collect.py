@@ -13,20 +13,17 @@ the recorder and headless replay share.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 from hdrh.histogram import HdrHistogram
 
-from ..core.histogram import add, new_histogram
+from ..core.histogram import LatencySummary, add, new_histogram, summarize
 from ..core.probe import NEAR_FLOOR_FACTOR
 from ..core.protocol import Event, IntervalRecord, Phase, RunEnded, RunStarted, StepEnded
 from ..suite.report import RowMeasurement, add_repetition
-from ..suite.results import IntervalLatency, ScenarioResult, scenario_result
+from ..suite.results import ScenarioResult, scenario_result
 
 Metrics = dict[str, float | None]
-Summary = TypeVar("Summary", bound=IntervalLatency)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +108,7 @@ class ScenarioCollector:
         return Row(_described(result, started, metrics, list(ended.notes)), merged)
 
 
-class RunRows(Generic[Summary]):
+class RunRows:
     """Runner runs, one after another, turned into result rows and interval rows.
 
     Each run (from :meth:`begin`) goes through its own :class:`ScenarioCollector`;
@@ -119,12 +116,11 @@ class RunRows(Generic[Summary]):
     the row of that name, with the run's interval rows.
     """
 
-    def __init__(self, summarize: Callable[[HdrHistogram], Summary]) -> None:
-        self._summarize = summarize
+    def __init__(self) -> None:
         self._first = 0
         self.measured: dict[str, RowMeasurement] = {}
         """Per row name, its repetitions so far."""
-        self.intervals: list[tuple[IntervalRecord, Summary]] = []
+        self.intervals: list[tuple[IntervalRecord, LatencySummary]] = []
         """Every interval of every run, warm-up included, without its histogram, and its latency summary."""
         self.collector: ScenarioCollector | None = None
         """The run under way, from :meth:`begin` to :meth:`end`."""
@@ -135,10 +131,10 @@ class RunRows(Generic[Summary]):
         self._first = len(self.intervals)
         return self.collector
 
-    def add_interval(self, record: IntervalRecord, histogram: HdrHistogram) -> Summary:
+    def add_interval(self, record: IntervalRecord, histogram: HdrHistogram) -> LatencySummary:
         """One interval of the run (``record`` as kept: without its payload) and its decoded histogram."""
         assert self.collector is not None, "an interval outside a run"
-        summary = self._summarize(histogram)
+        summary = summarize(histogram)
         self.intervals.append((record, summary))
         self.collector.add_interval(record, histogram)
         return summary

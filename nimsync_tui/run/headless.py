@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..core.files import write_atomically
+from ..core.histogram import LatencySummary
 from ..core.protocol import IntervalRecord, Status
 from ..errors import ConfigError, ExitStatus
 from ..recording.directory import OutputDir
@@ -26,7 +27,7 @@ from ..suite.baseline import BaselineFigures, load_baseline
 from ..suite.benchmark_config import BenchmarkConfig
 from ..suite.compare import Comparison, compare, format_comparison
 from ..suite.report import SuiteReport, judge
-from ..suite.results import Latency, ScenarioResult
+from ..suite.results import ScenarioResult
 from ..suite.stats_document import stats_json
 from ..suite.summary import print_summary
 from .config import RunSpec
@@ -271,7 +272,7 @@ class ProgressLine:
     def __call__(self, line: str) -> None:
         self._write(_ERASE_LINE + line if self._tty else f"{line}\n")
 
-    def interval(self, position: str, record: IntervalRecord, latency: Latency) -> None:
+    def interval(self, position: str, record: IntervalRecord, latency: LatencySummary) -> None:
         """An interval arrived."""
         self(
             f"{position} {record.tag:<28} {record.phase:<7} "

@@ -37,7 +37,7 @@ from typing import Protocol
 
 from nimsync_tui.scenarios import SCENARIOS
 
-from ..core.histogram import decode_histogram, new_histogram
+from ..core.histogram import LatencySummary, decode_histogram, new_histogram
 from ..core.hlog import HlogWriter
 from ..core.protocol import IntervalRecord, Phase, RunEnded, RunStarted, Status, StepEnded, event_json
 from ..errors import ConfigError, HistogramFormatError, LoadFailedError
@@ -46,7 +46,7 @@ from ..recording.files import log_interval, write_recording_files
 from ..suite.environment import fingerprint
 from ..suite.report import RowMeasurement, SuiteReport
 from ..suite.report import judge as judge_rows
-from ..suite.results import Latency, ScenarioResult, latency_of, scenario_result
+from ..suite.results import ScenarioResult, scenario_result
 from .collect import Row, RunRows, ScenarioCollector
 from .config import RunSpec
 from .process import RunnerProcess
@@ -60,7 +60,7 @@ with ``--duration`` it is added to the duration."""
 class RecordingProgress(Protocol):
     """Who hears how a recording goes; ``position`` says which scenario and repetition (``[2/5] rep 1/3``)."""
 
-    def interval(self, position: str, record: IntervalRecord, latency: Latency) -> None:
+    def interval(self, position: str, record: IntervalRecord, latency: LatencySummary) -> None:
         """An interval arrived (and, if measured, is in the log)."""
 
     def repetition(self, position: str, result: ScenarioResult) -> None:
@@ -128,7 +128,7 @@ class Recorder:
         self._hlog = out.hlog if out is not None else HlogWriter(_Discard())
         self._hlog.write_header(time.time())
         self._commit_log()
-        self._rows: RunRows[Latency] = RunRows(latency_of)
+        self._rows = RunRows()
         self._running: RunnerProcess | None = None
         self.results: list[ScenarioResult] = []
         """Results of the scenarios run, each over its repetitions, failed and timed-out ones included."""
@@ -233,7 +233,7 @@ class Recorder:
         assert ended is not None  # events() raised otherwise
         return ended.status, None
 
-    def _on_interval(self, event: IntervalRecord, runner_base_s: float) -> tuple[IntervalRecord, Latency]:
+    def _on_interval(self, event: IntervalRecord, runner_base_s: float) -> tuple[IntervalRecord, LatencySummary]:
         """Log a measured interval; returns the record as kept and its latency."""
         interval_hist = decode_histogram(event.histogram)
         # One timeline for the whole recording: the runner counts from its

@@ -22,7 +22,7 @@ from hdrh.histogram import HdrHistogram
 
 from ..core.counts import CountsHistogram, SparseCounts, add_parts
 from ..core.hgrm import format_percentile_distribution, log_processor_preamble
-from ..core.histogram import LatencySummary, summarize, summarize_sparse
+from ..core.histogram import LatencySummary, summarize_sparse
 from ..core.hlog import HlogEntry, HlogReader, decode_entries
 from ..core.protocol import IntervalRecord, Phase, RunEnded, RunStarted, Status
 from ..core.units import VALUE_UNITS_NS
@@ -226,22 +226,6 @@ def _has_started(reader: HlogReader) -> bool:
     return started
 
 
-def _in_ns(summary: LatencySummary, ns_per_unit: int) -> LatencySummary:
-    if ns_per_unit == 1:
-        return summary
-    return dataclasses.replace(
-        summary,
-        min=summary.min * ns_per_unit,
-        max=summary.max * ns_per_unit,
-        mean=summary.mean * ns_per_unit,
-        stddev=summary.stddev * ns_per_unit,
-        p50=summary.p50 * ns_per_unit,
-        p90=summary.p90 * ns_per_unit,
-        p99=summary.p99 * ns_per_unit,
-        p999=summary.p999 * ns_per_unit,
-    )
-
-
 def _result_in_ns(result: ScenarioResult, ns_per_unit: int) -> ScenarioResult:
     """``result`` with its latency figures (summary and ``*_ns`` metrics) turned from log units into ns."""
     if ns_per_unit == 1:
@@ -250,24 +234,8 @@ def _result_in_ns(result: ScenarioResult, ns_per_unit: int) -> ScenarioResult:
     def scaled(value: float | None) -> float | None:
         return None if value is None else value * ns_per_unit
 
-    def scaled_int(value: int | None) -> int | None:
-        return None if value is None else value * ns_per_unit
-
-    lat = result.latency_ns
-    latency = dataclasses.replace(
-        lat,
-        min=scaled_int(lat.min),
-        max=scaled_int(lat.max),
-        mean=scaled(lat.mean),
-        stddev=scaled(lat.stddev),
-        p50=scaled_int(lat.p50),
-        p90=scaled_int(lat.p90),
-        p95=scaled_int(lat.p95),
-        p99=scaled_int(lat.p99),
-        p999=scaled_int(lat.p999),
-    )
     metrics = {k: scaled(v) if k.startswith("latency_") and k.endswith("_ns") else v for k, v in result.metrics.items()}
-    return dataclasses.replace(result, latency_ns=latency, metrics=metrics)
+    return dataclasses.replace(result, latency_ns=result.latency_ns.scaled(ns_per_unit), metrics=metrics)
 
 
 def _recorded_runs(
@@ -278,7 +246,7 @@ def _recorded_runs(
     Returns each row's repetitions (one per runner run, grouped by row as the
     recorder grouped them) and the interval rows.
     """
-    runs: RunRows[LatencySummary] = RunRows(summarize)
+    runs = RunRows()
 
     def finish(ended: RunEnded | None) -> None:
         collector = runs.collector
@@ -320,7 +288,7 @@ def _tag_runs(
     rows: list[tuple[IntervalRecord, LatencySummary]] = []
     for tag in tags.values():
         records = [record for record, _ in tag.rows]
-        rows += [(record, _in_ns(summary, ns_per_unit)) for record, summary in tag.rows]
+        rows += [(record, summary.scaled(ns_per_unit)) for record, summary in tag.rows]
         started = RunStarted(
             scenario=tag.name,
             measures=f"recorded value ({value_unit})",

@@ -92,17 +92,9 @@ class BrowserServer(Server):
     async def _check_host(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         # A DNS-rebinding page reaches us under its own host name; refuse it
         # before the token is even looked at.
-        if not self._host_allowed(request.host):
+        if not host_allowed(request.host, self._options, self.port):
             return _notice(web.HTTPForbidden, "Unknown host", f"This server does not answer to {request.host!r}.")
         return await handler(request)
-
-    def _host_allowed(self, host: str) -> bool:
-        if self._options.host in _WILDCARD_HOSTS:
-            return True  # reachable under any of the machine's names; the token and Origin still hold
-        names = {_url_host(self._options.host)}
-        if self._options.loopback_only:
-            names.update(_LOOPBACK_NAMES)
-        return host in {f"{name}:{self.port}" for name in names} or (self.port == 80 and host in names)
 
     def _token_ok(self, token: str) -> bool:
         return hmac.compare_digest(token.encode(), self.token.encode())
@@ -128,7 +120,7 @@ class BrowserServer(Server):
         """One tab's app: checked, started, fed the tab's keys and closed with it."""
         if not self._token_ok(request.match_info.get("token", "")):
             return _refused_token()
-        if request.headers.get("Origin") != f"http://{request.host}":
+        if not origin_allowed(request.headers.get("Origin"), request.host):
             return _notice(web.HTTPForbidden, "Foreign origin", "Only this server's own page may open a session.")
         if self._stopping:
             return _notice(web.HTTPServiceUnavailable, "Stopping", "The server is shutting down.")
@@ -213,6 +205,21 @@ class BrowserServer(Server):
         """The URL to open, token included."""
         host = socket.gethostname() if self._options.host in _WILDCARD_HOSTS else _url_host(self._options.host)
         return f"http://{host}:{self.port}/?token={self.token}"
+
+
+def host_allowed(host: str, options: ServeOptions, port: int) -> bool:
+    """Whether a request's Host header names this server, all of it: a rebinding page's own name is refused."""
+    if options.host in _WILDCARD_HOSTS:
+        return True  # reachable under any of the machine's names; the token and Origin still hold
+    names = {_url_host(options.host)}
+    if options.loopback_only:
+        names.update(_LOOPBACK_NAMES)
+    return host in {f"{name}:{port}" for name in names} or (port == 80 and host in names)
+
+
+def origin_allowed(origin: str | None, host: str) -> bool:
+    """Whether a websocket's Origin is this server's own page: the whole origin, never one it begins with."""
+    return origin == f"http://{host}"
 
 
 def serve(command: Sequence[str], options: ServeOptions, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:

@@ -144,8 +144,10 @@ def _refuse_constant(name: str) -> float:
 
 def _parse(document: Any) -> BaselineFigures:
     doc = _mapping(document, "the document")
-    if doc.get("schema") != SCHEMA:
-        raise _Invalid(f"its schema is {doc.get('schema')!r}, not {SCHEMA!r}")
+    schema = doc.get("schema")
+    if schema != SCHEMA:
+        found = "it names no schema" if schema is None else f"its schema is {schema!r}"
+        raise _Invalid(f"{found}; a baseline's is {SCHEMA!r} (write one with --baseline FILE)")
     version = doc.get("schema_version")
     if version != SCHEMA_VERSION:
         raise _OtherVersion(version)

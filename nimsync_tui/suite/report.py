@@ -18,10 +18,10 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from ..core.histogram import add, new_histogram
+from ..core.histogram import LatencySummary, add, new_histogram
 from ..core.protocol import IntervalRecord, Phase, RunStarted, Status
 from .analysis import BenchmarkAnalysis, BenchmarkResult, analyze_results
-from .results import IntervalLatency, ScenarioResult, interval_samples, scenario_result
+from .results import ScenarioResult, interval_samples, scenario_result
 from .targets import Target, TargetCheck, check_row
 
 
@@ -109,7 +109,7 @@ def add_repetition(
     started: RunStarted,
     result: ScenarioResult,
     histogram: HdrHistogram,
-    rows: Sequence[tuple[IntervalRecord, IntervalLatency]],
+    rows: Sequence[tuple[IntervalRecord, LatencySummary]],
 ) -> Repetition:
     """Count one run's result row as a repetition of that row in ``measured``.
 

@@ -12,65 +12,15 @@ import io
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from ..core.hgrm import values_at_percentiles
-from ..core.histogram import summarize
+from ..core.histogram import LatencySummary, summarize
 from ..core.protocol import IntervalRecord, Phase, RunStarted, Status
 
 MIN_STABILITY_INTERVALS = 3
 """A spread over fewer intervals than this says nothing about steadiness."""
-
-
-@dataclass(frozen=True, slots=True)
-class Latency:
-    """A histogram's headline figures in nanoseconds; every figure but ``count`` is ``None`` when empty.
-
-    Percentiles follow Java's rank rule, as the ``.hgrm`` rows do (:func:`values_at_percentiles`).
-    """
-
-    count: int
-    """Number of recorded values."""
-    min: int | None = None
-    """Lowest equivalent value of the smallest recorded value."""
-    max: int | None = None
-    """Highest equivalent value of the largest recorded value."""
-    mean: float | None = None
-    """Mean over bucket medians (HdrHistogram's definition)."""
-    stddev: float | None = None
-    """Population standard deviation over bucket medians."""
-    p50: int | None = None
-    p90: int | None = None
-    p95: int | None = None
-    p99: int | None = None
-    p999: int | None = None
-    """99.9th percentile."""
-
-
-_PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
-
-
-def latency_of(hist: HdrHistogram) -> Latency:
-    """The :class:`Latency` of ``hist``."""
-    percentiles = values_at_percentiles(hist, _PERCENTILES)
-    if percentiles is None:
-        return Latency(count=0)
-    whole = summarize(hist)  # min, max, mean and stddev; its percentiles use the library's rank rule
-    p50, p90, p95, p99, p999 = percentiles
-    return Latency(
-        count=whole.count,
-        min=whole.min,
-        max=whole.max,
-        mean=whole.mean,
-        stddev=whole.stddev,
-        p50=p50,
-        p90=p90,
-        p95=p95,
-        p99=p99,
-        p999=p999,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +61,7 @@ class ScenarioResult:
     duration_s: float
     operations: int
     throughput_ops_s: float
-    latency_ns: Latency
+    latency_ns: LatencySummary
     """Summary of the histogram of what ``measures`` says, in nanoseconds."""
     overflow: int
     """Samples outside the histogram's 1 ns .. 1 h range."""
@@ -171,7 +121,7 @@ def _common_metrics(
     *,
     operations: int,
     duration_s: float,
-    latency: Latency,
+    latency: LatencySummary,
     peak_rss_bytes: int,
     cpu_percent: float,
 ) -> dict[str, float | None]:
@@ -214,7 +164,7 @@ def scenario_result(
     rates = [i.ops_per_s for i in intervals if i.length_s >= started.interval_s / 2]
     cpu_time = sum(i.cpu_percent * i.length_s for i in intervals)
     measured = sum(i.length_s for i in intervals)
-    latency = latency_of(histogram)
+    latency = summarize(histogram)
     peak_rss = max((i.peak_rss_bytes for i in intervals), default=0)
     cpu_percent = cpu_time / measured if measured > 0 else 0.0
     metrics = _common_metrics(
@@ -247,21 +197,8 @@ INTERVAL_SAMPLE_METRICS = ("throughput_ops_s", "latency_mean_ns", "latency_p99_n
 """The metrics each full-length measured interval gives one sample of (for significance tests)."""
 
 
-class IntervalLatency(Protocol):
-    """What is read of an interval's latency (a :class:`Latency`, or the core's ``LatencySummary``)."""
-
-    @property
-    def p50(self) -> int | None: ...
-    @property
-    def p99(self) -> int | None: ...
-    @property
-    def max(self) -> int | None: ...
-    @property
-    def mean(self) -> float | None: ...
-
-
 def interval_samples(
-    intervals: Sequence[tuple[IntervalRecord, IntervalLatency]], nominal_s: float
+    intervals: Sequence[tuple[IntervalRecord, LatencySummary]], nominal_s: float
 ) -> dict[str, list[float]]:
     """Per-interval figures of the measured, full-length intervals, by metric name.
 
@@ -297,7 +234,7 @@ INTERVAL_COLUMNS = (
 )
 
 
-def intervals_csv(rows: Sequence[tuple[IntervalRecord, IntervalLatency]]) -> str:
+def intervals_csv(rows: Sequence[tuple[IntervalRecord, LatencySummary]]) -> str:
     """The text of ``intervals.csv``: one row per interval, for spreadsheets and plots.
 
     An interval without latency samples leaves its latency cells empty.

@@ -8,23 +8,20 @@ request a page makes to anything but 127.0.0.1 is refused and recorded.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 from tests.browser.terminal import Tab, open_tab, system_chromium
+from tests.prerequisites import unavailable
 
 
 def require_chromium() -> str:
     """The system Chromium; skips the test (fails it on CI) when it is missing."""
-    if (found := system_chromium()) is not None:
-        return found
-    message = "Chromium not available (apt-get install chromium)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    if (found := system_chromium()) is None:
+        unavailable("Chromium not available (apt-get install chromium)")
+    return found
 
 
 @pytest.fixture(scope="module")

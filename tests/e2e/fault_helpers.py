@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -46,9 +48,14 @@ def nimsync(
 
 
 class Running:
-    """The command running in its own session, read line by line from stderr."""
+    """The command running in its own session, read line by line from stderr.
+
+    The session is the command's and its load's process group: whatever of it a
+    test leaves running (a failed or timed-out test) is killed at the test's end.
+    """
 
     def __init__(self, *args: str | Path, faults: bool = False, preexec_fn: Callable[[], object] | None = None) -> None:
+        _STARTED.append(self)
         self.proc = subprocess.Popen(
             [*CLI, *map(str, args)],
             stdout=subprocess.PIPE,
@@ -56,7 +63,7 @@ class Running:
             text=True,
             start_new_session=True,
             env=env(faults=faults),
-            preexec_fn=preexec_fn,  # noqa: PLW1509 (a limit or a signal disposition; no threads here)
+            preexec_fn=lambda: as_from_a_terminal(preexec_fn),  # noqa: PLW1509 (signal dispositions, limits)
         )
         self.stderr = ""
 
@@ -81,6 +88,30 @@ class Running:
         out, err = self.proc.communicate(timeout=timeout)
         self.stderr += err
         return self.proc.returncode, out, self.stderr
+
+
+_STARTED: list[Running] = []
+
+
+def as_from_a_terminal(then: Callable[[], object] | None = None) -> None:
+    """In the child before exec: Ctrl-C's signal as a terminal's command gets it, then ``then``.
+
+    Tests run as a background job of a script start with SIGINT ignored, which the
+    command (rightly) keeps ignoring; a command typed at a terminal never has it so.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if then is not None:
+        then()
+
+
+def end_every_command() -> None:
+    """Kill the process group of every :class:`Running` started so far (the tests' autouse teardown)."""
+    while _STARTED:
+        run = _STARTED.pop()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(run.proc.pid, signal.SIGKILL)  # its load too, even once the command itself is gone
+        if run.proc.poll() is None:
+            run.proc.communicate()
 
 
 def gone(pid: int, within_s: float = 15) -> bool:

@@ -6,7 +6,6 @@ its exit status goes to a file.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from hdrh.log import HistogramLogReader
 from nimsync_tui.core.histogram import new_histogram
 
 from ..java_reference import java_percentile_distribution
+from ..prerequisites import require_tmux
 
 COMMAND = Path(sys.executable).with_name("nimsync-tui")
 
@@ -72,8 +72,7 @@ class Terminal:
 
 @pytest.fixture
 def terminal(tmp_path: Path) -> Iterator[Callable[[str], Terminal]]:
-    if shutil.which("tmux") is None:
-        pytest.skip("tmux is not installed")
+    require_tmux()
     opened: list[Terminal] = []
 
     def open_(command: str) -> Terminal:

@@ -1,4 +1,7 @@
-"""Bad options and paths: one line naming the problem, exit 2, no traceback, nothing created."""
+"""Bad options and paths: one line naming the problem, exit 2, no traceback, nothing created.
+
+The refusals run ``main()`` in this process; the last test runs the command for real.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from .fault_helpers import Running, error_lines, nimsync, results
+from ..in_process import run_main
+from .fault_helpers import Running, error_lines, results
 
 BOUNDS = [
     (["--interval", "0"], "--interval must be at least 0.05 s"),
@@ -35,20 +39,29 @@ BOUNDS = [
 ]
 
 
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's directory as the working directory: a refused command must leave it empty."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 @pytest.mark.parametrize(("args", "message"), BOUNDS, ids=[" ".join(a) for a, _ in BOUNDS])
-def test_every_bound_is_one_line_exit_2_and_creates_nothing(args: list[str], message: str, tmp_path: Path) -> None:
-    proc = nimsync("--record", "out", *args, cwd=tmp_path, timeout=60)
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.count("\n") == 1 and message in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert list(tmp_path.iterdir()) == []
+def test_every_bound_is_one_line_exit_2_and_creates_nothing(
+    args: list[str], message: str, in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run_main(capsys, "--record", "out", *args)
+    assert status == 2, err
+    assert err.count("\n") == 1 and message in err, err
+    assert out == ""
+    assert list(in_tmp.iterdir()) == []
 
 
-def test_an_empty_record_path_is_refused(tmp_path: Path) -> None:
-    proc = nimsync("--record", "", "--pattern", "pingpong-*", "--iterations", "1000", cwd=tmp_path, timeout=60)
-    assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and "--record: must name a directory" in proc.stderr
-    assert list(tmp_path.iterdir()) == []
+def test_an_empty_record_path_is_refused(in_tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run_main(capsys, "--record", "", "--pattern", "pingpong-*", "--iterations", "1000")
+    assert status == 2
+    assert err.count("\n") == 1 and "--record: must name a directory" in err
+    assert list(in_tmp.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -62,12 +75,14 @@ def test_an_empty_record_path_is_refused(tmp_path: Path) -> None:
     ],
     ids=["long-name", "long-path", "long-path-inside"],
 )
-def test_an_over_long_path_is_exit_2_and_leaves_nothing_behind(path: str, tmp_path: Path) -> None:
-    proc = nimsync("--record", path, "--pattern", "pingpong-*", "--iterations", "1000", cwd=tmp_path, timeout=60)
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.count("\n") == 1 and "File name too long" in proc.stderr
-    assert len(proc.stderr) < 300, "the message must stay readable"
-    assert list(tmp_path.iterdir()) == []
+def test_an_over_long_path_is_exit_2_and_leaves_nothing_behind(
+    path: str, in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run_main(capsys, "--record", path, "--pattern", "pingpong-*", "--iterations", "1000")
+    assert status == 2, err
+    assert err.count("\n") == 1 and "File name too long" in err
+    assert len(err) < 300, "the message must stay readable"
+    assert list(in_tmp.iterdir()) == []
 
 
 def test_duration_inf_runs_one_scenario_until_stopped(tmp_path: Path) -> None:

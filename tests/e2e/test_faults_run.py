@@ -40,7 +40,7 @@ def reference_counts(log: Path) -> int:
 def load_killed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str, str, int]:
     """A three-scenario recording whose first load process is killed (kill -9) mid-run."""
     out = tmp_path_factory.mktemp("killed") / "rec"
-    run = Running("--record", out, *THREE, "--duration", "1.5", "--interval", "0.1")
+    run = Running("--record", out, *THREE, "--duration", "1.5", "--interval", "0.1", "--repeat", "1")
     run.wait_for("spsc-throughput", "measure", times=3)
     os.kill(run.runner_pid(), signal.SIGKILL)
     status, stdout, stderr = run.finish(timeout=120)
@@ -158,7 +158,9 @@ def test_a_hung_scenario_times_out_and_the_rest_runs(tmp_path: Path) -> None:
 def test_the_timeout_bounds_each_step_not_the_whole_scenario(tmp_path: Path) -> None:
     # Four steps of 3 s: 12 s in all, each well inside the 8 s timeout.
     out = tmp_path / "rec"
-    proc = nimsync("--record", out, "--pattern", "slow-*", "--warmup", "100", "--timeout", "8", faults=True)
+    proc = nimsync(
+        "--record", out, "--pattern", "slow-*", "--warmup", "100", "--timeout", "8", "--repeat", "1", faults=True
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     by_name = results(out)
     assert [by_name[f"slow-steps.round-{k}"]["status"] for k in range(1, 5)] == ["completed"] * 4
@@ -183,12 +185,15 @@ def _limit_file_size(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
 
-# Two places a full disk can strike. The log as it grows: 40 intervals of
-# about 500 bytes pass a 4 KiB limit early. The final files: with one interval
-# per scenario the log stays near 4.2 kB and the .hgrm files under 4.3 kB, all
-# under 4700 bytes, but results.json (5.3 kB, written after them) is not.
-LOG_FILLS = ("--pattern", "spsc-*", "--duration", "2", "--interval", "0.05")
-FINAL_FILE_FAILS = ("--pattern", "[sp][pi][sn]*", "--iterations", "20000", "--warmup", "100", "--interval", "60")
+# Two places a full disk can strike. The log as it grows: intervals of about
+# 500 bytes every 50 ms pass a 4 KiB limit early, and the run lasts until they
+# do however slow the machine. The final files: with one interval
+# per scenario the log stays near 4.0 kB and the .hgrm files under 4.3 kB, all
+# under 4700 bytes, but results.json (7.7 kB, written after them) is not.
+LOG_FILLS = ("--pattern", "spsc-*", "--duration", "600", "--interval", "0.05")
+FINAL_FILE_FAILS = (
+    "--pattern", "[sp][pi][sn]*", "--iterations", "20000", "--warmup", "100", "--interval", "60", "--repeat", "1"
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from ..hdr_encoders import encode_line
+from ..in_process import run_main
 from ..java_reference import java_percentile_distribution
 
 CLI = [sys.executable, "-m", "nimsync_tui"]
@@ -29,8 +30,10 @@ def nimsync(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProc
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("rec") / "original"
-    # One glob for spsc-throughput and pingpong-latency.
-    proc = nimsync("--record", out, "--pattern", "[sp][pi]*", "--iterations", "20000", "--interval", "0.1")
+    # One glob for spsc-throughput and pingpong-latency; two repetitions, which a replay must keep apart.
+    proc = nimsync(
+        "--record", out, "--pattern", "[sp][pi]*", "--iterations", "20000", "--interval", "0.1", "--repeat", "2"
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.glob("*.hgrm")) == ["pingpong-latency.hgrm", "spsc-throughput.hgrm"]
     return out
@@ -117,21 +120,25 @@ def _valid_log() -> str:
             "line 5: unknown cookie 0x1c849320",
         ),
         (lambda d: _write(d / "fields.hlog", "0.000,1.000\n"), "line 1: expected start,length,max,histogram"),
+        # Not a log at all: said first, before the line that gave it away.
+        (
+            lambda d: _write(d / "README.md", "# nimsync-tui\n\nA live benchmark monitor, for async channels.\n"),
+            r"README.md is not an HdrHistogram interval log \(line 3: expected start,length,max,histogram",
+        ),
     ],
-    ids=["missing", "no-recording", "empty", "truncated", "bad-base64", "bad-cookie", "bad-line"],
+    ids=["missing", "no-recording", "empty", "truncated", "bad-base64", "bad-cookie", "bad-line", "not-a-log"],
 )
 def test_bad_logs_are_one_line_exit_2_and_nothing_written(
-    tmp_path: Path, make: Callable[[Path], Path], message: str
+    tmp_path: Path, make: Callable[[Path], Path], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = tmp_path / "in"
     source.mkdir()
     path = make(source)
     out = tmp_path / "out"
-    proc = nimsync("--replay", path, "--record", out)
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
-    assert proc.stderr.startswith("nimsync-tui: ")
-    assert re.search(message, proc.stderr), proc.stderr
+    status, _, err = run_main(capsys, "--replay", path, "--record", out)
+    assert status == 2, err
+    assert err.count("\n") == 1 and err.startswith("nimsync-tui: "), err
+    assert re.search(message, err), err
     assert not out.exists()
 
 

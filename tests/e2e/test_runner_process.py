@@ -63,12 +63,17 @@ def test_leaving_the_context_never_leaves_a_load_behind() -> None:
 
 
 def test_the_instrument_does_not_grow_the_load_process() -> None:
-    # One interval histogram per 50 ms: a leaked histogram per interval
-    # (270 kB) would add over 10 MiB in the 2.5 s measured here.
-    (spec,) = plan_runs("spsc-throughput", Overrides(warmup=100), interval_s=0.05, duration_s=3.0)
+    # 48 measured intervals, however long a busy machine takes for them: a leaked
+    # histogram per interval (270 kB) would add over 10 MiB past the first eighth.
+    (spec,) = plan_runs("spsc-throughput", Overrides(warmup=100), interval_s=0.05, duration_s=3600)
+    rss: list[int] = []
     with RunnerProcess(spec) as proc:
-        rss = [e.rss_bytes for e in proc.events() if isinstance(e, IntervalRecord) and e.phase == "measure"]
-    assert len(rss) >= 40
+        for event in proc.events():
+            if isinstance(event, IntervalRecord) and event.phase == "measure" and len(rss) < 48:
+                rss.append(event.rss_bytes)
+                if len(rss) == 48:
+                    proc.stop()
+    assert len(rss) == 48
     settled = rss[len(rss) // 6 :]
     assert max(settled) - settled[0] < 3 * 2**20
 

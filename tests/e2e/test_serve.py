@@ -53,6 +53,9 @@ def test_a_websocket_without_the_token_or_from_a_foreign_origin_is_refused_and_s
             "token prefix": served.status_of(ws[:-1], served.origin),
             "foreign origin": served.status_of(ws, "http://evil.example"),
             "other port": served.status_of(ws, served.origin.rsplit(":", 1)[0] + ":1"),
+            # Near misses that a check by prefix would let through.
+            "port with ours as prefix": served.status_of(ws, served.origin + "1"),
+            "ours then a foreign domain": served.status_of(ws, served.origin + ".evil.example"),
             "null origin": served.status_of(ws, "null"),
             "no origin": served.status_of(ws, None),
         }
@@ -91,12 +94,13 @@ def test_a_session_past_the_cap_gets_a_page_saying_so_and_starts_nothing(tmp_pat
         ws = f"/ws/{served.token}"
         with served.handshake(ws, served.origin) as status:
             assert status == 101
-            running = {p.pid for p in served.wait_for_descendants(2)}  # the app and its runner
+            app = served.wait_for_app()
             assert served.status_of(ws, served.origin) == 503
             page_status, page, _ = _get(served, f"/?token={served.token}")
             assert page_status == 503
             assert "All sessions in use" in page and "--max-sessions 1" in page
-            assert {p.pid for p in served.descendants()} == running
+            # Still the one app: the refused session started none (what the app itself starts may come and go).
+            assert [p.pid for p in served.apps()] == [app.pid]
         # Its slot is free again once the first session has ended.
         assert gone(served.descendants()) == []
         deadline = time.monotonic() + 30
@@ -126,6 +130,10 @@ def test_a_signal_to_the_server_ends_every_session_and_leaves_no_process(
             processes = served.wait_for_descendants(4)  # two apps, each with its runner
             assert served.stop(sig) == status
         assert gone(processes) == []
+    # What the user sees in the terminal: the URL line, and no traceback after it (Ctrl-C with tabs open
+    # once printed asyncio's "Event loop is closed").
+    (line,) = served.output.read_text().splitlines()
+    assert line == f"nimsync-tui: open {served.url} (Ctrl+C stops the server and every session)"
 
 
 def test_a_killed_server_still_leaves_no_app_and_no_runner(tmp_path: Path) -> None:

@@ -170,9 +170,10 @@ def test_open_loop_sees_a_stall_that_the_closed_loop_timing_hides() -> None:
     assert max(corrected.values) >= 45_000_000
     # ...and the ones after it queued: the tail holds a run of late operations, not one.
     assert sum(v > 5_000_000 for v in corrected.values) >= 5
-    # Timed from its actual start, no operation saw it.
-    assert max(service.values) < 10_000_000
-    assert all(c >= s for s, c in zip(service.values, corrected.values, strict=True))
+    # Timed from its actual start, no operation saw it: the stall is in the wait before
+    # an operation (corrected minus service), which only the corrected time counts.
+    waits = [c - s for s, c in zip(service.values, corrected.values, strict=True)]
+    assert min(waits) >= 0 and max(waits) >= 45_000_000
 
 
 def test_open_loop_keeps_its_schedule() -> None:

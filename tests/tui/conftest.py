@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from nimsync_tui.core.protocol import Event, RunEnded, StreamParser
 from nimsync_tui.errors import RunnerError
+from nimsync_tui.monitor import session as monitor_session
 from nimsync_tui.monitor import state as monitor_state
 from nimsync_tui.monitor.session import LiveSession
 from nimsync_tui.run.config import Overrides, RunSpec, plan_runs
@@ -22,6 +22,9 @@ RATE_STREAM = Path(__file__).with_name("fixtures") / "pingpong-rate-stream.hlog"
 """What a real runner wrote for pingpong-latency --rate 20000: 2 s measured, each interval twice
 (``pingpong-latency`` and ``pingpong-latency.corrected``)."""
 MEASURED_IN_STREAM = STREAM.read_text().count('"event":"interval","tag":"spsc-throughput","phase":"measure"')
+SCRIPT_EPOCH_S = 1_795_766_400.0
+"""The wall clock of every scripted load's start, and of the session's origin: the screen's time axis
+counts from their difference, which real clocks read a few milliseconds apart (more on a loaded machine)."""
 
 
 class ScriptedSource:
@@ -36,7 +39,7 @@ class ScriptedSource:
 
     async def events(self) -> AsyncGenerator[Event, None]:
         parser = StreamParser()
-        self.base_time_s = time.time()  # as if the load had just started
+        self.base_time_s = SCRIPT_EPOCH_S  # as if the load had started the moment the session did
         for line in self.stream.read_text().splitlines():
             event = parser.feed(line)
             if event is None:
@@ -81,6 +84,12 @@ def live_specs() -> list[RunSpec]:
 def fixed_floor(monkeypatch: pytest.MonkeyPatch) -> None:
     """The measurement floor is measured on the machine; the screen tests need one figure."""
     monkeypatch.setattr(monitor_state, "timer_floor_ns", lambda: 48.0)
+
+
+@pytest.fixture(autouse=True)
+def fixed_origin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The session's runs start at :data:`SCRIPT_EPOCH_S`, the scripted loads' own base time."""
+    monkeypatch.setattr(monitor_session, "_epoch_ms", lambda: SCRIPT_EPOCH_S)
 
 
 @pytest.fixture

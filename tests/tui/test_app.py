@@ -13,6 +13,7 @@ from hdrh.log import HistogramLogReader
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 from textual.widgets._footer import FooterKey
+from textual.widgets._toast import Toast
 
 from nimsync_tui.core.histogram import decode_histogram, new_histogram
 from nimsync_tui.core.protocol import IntervalRecord, StreamParser
@@ -37,6 +38,14 @@ async def until(pilot: Pilot[int], check: Callable[[], bool], what: str, timeout
     while not check():
         assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
         await pilot.pause(0.05)
+
+
+async def error_shown(pilot: Pilot[int], app: MonitorApp) -> str:
+    """The text (title, then message) of the error notification on screen (``run_test(notifications=True)``)."""
+    errors = lambda: [str(toast.render()) for toast in app.screen.query(Toast) if toast.has_class("-error")]  # noqa: E731
+    await until(pilot, lambda: bool(errors()), "an error notification")
+    (shown,) = errors()
+    return shown
 
 
 def header(app: MonitorApp) -> str:
@@ -116,11 +125,12 @@ async def test_c_changes_capacity_producers_consumers(make_session) -> None:
 async def test_c_refuses_what_the_scenario_cannot_run(make_session) -> None:
     session, factory = make_session()
     app = MonitorApp(session)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("c")
         app.screen.query_one("#producers", Input).value = "4"  # spsc has one producer
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        refusal = await error_shown(pilot, app)
+        assert "producers" in refusal and "spsc-throughput" in refusal, refusal
         assert session.spec.params.producers == 1
         assert all(s.params.producers == 1 for s in factory.specs)
 
@@ -185,13 +195,15 @@ async def test_export_refuses_a_directory_holding_a_recording(make_session, tmp_
     session, _ = make_session()
     (tmp_path / "run.hlog").write_text("mine\n")
     app = MonitorApp(session)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await measured(pilot, app)
         await pilot.press("e")
         app.screen.query_one(Input).value = str(tmp_path)
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        refusal = await error_shown(pilot, app)
+    assert refusal.startswith("nothing written\n") and str(tmp_path) in refusal, refusal
     assert (tmp_path / "run.hlog").read_text() == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.hlog"]
 
 
 async def test_b_saves_a_baseline_and_draws_it(make_session, tmp_path: Path) -> None:

@@ -209,6 +209,12 @@ def test_a_baseline_survives_the_round_trip(tmp_path: Path) -> None:
         ("\x00\x01garbage", "is not valid JSON"),
         ('{"schema": "nimsync-tui/baseline", "schema_version": 99}', "schema version 99; this nimsync-tui reads"),
         ('{"schema": "something-else"}', "its schema is 'something-else'"),
+        # A recording's results.json given for a baseline: no Python None in the message.
+        (
+            '{"tool": "nimsync-tui", "scenarios": []}',
+            "is not a usable baseline: it names no schema; a baseline's is 'nimsync-tui/baseline' "
+            "(write one with --baseline FILE)",
+        ),
         ("[1, 2]", "the document must be an object"),
     ],
 )

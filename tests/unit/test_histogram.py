@@ -39,8 +39,6 @@ EDGE_VALUES = [
     -1, -2, -(2**63),
 ]  # fmt: skip
 
-PERCENTILES = [0.0, 0.1, 1.0, 25.0, 50.0, 75.0, 90.0, 99.0, 99.9, 99.99, 99.999, 100.0, 101.0]
-
 
 def reference(values: list[int]) -> tuple[HdrHistogram, int]:
     """The library's own, one value at a time."""
@@ -131,22 +129,14 @@ def test_record_values_matches_record_value_on_random_data(values: list[int]) ->
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.integers(0, 10**9), max_size=400))
 def test_statistics_match_the_library(values: list[int]) -> None:
+    """All but the percentiles, which follow Java's rule (tests/unit/test_percentile_rule.py)."""
     hist, _ = reference(values)
-    assert value_at_percentiles(hist, PERCENTILES) == [hist.get_value_at_percentile(p) for p in PERCENTILES]
     assert mean_stddev(hist) == (hist.get_mean_value(), hist.get_stddev())
     assert max_value(hist) == hist.get_max_value()
     summary = summarize(hist)
-    assert summary == LatencySummary(
-        count=hist.get_total_count(),
-        min=hist.get_min_value(),
-        max=hist.get_max_value(),
-        mean=hist.get_mean_value(),
-        stddev=hist.get_stddev(),
-        p50=hist.get_value_at_percentile(50),
-        p90=hist.get_value_at_percentile(90),
-        p99=hist.get_value_at_percentile(99),
-        p999=hist.get_value_at_percentile(99.9),
-    )
+    library = (hist.get_total_count(), hist.get_min_value(), hist.get_max_value(), hist.get_mean_value())
+    expected = (0, None, None, None, None) if not values else (*library, hist.get_stddev())
+    assert (summary.count, summary.min, summary.max, summary.mean, summary.stddev) == expected
 
 
 def test_statistics_of_a_wide_spread_histogram() -> None:
@@ -156,7 +146,6 @@ def test_statistics_of_a_wide_spread_histogram() -> None:
     hist = new_histogram()
     record_values(hist, values)
     assert mean_stddev(hist) == (hist.get_mean_value(), hist.get_stddev())
-    assert value_at_percentiles(hist, PERCENTILES) == [hist.get_value_at_percentile(p) for p in PERCENTILES]
 
 
 def test_stddev_sums_in_the_librarys_order() -> None:
@@ -176,7 +165,7 @@ def test_mean_is_exact_beyond_int64_products() -> None:
 
 def test_empty_histogram() -> None:
     hist = new_histogram()
-    assert summarize(hist) == LatencySummary(0, 0, 0, 0.0, 0.0, 0, 0, 0, 0)
+    assert summarize(hist) == LatencySummary(count=0)  # not measured: no figure reads as a zero
     assert value_at_percentiles(hist, [0.0, 50.0, 100.0]) == [0, 0, 0]
     assert (hist.get_value_at_percentile(50), hist.get_mean_value(), hist.get_stddev()) == (0, 0.0, 0.0)
 

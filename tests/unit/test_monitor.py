@@ -170,6 +170,36 @@ def test_a_runs_metrics_are_the_suites_figures_so_far() -> None:
     assert run.metrics()["residual_bytes"] == 512.0
 
 
+def test_a_logs_unit_scales_the_metrics_the_verdicts_read() -> None:
+    """A log in µs (ns_per_unit 1000): every latency figure a target judges is in ns, not 1000x off."""
+    run = RunState("log", ns_per_unit=1000.0)
+    run.interval(_record(0, hist_values=(5, 7, 9)))
+    metrics = run.metrics()
+    assert metrics["latency_samples"] == 3.0  # a count, not a value: never scaled
+    values = {k: metrics[f"latency_{k}_ns"] for k in ("min", "p50", "p95", "p99", "p999", "max")}
+    assert values == {"min": 5000, "p50": 7000, "p95": 9000, "p99": 9000, "p999": 9000, "max": 9000}
+    assert metrics["latency_mean_ns"] == 7000.0 and metrics["latency_stddev_ns"] == pytest.approx(1633, rel=1e-3)
+    assert metrics["stddev_over_mean"] == pytest.approx(1633 / 7000, rel=1e-3)  # a ratio: the unit cancels
+    table = run.view().table
+    assert (table.p50, table.max, table.mean) == (7000, 9000, 7000.0)
+
+
+def test_a_short_last_interval_is_no_sample_of_the_steady_rate() -> None:
+    run = RunState("ours")
+    run.start(_started(interval_s=1.0))
+    for start in range(3):
+        run.interval(_record(start, ops=100))
+    run.interval(_record(3, ops=10, length=0.4))  # cut short by the end of the run: 25 ops/s
+    assert run.mean_ops_s() == 100.0
+    throughput = run.view().throughput
+    assert (throughput.mean, throughput.stddev) == (100.0, 0.0)
+    assert throughput.values.tolist() == [100.0, 100.0, 100.0, 25.0]  # still drawn
+    # The rate over the whole measured time counts its operations and its time alike.
+    assert run.metrics()["throughput_ops_s"] == 310 / 3.4
+    run.interval(_record(4, ops=40, length=0.5))  # half the nominal interval counts
+    assert run.mean_ops_s() == 95.0  # (3 x 100 + 80) / 4
+
+
 def test_turns_alternate_bounded_continuous_runs() -> None:
     specs = plan_runs("spsc-throughput", Overrides(), interval_s=0.25)
     ours, trio = specs[0], dataclasses.replace(specs[0], params=dataclasses.replace(specs[0].params, impl="trio"))

@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from nimsync_tui.core.histogram import new_histogram, record_values
+from nimsync_tui.core.histogram import new_histogram, record_values, summarize
 from nimsync_tui.core.protocol import IntervalRecord
 from nimsync_tui.suite.report import RowMeasurement, add_repetition, judge, results_json
-from nimsync_tui.suite.results import latency_of, scenario_result
+from nimsync_tui.suite.results import scenario_result
 
 from .test_results import STARTED, interval
 
@@ -18,7 +18,7 @@ def repetition(measured: dict[str, RowMeasurement], status: str, error: str | No
     record_values(hist, np.full(100, 1_000, dtype=np.int64))
     record: IntervalRecord = interval(1000, 1.0)
     result = scenario_result(STARTED, [record], hist, status=status, duration_s=1.0, operations=1000, error=error)
-    add_repetition(measured, STARTED, result, hist, [(record, latency_of(hist))])
+    add_repetition(measured, STARTED, result, hist, [(record, summarize(hist))])
 
 
 def test_the_row_takes_the_last_status_that_was_not_completed() -> None:

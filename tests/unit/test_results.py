@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from nimsync_tui.core.hgrm import percentile_rows
-from nimsync_tui.core.histogram import new_histogram, record_values
+from nimsync_tui.core.histogram import new_histogram, record_values, summarize
 from nimsync_tui.core.protocol import IntervalRecord, RunStarted
-from nimsync_tui.suite.results import checkpoint_rule, latency_of, scenario_result
+from nimsync_tui.suite.results import checkpoint_rule, scenario_result
 
 STARTED = RunStarted("spsc-throughput", "per-item time", "item", {"capacity": 8}, 1.0, 1)
 
@@ -57,14 +57,14 @@ def test_an_empty_histogram_reports_its_count_and_no_percentiles() -> None:
 
 def test_percentiles_round_the_rank_up_as_java_and_the_hgrm_do() -> None:
     # 1,060 distinct values (exact below 2,048 at 3 significant figures): p99's rank is 1049.4.
-    # HdrHistogram_py rounds it to 1049; Java's iterator, and so the .hgrm, reaches 1050.
+    # HdrHistogram_py rounds it to 1049; Java's getValueAtPercentile, and its .hgrm iterator, reach 1050.
     hist = new_histogram()
     record_values(hist, np.arange(1, 1061))
     assert hist.get_value_at_percentile(99.0) == 1049  # the library's rule, for contrast
-    assert latency_of(hist).p99 == 1050
+    assert summarize(hist).p99 == 1050
     # Every percentile the summary states is the .hgrm's value at that level.
     rows = {level: value for value, level, _ in percentile_rows(hist)}
-    assert latency_of(hist).p50 == rows[50.0] and latency_of(hist).p90 == rows[90.0]
+    assert summarize(hist).p50 == rows[50.0] and summarize(hist).p90 == rows[90.0]
 
 
 def test_peaks_overflow_cpu_and_throughput() -> None:
