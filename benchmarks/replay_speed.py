@@ -3,7 +3,7 @@
 Prints figures, asserts nothing; each figure is the median of ``--repeat`` runs.
 Results are checked equal before they are timed.
 
-    python benchmarks/replay_speed.py [--intervals 10000] [--repeat 3] [--memory-only]
+    python benchmarks/replay_speed.py [--intervals 10000] [--repeat 3] [--memory-only] [--java]
 
 Per interval: the library's ``HdrHistogram.decode`` against ours one at a time
 (``decode_base64``) and in batches (``decode_many``). For a generated log of
@@ -11,6 +11,12 @@ Per interval: the library's ``HdrHistogram.decode`` against ours one at a time
 ``HistogramLogReader``, one ``add`` per interval), ours (``read_hlog`` then
 ``decode_entries`` and ``merge`` per tag), and what a replay needs before
 its first frame (``read_hlog`` and the first interval decoded).
+
+Against Java (``--java``, needs java and /usr/share/java/hdrhistogram.jar): a headless
+``nimsync-tui --replay LOG --record DIR`` of a generated 10,000-interval, two-tag log against
+``HistogramLogProcessor -i LOG -tag T`` run once per tag, each in a child process: wall and CPU
+(user + system) seconds, median of ``--repeat`` runs taken in turns, the ratio of Java's two runs
+to ours, and our peak RSS; each ``.hgrm`` we write is checked equal to Java's output first.
 
 Memory: the peak RSS (``ru_maxrss`` of the child process) of a headless
 ``nimsync-tui --replay LOG --record DIR`` of a generated log of 10,000 and of
@@ -140,26 +146,78 @@ def write_long_log(path: Path, intervals: int, pool: list[HdrHistogram]) -> None
 # starts the replay instead and reports its ru_maxrss: a child of a small process measures itself.
 _LAUNCHER = """
 import os, subprocess, sys
-child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+out = open(sys.argv[1], "wb") if sys.argv[1] != "-" else subprocess.DEVNULL
+child = subprocess.Popen(sys.argv[2:], stdout=out)
 _, status, usage = os.wait4(child.pid, 0)
-print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 """
+JAVA = [
+    *("java", "-Duser.timezone=UTC", "-cp", "/usr/share/java/hdrhistogram.jar"),
+    "org.HdrHistogram.HistogramLogProcessor",
+]
+"""The reference processor; UTC so that its StartTime line matches ours."""
+
+
+def child_run(command: list[str], stdout: str = "-") -> tuple[int, float, float]:
+    """Peak RSS (bytes), wall and CPU (user + system) seconds of ``command`` in a child of a bare interpreter."""
+    started = time.perf_counter()
+    report = subprocess.run(
+        [sys.executable, "-S", "-c", _LAUNCHER, stdout, *command], check=True, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - started
+    status, maxrss_kib, cpu = report.stdout.split()
+    if int(status) != 0:
+        raise SystemExit(f"{' '.join(command)} exited with {status}")
+    return int(maxrss_kib) * 1024, wall, float(cpu)
 
 
 def replay_peak_rss(log: Path, out: Path) -> tuple[int, float]:
     """Peak RSS (bytes) and wall seconds of a headless replay of ``log`` into ``out``, in a child process."""
     # The child imports the package as this process does (python -S with PYTHONPATH for another checkout).
+    rss, wall, _ = child_run(replay_command(log, out))
+    return rss, wall
+
+
+def replay_command(log: Path, out: Path) -> list[str]:
+    """A headless replay of ``log`` into ``out``, importing the package as this process does."""
     flags = ["-S"] if sys.flags.no_site else []
-    command = [sys.executable, *flags, "-m", "nimsync_tui", "--replay", str(log), "--record", str(out)]
-    started = time.perf_counter()
-    report = subprocess.run(
-        [sys.executable, "-S", "-c", _LAUNCHER, *command], check=True, capture_output=True, text=True
+    return [sys.executable, *flags, "-m", "nimsync_tui", "--replay", str(log), "--record", str(out)]
+
+
+def java_table(intervals: int, samples: int, repeat: int) -> None:
+    """Headless replay of a two-tag log against Java's HistogramLogProcessor run once per tag."""
+    pool = interval_histograms(POOL, samples)
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "java.hlog"
+        write_long_log(log, intervals, pool)
+        ours: list[tuple[int, float, float]] = []
+        java: list[tuple[float, float]] = []
+        for turn in range(repeat):
+            out = Path(tmp) / f"out{turn}"
+            ours.append(child_run(replay_command(log, out)))
+            wall = cpu = 0.0
+            for tag in TAGS:
+                printed = Path(tmp) / f"{tag}.java"
+                command = [*JAVA, "-i", str(log), "-tag", tag, "-outputValueUnitRatio", "1000.0", "-o", str(printed)]
+                _, tag_wall, tag_cpu = child_run(command)
+                wall, cpu = wall + tag_wall, cpu + tag_cpu
+                if printed.with_suffix(".java.hgrm").read_text() != (out / f"{tag}.hgrm").read_text():
+                    raise SystemExit(f"{tag}.hgrm differs from HistogramLogProcessor's output")
+            java.append((wall, cpu))
+        size_mb = log.stat().st_size / 1e6
+    our_wall = statistics.median(w for _, w, _ in ours)
+    our_cpu = statistics.median(c for _, _, c in ours)
+    java_wall = statistics.median(w for w, _ in java)
+    java_cpu = statistics.median(c for _, c in java)
+    print(
+        f"headless --replay of a {intervals:,}-interval two-tag log ({size_mb:.0f} MB), median of {repeat}; reproduce:"
     )
-    wall = time.perf_counter() - started
-    status, maxrss_kib = (int(field) for field in report.stdout.split())
-    if status != 0:
-        raise SystemExit(f"{' '.join(command)} exited with {status}")
-    return maxrss_kib * 1024, wall
+    print(f"    {COMMAND} --java --intervals {intervals} --samples {samples} --repeat {repeat}")
+    print(f"{'':40} {'wall s':>8} {'CPU s':>8}")
+    print(f"{'HistogramLogProcessor, both tags':40} {java_wall:8.2f} {java_cpu:8.2f}")
+    print(f"{'nimsync-tui --replay --record':40} {our_wall:8.2f} {our_cpu:8.2f}")
+    print(f"{'ratio (Java / ours)':40} {java_wall / our_wall:7.2f}x {java_cpu / our_cpu:7.2f}x")
+    print(f"our peak RSS {max(rss for rss, _, _ in ours) / 2**20:.1f} MiB")
 
 
 def memory_table(samples: int) -> None:
@@ -185,8 +243,12 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=2_000, help="values recorded per interval")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--memory-only", action="store_true", help="print only the peak RSS of headless replays")
+    parser.add_argument("--java", action="store_true", help="print only headless replay against Java's processor")
     args = parser.parse_args()
     n, repeat = args.intervals, args.repeat
+    if args.java:
+        java_table(n, args.samples, repeat)
+        return
     memory_table(args.samples)
     print()
     if args.memory_only:

@@ -26,6 +26,7 @@ from trio.lowlevel import (
     Task,
     checkpoint,
     current_task,
+    disable_ki_protection,
     enable_ki_protection,
     reschedule,
     wait_task_rescheduled,
@@ -154,14 +155,31 @@ class _SendWaiter(Generic[T]):
 
 
 @final
-class _RecvWaiter:
-    # A parked recv (max_items == 0: woken with the item itself) or recv_many
-    # (woken with a list of up to max_items items).
-    __slots__ = ("max_items", "task")
+class _RecvWaiter(tuple[Any, ...]):
+    # A parked recv or recv_many: (channel, task, max_items). max_items == 0
+    # means recv, woken with the item itself; recv_many is woken with a list
+    # of up to max_items items. A tuple, because a round trip between two
+    # tasks parks twice and building a tuple runs no Python __init__; calling
+    # it is its abort function, so parking needs no closure either.
+    __slots__ = ()
 
-    def __init__(self, task: Task, max_items: int) -> None:
-        self.task = task
-        self.max_items = max_items
+    def __call__(self, _: object) -> Abort:
+        # Still queued, so no sender has given us anything: nothing lost.
+        channel: Channel[Any] = self[0]
+        receivers = channel._recv_waiters
+        receivers.remove(self)
+        if not receivers and not channel._closed:
+            channel._send_limit = channel._capacity
+        return Abort.SUCCEEDED
+
+
+@disable_ki_protection
+def _list_unprotected(items: Iterable[T]) -> list[T]:
+    # send_many is KI-protected like every other operation, but the caller's
+    # iterable runs in here: an endless or slow generator must stay
+    # interruptible by Ctrl-C. Trio decides protection by the nearest marked
+    # frame, and this one is marked unprotected.
+    return list(items)
 
 
 class _NoPublicConstructor(type):
@@ -318,12 +336,26 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             self._send_budget -= 1
             self._buffer.append(value)
             return
-        if self._take_turn(sending=True):
+        # Taking the turn inline rather than in _take_turn saves a call per
+        # operation, which is what yield_every=1 and every hand-over to a
+        # parked receiver pay.
+        if self._send_budget:
+            self._send_budget -= 1
+            self._sent_base -= 1  # see _take_turn
+        else:
+            # _refill_send_budget with the budget known to be 0.
+            self._sent_base += self._budget_full
+            self._send_budget = self._budget_full
             await checkpoint()
         if self._closed:
             raise ChannelClosed("send on a closed channel")
-        if self._recv_waiters:
-            self._deliver((value,), 0)
+        receivers = self._recv_waiters
+        if receivers:
+            # _deliver for one item, without building a tuple for it.
+            _, task, max_items = receivers.popleft()
+            reschedule(task, Value([value] if max_items else value))
+            if not receivers:
+                self._send_limit = self._capacity
         elif len(self._buffer) < self._capacity:
             self._buffer.append(value)
         else:
@@ -350,6 +382,7 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             raise trio.WouldBlock
         self._sent_base += 1
 
+    @enable_ki_protection
     async def send_many(self, items: Iterable[T], progress: SendProgress | None = None) -> None:
         """Send every item of ``items`` in order, waiting for room as needed.
 
@@ -368,22 +401,15 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             a single-producer channel.
           trio.Cancelled: cancelled; see ``progress``.
         """
-        # Deliberately not KI-protected, unlike every other operation: the
-        # caller's iterable runs here, and an endless or slow generator must
-        # stay interruptible by Ctrl-C. It is read only after the turn is
-        # taken, so a send_many cancelled at its checkpoint never touched it.
         if progress is not None:
             progress.sent = 0
         if self._take_turn(sending=True):
             await checkpoint()
-        # Slicing is what makes batches cheap; a list copy of a generator is
-        # still far cheaper than per-item handling.
-        batch: list[T] | tuple[T, ...] = items if isinstance(items, (list, tuple)) else list(items)
-        await self._send_batch(batch, progress)
-
-    @enable_ki_protection
-    async def _send_batch(self, batch: list[T] | tuple[T, ...], progress: SendProgress | None) -> None:
-        # send_many after its turn: the channel's state changes only in here.
+        # The iterable is read only after the turn is taken, so a send_many
+        # cancelled at its checkpoint never touched it. Slicing is what makes
+        # batches cheap; a list copy of a generator is still far cheaper than
+        # per-item handling.
+        batch: list[T] | tuple[T, ...] = items if isinstance(items, (list, tuple)) else _list_unprotected(items)
         if self._closed:
             raise ChannelClosed("send on a closed channel")
         n = len(batch)
@@ -456,13 +482,13 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         receivers = self._recv_waiters
         n = len(items)
         while receivers and i < n:
-            waiter = receivers.popleft()
-            if waiter.max_items == 0:
-                reschedule(waiter.task, Value(items[i]))
+            _, task, max_items = receivers.popleft()
+            if max_items == 0:
+                reschedule(task, Value(items[i]))
                 i += 1
             else:
-                chunk = list(items[i : i + waiter.max_items])
-                reschedule(waiter.task, Value(chunk))
+                chunk = list(items[i : i + max_items])
+                reschedule(task, Value(chunk))
                 i += len(chunk)
         if not receivers and not self._closed:
             self._send_limit = self._capacity
@@ -502,14 +528,28 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         if self._recv_budget and self._buffer and not self._send_waiters:
             self._recv_budget -= 1
             return self._buffer.popleft()
-        if self._take_turn(sending=False):
+        # The turn, _try_recv and the park inline: a call less each, paid by
+        # every operation under yield_every=1 and by every park.
+        if self._recv_budget:
+            self._recv_budget -= 1
+        else:
+            self._recv_budget = self._budget_full
             await checkpoint()
-        value = self._try_recv()
-        if value is _EMPTY:
-            if self._closed:
-                raise EndOfChannel
-            return await self._park_receiver(0)  # type: ignore[no-any-return]
-        return value
+        buffer = self._buffer
+        if buffer:
+            value = buffer.popleft()
+            if self._send_waiters:
+                self._refill_buffer()
+            return value
+        if self._send_waiters:
+            return self._take_from_senders(1)[0]
+        if self._closed:
+            raise EndOfChannel
+        waiter = self._queue_receiver(0)
+        try:
+            return await wait_task_rescheduled(waiter)  # type: ignore[no-any-return]
+        finally:
+            self._recv_budget = self._budget_full
 
     @enable_ki_protection
     def recv_nowait(self) -> T:
@@ -563,7 +603,11 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
         elif self._closed:
             raise EndOfChannel
         else:
-            return await self._park_receiver(max_items)  # type: ignore[no-any-return]
+            waiter = self._queue_receiver(max_items)
+            try:
+                return await wait_task_rescheduled(waiter)  # type: ignore[no-any-return]
+            finally:
+                self._recv_budget = self._budget_full
         return items
 
     def _try_recv(self) -> T:
@@ -624,30 +668,20 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
                 reschedule(waiter.task)
         self._sent_base += moved
 
-    async def _park_receiver(self, max_items: int) -> Any:
-        # Returns the item (max_items == 0) or a list of items: Any, because
-        # the two callers know which.
+    def _queue_receiver(self, max_items: int) -> _RecvWaiter:
+        # Queues the calling task as a receiver; the caller then waits with
+        # the returned waiter as its abort function and refills its budget
+        # when woken, as every parked operation does.
         receivers = self._recv_waiters
         if receivers and self._single_receiver:
             raise trio.BusyResourceError(
                 f"another task is already waiting to receive on this {self._mode.name} channel"
             )
-        waiter = _RecvWaiter(current_task(), max_items)
+        waiter = _RecvWaiter((self, current_task(), max_items))
         receivers.append(waiter)
         # Sends must now take the slow path and hand items to us.
         self._send_limit = 0
-
-        def abort_fn(_: object) -> Abort:
-            # Still queued, so no sender has given us anything: nothing lost.
-            receivers.remove(waiter)
-            if not receivers and not self._closed:
-                self._send_limit = self._capacity
-            return Abort.SUCCEEDED
-
-        try:
-            return await wait_task_rescheduled(abort_fn)
-        finally:
-            self._recv_budget = self._budget_full
+        return waiter
 
     # ------------------------------------------------------------ the rest
 
@@ -672,7 +706,7 @@ class Channel(Generic[T], metaclass=_NoPublicConstructor):
             )
         receivers = self._recv_waiters
         while receivers:
-            reschedule(receivers.popleft().task, Error(EndOfChannel()))
+            reschedule(receivers.popleft()[1], Error(EndOfChannel()))
 
     def __aiter__(self) -> Channel[T]:
         return self

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import difflib
+import math
 import re
 import sys
 from collections.abc import Sequence
@@ -14,8 +15,9 @@ from typing import NoReturn, TextIO
 from nimsync_tui.scenarios import IMPLEMENTATIONS, SCENARIOS, Scenario
 
 from . import __version__
+from .core.processor import LogWindow, correct_interval, parse_range
 from .core.units import VALUE_UNITS_NS
-from .errors import ExitStatus, NimsyncError
+from .errors import ConfigError, ExitStatus, NimsyncError
 from .recording.names import find_log
 from .run.config import DEFAULT_INTERVAL_S, Overrides, RunOptions, RunSpec, plan_runs, select_scenarios
 from .run.headless import HeadlessRequest, replay_headless, run_headless
@@ -113,6 +115,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="the unit a log from another tool recorded its values in (default ns; our logs are always ns)",
     )
     p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier recording in DIR")
+    processor = p.add_argument_group(
+        "--replay LOG --record DIR as Java's HistogramLogProcessor reads a log (the .hgrm files equal its output)"
+    )
+    processor.add_argument(
+        "--range", metavar="START:END", help="only the intervals that start START to END seconds after the log's start"
+    )
+    processor.add_argument("--csv", action="store_true", help="write the .hgrm files in the processor's -csv form")
+    p.add_argument(
+        "--report",
+        metavar="FILE.html",
+        type=Path,
+        help="with --replay: write one self-contained HTML report of the log (charts, tables, verdicts; opens "
+        "offline) and PNG/SVG of each tag's spectrum and timeline beside it (needs the extra 'report')",
+    )
+    processor.add_argument(
+        "--correct-co",
+        metavar="INTERVAL",
+        help="correct a log known to be recorded with coordinated omission: INTERVAL is the expected interval "
+        "between values, in the log's value unit; a log already corrected (a .corrected tag) is refused",
+    )
     suite = p.add_argument_group("the suite's runner: repetitions, targets, baselines")
     suite.add_argument(
         "--config",
@@ -342,13 +364,17 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
             return ExitStatus.OK
         serving = serve_options(args)
         headless = serving is None and is_headless(args, in_browser or sys.stdout.isatty())
+        window = _log_window(args, headless=headless and serving is None)
         if args.replay is not None:
             if serving is not None:
                 return _serve(serving, args, argv)
             if headless:
+                if args.report is not None:
+                    _write_report(args)
                 return replay_headless(
-                    args.replay, args.value_unit or "ns", args.record, overwrite=args.overwrite
-                ).status
+                    args.replay, args.value_unit or "ns", args.record, overwrite=args.overwrite, window=window,
+                    csv=args.csv,
+                ).status  # fmt: skip
             return _run_app(args, [], ())
         config = benchmark_config(args, Path.cwd())
         specs = planned_runs(
@@ -445,3 +471,28 @@ def _headless_request(args: argparse.Namespace) -> HeadlessRequest:
             strict_targets=args.strict_targets,
         ),
     )
+
+
+def _log_window(args: argparse.Namespace, *, headless: bool) -> LogWindow:
+    """The processor's options of the command line; :class:`ConfigError` for a bad one, or one given
+    where no log is read headless (they shape the files of ``--replay LOG --record DIR``)."""
+    given = [name for name in ("range", "csv", "correct_co", "report") if getattr(args, name)]
+    if given and (args.replay is None or not headless):
+        raise ConfigError(f"--{given[0].replace('_', '-')} shapes the files of a log: use --replay LOG --record DIR")
+    start, end = parse_range(args.range) if args.range else (0.0, math.inf)
+    return LogWindow(start, end, correct_interval(args.correct_co) if args.correct_co else 0)
+
+
+def _write_report(args: argparse.Namespace) -> None:
+    """``--report FILE.html``: the log's report, and its chart images beside it."""
+    from .reports.html import write_report  # noqa: PLC0415 - plotly and matplotlib only for a report
+    from .reports.images import write_images  # noqa: PLC0415
+    from .reports.views import log_views  # noqa: PLC0415
+
+    views = log_views(args.replay, args.value_unit or "ns")
+    try:
+        write_report(views, args.report)
+        images = write_images(views, args.report.with_suffix(""))
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report {exc.filename or args.report}: {exc.strerror}") from None
+    print(f"report in {args.report} (and {len(images)} chart images beside it)")

@@ -28,19 +28,22 @@ def require_java() -> str:
     return java
 
 
-def java_percentile_distribution(hlog: Path, tag: str | None, work_dir: Path, unit_ratio: float = 1000.0) -> str:
-    """The ``.hgrm`` text ``HistogramLogProcessor -tag TAG -outputValueUnitRatio R`` writes for ``hlog``.
+def java_percentile_distribution(
+    hlog: Path, tag: str | None, work_dir: Path, unit_ratio: float = 1000.0, options: Sequence[str] = ()
+) -> str:
+    """The ``.hgrm`` text ``HistogramLogProcessor -tag TAG -outputValueUnitRatio R [options]`` writes for ``hlog``.
 
-    A ``None`` tag reads the untagged lines (no ``-tag``). The JVM runs in UTC so
-    that its StartTime line matches ours.
+    A ``None`` tag reads the untagged lines (no ``-tag``); ``options`` are more of the
+    processor's (``-start 1 -end 3``, ``-csv``). The JVM runs in UTC so that its
+    StartTime line matches ours.
     """
     java = require_java()
-    out = work_dir / f"java-{tag or 'untagged'}"
+    out = work_dir / f"java-{tag or 'untagged'}{''.join(options).replace('-', '_').replace('.', '_')}"
     tag_args = [] if tag is None else ["-tag", tag]
     proc = subprocess.run(
         [
             java, "-Duser.timezone=UTC", "-cp", str(JAR), LOG_PROCESSOR,
-            "-i", str(hlog), *tag_args, "-outputValueUnitRatio", repr(unit_ratio), "-o", str(out),
+            "-i", str(hlog), *tag_args, "-outputValueUnitRatio", repr(unit_ratio), *options, "-o", str(out),
         ],
         capture_output=True, text=True, timeout=120, env={**os.environ, "TZ": "UTC"},
     )  # fmt: skip

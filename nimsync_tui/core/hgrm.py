@@ -21,16 +21,19 @@ from .hlog import format_java_date, format_java_fixed
 __all__ = ["format_percentile_distribution", "log_processor_preamble", "percentile_rows"]
 
 _HEADER = f"{'Value':>12} {'Percentile':>14} {'TotalCount':>10} {'1/(1-Percentile)':>14}\n\n"
+_CSV_HEADER = '"Value","Percentile","TotalCount","1/(1-Percentile)"\n'
 
 
-def log_processor_preamble(start_time_s: float, range_start_s: float = 0.0) -> list[str]:
+def log_processor_preamble(start_time_s: float, range_start_s: float = 0.0, range_end_s: float = math.inf) -> list[str]:
     """The two lines Java's ``HistogramLogProcessor`` puts before the distribution.
 
-    ``start_time_s`` is the log's StartTime (seconds since the epoch), printed in UTC.
+    ``start_time_s`` is the log's StartTime (seconds since the epoch), printed in UTC;
+    the range is the one ``-start``/``-end`` chose.
     """
+    end = "<Infinite>" if math.isinf(range_end_s) else format_java_fixed(range_end_s, 3)
     return [
         f"#[Overall percentile distribution between {format_java_fixed(range_start_s, 3)} "
-        "and <Infinite> seconds (relative to StartTime)]",
+        f"and {end} seconds (relative to StartTime)]",
         f"#[StartTime: {format_java_fixed(start_time_s, 3)} (seconds since epoch), {format_java_date(start_time_s)}]",
     ]
 
@@ -94,18 +97,29 @@ def format_percentile_distribution(
     output_unit_ratio: float = 1000.0,
     ticks_per_half_distance: int = 5,
     header_lines: Sequence[str] = (),
+    *,
+    csv: bool = False,
 ) -> str:
     """The ``.hgrm`` text of ``hist``, values divided by ``output_unit_ratio`` (ns -> µs).
 
     ``header_lines`` (without line ends) go first; pass :func:`log_processor_preamble`
-    to reproduce ``HistogramLogProcessor``'s output file.
+    to reproduce ``HistogramLogProcessor``'s output file. ``csv``: its ``-csv`` form
+    (one comma-separated row per level, no summary lines).
     """
     digits = hist.significant_figures
+    out = [f"{line}\n" for line in header_lines]
+    if csv:
+        out.append(_CSV_HEADER)
+        for v, level, count in percentile_rows(hist, ticks_per_half_distance):
+            fraction = level / 100.0
+            inverse = "Infinity" if level == 100.0 else format_java_fixed(1 / (1.0 - fraction), 2)
+            shown = format_java_fixed(v / output_unit_ratio, digits)
+            out.append(f"{shown},{format_java_fixed(fraction, 12)},{count},{inverse}\n")
+        return "".join(out)
 
     def value(v: float) -> str:
         return format_java_fixed(v / output_unit_ratio, digits).rjust(12)
 
-    out = [f"{line}\n" for line in header_lines]
     out.append(_HEADER)
     for v, level, count in percentile_rows(hist, ticks_per_half_distance):
         fraction = level / 100.0

@@ -22,47 +22,73 @@ from .state import RunState
 
 @dataclass(slots=True)
 class _Track:
-    """The intervals of one tag, and the state of the first ``shown`` of them."""
+    """The intervals of one tag, and the state of the range of them shown: ``first`` up to ``shown``."""
 
     name: str
     started: RunStarted | None
     ns_per_unit: float
     intervals: list[tuple[IntervalRecord, bool]] = field(default_factory=list)
     """Each interval's record (its encoded histogram inside) and whether its vitals are known."""
+    first: int = 0
+    """Intervals before the range shown."""
     shown: int = 0
-    follow: bool = True
+    """The end of the range shown (exclusive)."""
+    follow: bool = False
     """Showing the whole run: new intervals are shown as they load."""
+    moving_start: bool = False
+    """Whether stepping moves the range's start (else its end)."""
     state: RunState = field(init=False)
+    """The range shown."""
+    whole: RunState = field(init=False)
+    """Every interval loaded: the timeline a range is chosen on."""
 
     def __post_init__(self) -> None:
-        self.rebuild(0)
+        self.whole = self._new_state()
+        self.rebuild(0, 0)
 
-    def rebuild(self, shown: int) -> None:
-        self.state = RunState(self.name, ns_per_unit=self.ns_per_unit, spool=False)
+    def _new_state(self) -> RunState:
+        state = RunState(self.name, ns_per_unit=self.ns_per_unit, spool=False)
         if self.started is not None:
-            self.state.start(self.started)
-        self.shown = 0
-        self.show(shown)
+            state.start(self.started)
+        return state
+
+    def rebuild(self, first: int, shown: int) -> None:
+        self.state = self._new_state()
+        self.first = self.shown = first
+        self.show(first, shown)
 
     def append(self, record: IntervalRecord, vitals: bool, hist: HdrHistogram) -> None:
-        """One more interval; shown at once (with its histogram already decoded) when following."""
+        """One more interval; shown at once (with its histogram already decoded) when following,
+        or when it is the first: a replay opens at its first interval."""
         self.intervals.append((record, vitals))
-        if self.follow and self.shown == len(self.intervals) - 1:
+        self.whole.interval(record, hist, vitals=vitals)
+        self.whole.phase = RunPhase.REPLAY
+        if (self.follow or not self.shown) and self.shown == len(self.intervals) - 1:
             self.state.interval(record, hist, vitals=vitals)
             self.shown += 1
             self.state.phase = RunPhase.REPLAY
 
-    def show(self, shown: int) -> None:
-        """Show the first ``shown`` intervals: forward adds, backward rebuilds."""
-        shown = max(0, min(shown, len(self.intervals)))
-        if shown < self.shown:
-            self.rebuild(shown)
+    def show(self, first: int, shown: int) -> None:
+        """Show intervals ``first`` up to ``shown``: a range that grows at its end adds, any other rebuilds."""
+        total = len(self.intervals)
+        first = max(0, min(first, total - 1)) if total else 0
+        shown = max(first + 1, min(shown, total)) if total else 0
+        if first != self.first or shown < self.shown:
+            self.rebuild(first, shown)
             return
         for record, vitals in self.intervals[self.shown : shown]:
             self.state.interval(record, vitals=vitals)
         self.shown = shown
         self.state.phase = RunPhase.REPLAY
         self.state.touch()
+
+    def range_s(self) -> tuple[float, float] | None:
+        """The seconds the range shown covers; ``None`` when it is the whole log."""
+        if not self.shown or (self.first == 0 and self.shown == len(self.intervals)):
+            return None
+        start = self.intervals[self.first][0]
+        end = self.intervals[self.shown - 1][0]
+        return (start.start_s, end.start_s + end.length_s)
 
 
 class ReplaySource:
@@ -89,6 +115,8 @@ class ReplaySource:
         """True once every interval of the log has been read."""
         self.selected = ""
         """The tag on screen."""
+        self.overlaid: tuple[str, ...] = ()
+        """Other tags whose spectra are drawn over the selected one's (each over its whole run)."""
 
     # -- loading ----------------------------------------------------------------
 
@@ -153,23 +181,60 @@ class ReplaySource:
         self._play_from = None
         self._changes += 1
 
+    @property
+    def tags(self) -> list[str]:
+        """Every tag read so far, in the order of the log."""
+        return list(self._tracks)
+
+    def overlay(self, names: list[str]) -> None:
+        """Draw the spectra of the tags ``names`` over the selected tag's."""
+        unknown = [name for name in names if name not in self._tracks]
+        if unknown:
+            raise ConfigError(f"the log has no tag {unknown[0]!r}")
+        self.overlaid = tuple(names)
+        self._changes += 1
+
     def step(self, by: int) -> None:
-        """Move the cursor ``by`` intervals (back when negative), stopping at the first and the last."""
+        """Move the range's end (or its start, after :meth:`move_start`) ``by`` intervals, back when negative.
+
+        The range keeps at least one interval and stays within the log.
+        """
         track = self._track
         track.follow = False
-        track.show(max(1, track.shown + by))
+        if track.moving_start:
+            track.show(min(track.first + by, track.shown - 1), track.shown)
+        else:
+            track.show(track.first, max(track.first + 1, track.shown + by))
+        self._changes += 1
+
+    def move_start(self) -> None:
+        """Let :meth:`step` move where the range starts."""
+        self._track.moving_start = True
+
+    def move_end(self) -> None:
+        """Let :meth:`step` move where the range ends (as it does at first)."""
+        self._track.moving_start = False
+
+    def select_range(self, first: int, end: int) -> None:
+        """Show intervals ``first`` up to ``end`` (exclusive), within the log."""
+        track = self._track
+        track.follow = False
+        track.show(first, end)
         self._changes += 1
 
     def first(self) -> None:
         """Show only the first interval."""
-        self.step(-len(self._track.intervals))
+        track = self._track
+        track.follow = track.moving_start = False
+        track.show(0, 1)
+        self._changes += 1
 
     def whole(self) -> None:
         """Show every interval, and those still loading."""
         track = self._track
-        track.follow = True
+        track.follow, track.moving_start = True, False
         self._play_from = None
-        track.show(len(track.intervals))
+        track.show(0, len(track.intervals))
         self._changes += 1
 
     @property
@@ -184,7 +249,7 @@ class ReplaySource:
         else:
             track = self._track
             if track.shown >= len(track.intervals):
-                track.show(1)
+                track.show(track.first, track.first + 1)
             track.follow = False
             self._play_from = (self._clock(), self._start_of(track.shown - 1))
         self._changes += 1
@@ -201,7 +266,7 @@ class ReplaySource:
         while shown < len(track.intervals) and self._start_of(shown) <= due:
             shown += 1
         if shown != track.shown:
-            track.show(shown)
+            track.show(track.first, shown)
             self._changes += 1
         if shown >= len(track.intervals) and self.loaded:
             self._play_from = None
@@ -222,12 +287,20 @@ class ReplaySource:
         if not self._tracks:
             return Snapshot(mode="replay", loaded=self.loaded, value_unit=self.value_unit)
         track = self._track
+        range_s = track.range_s()
         return Snapshot(
             mode="replay",
             runs=(track.state.view(),),
             scenarios=tuple(ScenarioRow(name, "replay") for name in self._tracks),
             selected=self.selected,
             position=(track.shown, len(track.intervals)),
+            first=track.first,
+            whole=None if range_s is None else track.whole.view(),
+            range_s=range_s,
+            source_name=self.path.name,
+            overlays=tuple(
+                (name, self._tracks[name].whole.view().total) for name in self.overlaid if name != self.selected
+            ),
             playing=self.playing,
             loaded=self.loaded,
             value_unit="ns" if track.ns_per_unit == 1.0 else self.value_unit,

@@ -20,7 +20,7 @@ from ..run.config import RunSpec
 from ..suite.targets import Target, check_row
 from .baseline import BaselineCurve
 from .export import export_run
-from .snapshot import EMPTY_CURVE, RunPhase, RunView, ScenarioRow, Snapshot
+from .snapshot import EMPTY_CURVE, RunPhase, RunView, ScenarioRow, Snapshot, TargetLine
 from .source import RunnerSource
 from .state import CHANGES, RunState
 from .turns import DEFAULT_INTERVALS_PER_TURN, Turns
@@ -274,6 +274,16 @@ class LiveSession:
             baseline=self.baseline.curve_for(self.selected) if self.baseline else EMPTY_CURVE,
             baseline_label=self.baseline.label if self.baseline else "",
             target_ops_s=self._throughput_target(self.selected),
+            targets=self._target_lines(self.selected),
+        )
+
+    def _target_lines(self, scenario: str) -> tuple[TargetLine, ...]:
+        """The scenario's targets with their verdicts on the figures so far (``None`` before one is measured)."""
+        runs = self._runs.get(scenario)
+        metrics = runs[0].metrics() if runs else {}
+        return tuple(
+            TargetLine(c.metric, c.op, c.target, None if c.measured is None else c.passed)
+            for c in check_row(scenario, metrics, self._targets)
         )
 
     def _throughput_target(self, scenario: str) -> float | None:

@@ -75,6 +75,14 @@ class Series:
     """Mean over the points counted (full-length intervals)."""
     stddev: float = 0.0
     """Sample standard deviation over the same points (0 with fewer than two)."""
+    samples: int = -1
+    """Points the mean and stddev were taken over; 0 says they are unmeasured (no full-length interval),
+    -1 that every point counted."""
+
+    @property
+    def measured(self) -> bool:
+        """False when no point was fit to take the mean over: the mean is unknown, not 0."""
+        return self.samples != 0 and not self.empty
 
     @property
     def cv(self) -> float:
@@ -100,6 +108,41 @@ class RunPhase(StrEnum):
     STOPPED = "stopped"
     FAILED = "failed"
     REPLAY = "replay"
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyOverTime:
+    """The tail of each interval over time: the percentiles HistogramLogAnalyzer plots, in nanoseconds."""
+
+    t_s: np.ndarray = field(default_factory=_no_points)
+    """Each point's end, seconds since the run started."""
+    p50: np.ndarray = field(default_factory=_no_points)
+    p90: np.ndarray = field(default_factory=_no_points)
+    p99: np.ndarray = field(default_factory=_no_points)
+    p999: np.ndarray = field(default_factory=_no_points)
+    max: np.ndarray = field(default_factory=_no_points)
+    """The largest value of the intervals a point stands for (never averaged)."""
+    count: np.ndarray = field(default_factory=_no_points)
+    """Values recorded per interval: the one rate a log without throughput comments has."""
+
+    @property
+    def empty(self) -> bool:
+        """True when no interval was measured."""
+        return self.t_s.size == 0
+
+
+@dataclass(frozen=True, slots=True)
+class TargetLine:
+    """A target drawn on a chart, in the colour of its verdict."""
+
+    metric: str
+    """The ``metrics.md`` name the target judges (``latency_p99_ns``, ``throughput_ops_s``...)."""
+    op: str
+    """``<``, ``<=``, ``>``, ``>=`` or ``==``."""
+    value: float
+    """The target, in the metric's unit (nanoseconds for a latency)."""
+    passed: bool | None
+    """The verdict on the figures so far; ``None`` before the figure is measured."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +185,8 @@ class RunView:
     """Intervals in which a full collection ran."""
     steps: tuple[tuple[str, float], ...] = ()
     """For a stepped scenario: (step, mean ops/s) in the order they ran."""
+    over_time: LatencyOverTime = LatencyOverTime()
+    """Each measured interval's percentiles and count."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,13 +218,25 @@ class Snapshot:
     target_ops_s: float | None = None
     """The selected scenario's throughput target (the suite's), if it has one."""
     position: tuple[int, int] = (0, 0)
-    """In replay: intervals shown, intervals loaded."""
+    """In replay: the end of the range shown (intervals), intervals loaded."""
+    first: int = 0
+    """In replay: intervals before the range shown (0: it starts with the run)."""
     playing: bool = False
     """In replay: whether the intervals play at their recorded pace."""
     loaded: bool = True
     """In replay: whether the whole log has been read."""
     value_unit: str = "ns"
     """The unit the source's values were recorded in (replay of foreign logs)."""
+    targets: tuple[TargetLine, ...] = ()
+    """The selected scenario's targets, with their verdicts so far."""
+    whole: RunView | None = None
+    """In replay, when a range of the run is shown: the whole run, for the timeline that the range is cut from."""
+    range_s: tuple[float, float] | None = None
+    """In replay, the time range shown (start, end seconds); ``None`` for the whole run."""
+    source_name: str = ""
+    """In replay: the log's file name."""
+    overlays: tuple[tuple[str, Curve], ...] = ()
+    """More spectra drawn over the run's, each with its label (other tags of a replayed log)."""
 
 
 EMPTY_SNAPSHOT = Snapshot()

@@ -8,10 +8,10 @@ import re
 
 from hdrh.histogram import HdrHistogram
 
-from ..core.histogram import add, decode_histogram, new_histogram, summarize
+from ..core.histogram import add, decode_histogram, max_value, new_histogram, summarize, value_at_percentiles
 from ..core.protocol import CORRECTED_SUFFIX, IntervalRecord, Phase, RunEnded, RunStarted, Status
 from .curves import latency_table, percentile_curve, timer_floor_ns
-from .snapshot import EMPTY_CURVE, LatencyTable, RunPhase, RunView
+from .snapshot import EMPTY_CURVE, LatencyOverTime, LatencyTable, RunPhase, RunView
 from .spool import IntervalSpool
 from .timeline import RunningStats, Timeline
 
@@ -19,6 +19,8 @@ CHANGES = itertools.count(1)
 """One clock of changes for every state: a replaced state can never repeat an old version."""
 _STEP_TAG = re.compile(r"^(?P<scenario>[^.]+)\.(?P<step>.+)$")
 _FULL_GC_GENERATION = 2
+_OVER_TIME = ("p50", "p90", "p99", "p999", "max", "count")
+_OVER_TIME_PERCENTILES = (50.0, 90.0, 99.0, 99.9)
 
 
 class RunState:
@@ -63,6 +65,7 @@ class RunState:
         self._rates = RunningStats()
         self._throughput = Timeline(("ops_s",))
         self._vitals = Timeline(("rss", "heap"))
+        self._over_time = Timeline(_OVER_TIME, peaks=("max",))
         self._full_gcs = 0
         self._step_rates: dict[str, RunningStats] = {}
         self._stepped = True
@@ -127,6 +130,7 @@ class RunState:
             self.merged = empty_like(hist)
         add(self.merged, hist)
         self._latest = hist
+        self._add_over_time(hist, end_s, record.length_s)
         self._overflow += record.overflow
         self.intervals += 1
         self.measured_s += record.length_s
@@ -135,6 +139,13 @@ class RunState:
         if vitals:
             self._measured_vitals(record, end_s)
         self.touch()
+
+    def _add_over_time(self, hist: HdrHistogram, end_s: float, length_s: float) -> None:
+        count = int(hist.total_count)
+        if count == 0:
+            return  # an empty interval has no percentiles: a gap, not a zero latency
+        tail = [v * self.ns_per_unit for v in value_at_percentiles(hist, _OVER_TIME_PERCENTILES)]
+        self._over_time.add(end_s, length_s, (*tail, max_value(hist) * self.ns_per_unit, count))
 
     def _corrected_interval(self, record: IntervalRecord, hist: HdrHistogram) -> None:
         """The same interval timed from the operations' intended starts: its vitals came with the service time."""
@@ -263,7 +274,14 @@ class RunState:
             gc_marks_s=self._vitals.marks,
             full_gcs=self._full_gcs,
             steps=tuple((step, rates.mean) for step, rates in self._step_rates.items()) if self._stepped else (),
+            over_time=self._over_time_view(),
         )
+
+    def _over_time_view(self) -> LatencyOverTime:
+        line = self._over_time
+        if not len(line):
+            return LatencyOverTime()
+        return LatencyOverTime(line.times, *(line.values(name) for name in _OVER_TIME))
 
 
 def empty_like(hist: HdrHistogram) -> HdrHistogram:

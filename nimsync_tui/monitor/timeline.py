@@ -20,16 +20,18 @@ class Timeline:
     Each point stands for ``span`` consecutive intervals: its time is the end
     of the last of them, its values their means weighted by interval length
     (so a throughput point is the operations of its span over its seconds),
-    and it is marked if any of them was. When the points are full, neighbours
+    and it is marked if any of them was; a name listed in ``peaks`` keeps the
+    largest of them instead (a maximum averaged would be no maximum). When the points are full, neighbours
     merge pairwise and the span doubles: memory stays fixed for a run of any
     length, and a chart, being narrower than the points, loses nothing it
     could draw.
     """
 
-    def __init__(self, names: Sequence[str], points: int = DEFAULT_POINTS) -> None:
+    def __init__(self, names: Sequence[str], points: int = DEFAULT_POINTS, *, peaks: Sequence[str] = ()) -> None:
         if points < 2 or points % 2:
             raise ValueError(f"a timeline needs an even number of points, at least 2, got {points}")
         self._names = {name: index for index, name in enumerate(names)}
+        self._peak_columns = np.array([self._names[name] for name in peaks], dtype=np.intp)
         self._t = np.zeros(points)
         self._weight = np.zeros(points)
         self._count = np.zeros(points, dtype=np.int64)
@@ -53,19 +55,30 @@ class Timeline:
             self._n = n
         last = n - 1
         weight = max(length_s, _MIN_WEIGHT_S)
+        row = np.array(values, dtype=np.float64)  # a copy: the peaks are written into it
+        peaks = self._peak_columns
+        if self._count[last]:
+            row[peaks] = np.maximum(row[peaks], self._sums[last, peaks] / self._weight[last])
         self._t[last] = end_s
         self._weight[last] += weight
         self._count[last] += 1
-        self._sums[last] += np.asarray(values, dtype=np.float64) * weight
+        self._sums[last] += row * weight
+        # A peak column holds its largest value times the point's weight, so that values() reads it back.
+        self._sums[last, peaks] = row[peaks] * self._weight[last]
         self._marked[last] |= mark
 
     def _halve(self) -> None:
         """Merge neighbouring points pairwise (all are full here): half the points, twice the span."""
         half = self._t.size // 2
         self._t[:half] = self._t[1::2]
+        peaks = self._peak_columns
+        highest = np.maximum(
+            self._sums[0::2, peaks] / self._weight[0::2, None], self._sums[1::2, peaks] / self._weight[1::2, None]
+        )
         for array in (self._weight, self._count, self._sums):
             array[:half] = array[0::2] + array[1::2]
             array[half:] = 0
+        self._sums[:half, peaks] = highest * self._weight[:half, None]
         self._marked[:half] = self._marked[0::2] | self._marked[1::2]
         self._marked[half:] = False
         self._n = half
@@ -91,7 +104,7 @@ class Timeline:
         """``name`` as a chart series, with the mean and stddev of ``stats`` (of these points without it)."""
         values = self.values(name)
         if stats is not None:
-            return Series(self.times, values, stats.mean, stats.stddev)
+            return Series(self.times, values, stats.mean, stats.stddev, stats.count)
         mean = float(values.mean()) if values.size else 0.0
         stddev = float(values.std(ddof=1)) if values.size > 1 else 0.0
         return Series(self.times, values, mean, stddev)

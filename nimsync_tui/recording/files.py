@@ -42,15 +42,17 @@ def write_recording_files(
     not_run: Sequence[str] = (),
     hgrm_unit_ratio: float = HGRM_UNIT_RATIO,
     hgrm_header: Sequence[str] = (),
+    hgrm_csv: bool = False,
 ) -> None:
     """Write a recording's ``.hgrm``, ``intervals.csv`` and ``results.json``, then move its log into place.
 
     Shared by ``--record``, the app's export and ``--replay``, so all write the same files.
-    ``not_run`` names the scenarios a stopped recording never started.
+    ``not_run`` names the scenarios a stopped recording never started; ``hgrm_csv`` writes
+    the distributions in the processor's ``-csv`` form.
     """
     files = {
         f"{name}.hgrm": format_percentile_distribution(
-            hist, output_unit_ratio=hgrm_unit_ratio, header_lines=hgrm_header
+            hist, output_unit_ratio=hgrm_unit_ratio, header_lines=hgrm_header, csv=hgrm_csv
         )
         for name, hist in histograms.items()
     }

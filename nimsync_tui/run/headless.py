@@ -19,6 +19,7 @@ from typing import TextIO
 
 from ..core.files import write_atomically
 from ..core.histogram import LatencySummary
+from ..core.processor import LogWindow
 from ..core.protocol import IntervalRecord, Status
 from ..errors import ConfigError, ExitStatus
 from ..recording.directory import OutputDir
@@ -32,7 +33,7 @@ from ..suite.stats_document import stats_json
 from ..suite.summary import print_summary
 from .config import RunSpec
 from .record import Recorder, scenario_timeout
-from .replay import replay_log, write_replay
+from .replay import WHOLE_LOG, replay_log, write_replay
 from .resources import busy_machine
 from .stopping import StopSignal, exit_status_of, raise_stop_signal, stop_signals
 from .verdict_outputs import VerdictOutputs, VerdictRequest
@@ -238,12 +239,23 @@ def exit_status(
     return ExitStatus.OK
 
 
-def replay_headless(log: Path, value_unit: str, record: Path | None, *, overwrite: bool) -> Outcome:
-    """``--replay LOG`` headless: print the log's summary; with ``record``, write its recording files there."""
-    replay = replay_log(log, value_unit)
+def replay_headless(
+    log: Path,
+    value_unit: str,
+    record: Path | None,
+    *,
+    overwrite: bool,
+    window: LogWindow = WHOLE_LOG,
+    csv: bool = False,
+) -> Outcome:
+    """``--replay LOG`` headless: print the log's summary; with ``record``, write its recording files there.
+
+    ``window`` and ``csv`` are Java's processor's options (a range, a correction, its CSV form).
+    """
+    replay = replay_log(log, value_unit, window)
     if record is not None:
         try:
-            write_replay(replay, record, overwrite=overwrite)
+            write_replay(replay, record, overwrite=overwrite, csv=csv)
         except OSError as exc:
             print(f"nimsync-tui: cannot write {exc.filename or record}: {exc.strerror}", file=sys.stderr)
             return Outcome(ExitStatus.FAILED, replay.report)

@@ -24,6 +24,7 @@ from ..core.counts import CountsHistogram, SparseCounts, add_parts
 from ..core.hgrm import format_percentile_distribution, log_processor_preamble
 from ..core.histogram import LatencySummary, summarize_sparse
 from ..core.hlog import HlogEntry, HlogReader, decode_entries
+from ..core.processor import LogWindow, corrected_for_coordinated_omission, refuse_corrected
 from ..core.protocol import IntervalRecord, Phase, RunEnded, RunStarted, Status
 from ..core.units import VALUE_UNITS_NS
 from ..errors import ConfigError, HistogramFormatError
@@ -38,8 +39,10 @@ from ..suite.results import ScenarioResult, scenario_result
 from ..suite.targets import DEFAULT_TARGETS
 from .collect import RunRows
 
-__all__ = ["Replay", "replay_log", "write_replay"]
+__all__ = ["WHOLE_LOG", "Replay", "replay_log", "write_replay"]
 
+WHOLE_LOG = LogWindow()
+"""Every interval from the log's start, uncorrected: what the processor reads without options."""
 _BATCH = 256
 """Intervals decoded and merged at a time: memory follows the tags and this, never the log's length."""
 
@@ -107,15 +110,18 @@ class Replay:
         """One result per row, over its repetitions."""
         return [row.result for row in self.report.rows]
 
-    def distribution(self, name: str) -> str:
-        """The ``<name>.hgrm`` text: what ``HistogramLogProcessor -tag <name>`` prints, in µs."""
+    def distribution(self, name: str, *, csv: bool = False) -> str:
+        """The ``<name>.hgrm`` text: what ``HistogramLogProcessor -tag <name>`` (with ``-csv``) prints, in µs."""
         return format_percentile_distribution(
-            self.histograms[name], self.hgrm_unit_ratio, header_lines=self.hgrm_header
+            self.histograms[name], self.hgrm_unit_ratio, header_lines=self.hgrm_header, csv=csv
         )
 
 
-def replay_log(path: Path, value_unit: str = "ns") -> Replay:
+def replay_log(path: Path, value_unit: str = "ns", window: LogWindow = WHOLE_LOG) -> Replay:
     """Read the log ``path`` names and work out the files of its recording.
+
+    ``window`` chooses a time range and a coordinated-omission correction as Java's
+    processor does; a recording read through a window is one row per tag, as another tool's log is.
 
     The log is streamed: its intervals are decoded and merged in batches, so
     memory grows with its tags, not its length. Raises :class:`ConfigError`
@@ -127,7 +133,7 @@ def replay_log(path: Path, value_unit: str = "ns") -> Replay:
     log = LogFile(find_log(path))
     reader = log.reader()
     try:
-        tags, header, recording = _scan(reader)
+        tags, header, recording = _scan(reader, window)
     except HistogramFormatError as error:
         # A recorder killed mid-write leaves its last line without a line end.
         cut = log.unterminated_line
@@ -136,6 +142,9 @@ def replay_log(path: Path, value_unit: str = "ns") -> Replay:
         raise
     if not tags:
         raise HistogramFormatError(f"{log.path} holds no interval histograms (an empty or header-only log)")
+    if not window.whole:
+        _apply(window, tags, str(log.path))
+        recording = False
     histograms: dict[str, CountsHistogram | HdrHistogram] = {
         tag.name: tag.kept for tag in tags.values() if tag.kept is not None
     }
@@ -153,8 +162,11 @@ def replay_log(path: Path, value_unit: str = "ns") -> Replay:
     return Replay(log, histograms, header, HGRM_UNIT_RATIO / ns_per_unit, report, rows, started_at)
 
 
-def write_replay(replay: Replay, directory: Path, *, overwrite: bool) -> None:
-    """Write a recording's files into ``directory`` with the recorder's own writer; the log goes last."""
+def write_replay(replay: Replay, directory: Path, *, overwrite: bool, csv: bool = False) -> None:
+    """Write a recording's files into ``directory`` with the recorder's own writer; the log goes last.
+
+    ``csv``: the ``.hgrm`` files in the processor's ``-csv`` form.
+    """
     with OutputDir(directory, replay.histograms, overwrite=overwrite) as out:
         for chunk in replay.log.chunks():
             out.log.write(chunk)
@@ -168,10 +180,25 @@ def write_replay(replay: Replay, directory: Path, *, overwrite: bool) -> None:
             overwrite=overwrite,
             hgrm_unit_ratio=replay.hgrm_unit_ratio,
             hgrm_header=replay.hgrm_header,
+            hgrm_csv=csv,
         )
 
 
-def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
+def _apply(window: LogWindow, tags: dict[str | None, _Tag], source: str) -> None:
+    """Leave out what the window leaves out, and correct for coordinated omission if it asks."""
+    if window.correct_co:
+        refuse_corrected([tag.name for tag in tags.values()], source)
+    for key, tag in list(tags.items()):
+        if tag.kept is None:
+            del tags[key]  # no interval of the tag in the range
+            continue
+        tag.every = None  # the results describe the window only
+        if window.correct_co:
+            tag.kept = corrected_for_coordinated_omission(tag.kept, window.correct_co)
+            tag.total = tag.kept.total_count
+
+
+def _scan(reader: HlogReader, window: LogWindow) -> tuple[dict[str | None, _Tag], list[str], bool]:
     """One pass over the log: each tag's intervals merged batch by batch, the header, whether it is ours.
 
     Each tag is merged as ``HistogramLogProcessor -tag T`` merges it. Per-interval
@@ -185,6 +212,9 @@ def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
     def merge_batch() -> None:
         decoded = decode_entries(batch)
         by_tag: dict[str | None, tuple[list[SparseCounts], list[bool]]] = {}
+        nonlocal recording
+        # Read through a window, a recording is one row per tag: the rows are the window's intervals.
+        recording = recording and window.whole
         for entry, counts in zip(batch, decoded, strict=True):
             tag = tags.get(entry.tag)
             if tag is None:
@@ -195,9 +225,10 @@ def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
                     )
             parts, kept = by_tag.setdefault(entry.tag, ([], []))
             parts.append(counts)
-            # The processor reads from 0 s after the start: earlier intervals are left out.
-            kept.append(reader.elapsed_s(entry) >= 0.0)
-            if not recording:
+            # The processor reads from 0 s (or -start) after the start: earlier intervals are left out.
+            keep = window.keeps(reader.elapsed_s(entry))
+            kept.append(keep)
+            if not recording and (keep or window.whole):
                 summary = summarize_sparse(counts)
                 tag.total += summary.count
                 tag.rows.append((entry.record(tag.name, ops=summary.count, total_ops=tag.total), summary))
@@ -215,7 +246,7 @@ def _scan(reader: HlogReader) -> tuple[dict[str | None, _Tag], list[str], bool]:
     if batch:
         merge_batch()
     start = reader.origin_s if reader.origin_s is not None else 0.0
-    preamble = log_processor_preamble(start)
+    preamble = log_processor_preamble(start, window.start_s, window.end_s)
     header = preamble if start != 0.0 else preamble[:1]
     return tags, header, recording
 

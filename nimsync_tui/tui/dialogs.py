@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Markdown, Static
+from textual.widgets import Button, Input, Label, Markdown, SelectionList, Static
 
 from ..monitor.history_view import HistoryView
 
@@ -101,19 +101,53 @@ at most ten times a second.
 | `↑` `↓` `enter` | choose and start a scenario | choose a tag |
 | `space` | pause drawing (the load and reading go on) / resume | play at the recorded pace / stop |
 | `r` | restart (histograms reset) | |
-| `i` | switch implementation (ours / trio) | |
-| `c` | change capacity, producers, consumers | |
-| `m` | compare live: off, ours vs trio, ours vs ours under Trio's rule | |
+| `i` | switch implementation (ours / trio): restarts | |
+| `c` | change capacity, producers, consumers: restarts | |
+| `m` | compare live: off, ours vs trio, ours vs ours under Trio's rule: restarts | |
 | `e` | export the run as a recording | |
 | `b` | save the run as a baseline and compare with it | |
-| `←` `→` | | step one interval |
-| `home` `w` | | first interval, whole run |
+| `←` `→` | | move the range's end (or its start, after `[`) one interval |
+| `[` `]` | | from now on `←` `→` move the range's start / its end |
+| `home` `w` | | first interval only, whole run |
+| `t` | | tags to draw over this one's spectrum (space ticks, then Draw) |
 | `h` | the scenario's history on this machine: by commit, trend, change points | same |
 | `ctrl+p` | command palette: every action | |
 | `q` `ctrl+c` | quit: every load process stopped | quit |
 
 The percentile plot is HdrHistogram's: x is 1/(1-p) on a log scale, y the latency on a log scale.
+"Latency over time" draws each interval's p50, p90, p99, p99.9 and max (log scale), as HistogramLogAnalyzer
+does; in replay the spectrum, the table and the throughput describe the range chosen, and two lines mark it
+on the timeline. A log without throughput figures shows its values per interval instead.
+Targets are lines in the colour of their verdict: green met, red missed, grey not measured yet.
+
+The list's marks: ▶ running, ✓ done, ■ stopped (by you, or by starting another scenario), ✗ failed;
+PASS/FAIL is the suite's targets on the figures measured so far.
 """
+
+
+class OverlayDialog(ModalScreen[list[str] | None]):
+    """Lists the curves that can be drawn over the one on screen; returns those ticked, or ``None``."""
+
+    DEFAULT_CSS = _DIALOG_CSS.format(name="OverlayDialog") + "OverlayDialog SelectionList { max-height: 16; }"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, names: list[str], chosen: tuple[str, ...]) -> None:
+        super().__init__()
+        self._title = title
+        self._names = names
+        self._chosen = chosen
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self._title)
+            yield SelectionList[str](*((name, name, name in self._chosen) for name in self._names), id="curves")
+            yield Button("Draw", variant="primary", id="ok")
+
+    def on_button_pressed(self, _event: Button.Pressed) -> None:
+        self.dismiss(list(self.query_one("#curves", SelectionList).selected))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class HelpScreen(ModalScreen[None]):

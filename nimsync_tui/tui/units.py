@@ -21,9 +21,9 @@ def count(value: float) -> str:
     return f"{value:.3g}"
 
 
-def mebibytes(value: float) -> str:
-    """Bytes as MiB."""
-    return f"{value / 2**20:.1f}MiB"
+def mebibytes(value: float, decimals: int = 1) -> str:
+    """Bytes as MiB, with ``decimals`` digits after the point."""
+    return f"{value / 2**20:.{decimals}f}MiB"
 
 
 def seconds(value: float) -> str:

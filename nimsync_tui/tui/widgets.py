@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Callable
 
 import numpy as np
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -83,6 +84,8 @@ def plot_lines(figure: Figure, width: int, height: int) -> list[list[Segment]]:
         canvas.marks(np.array([x]), colour_index(colour))
     for y, colour in figure.hlines:
         canvas.hline(y, colour_index(colour))
+    for x, colour in figure.vlines:
+        canvas.vline(x, colour_index(colour))
     for trace in figure.traces:
         canvas.plot(trace.x, trace.y, colour_index(trace.colour), connect=trace.connect)
     labels = {min(plot_h - 1, max(0, round((1.0 - y) * (plot_h - 1)))): text for y, text in figure.y_ticks}
@@ -105,11 +108,14 @@ def plot_lines(figure: Figure, width: int, height: int) -> list[list[Segment]]:
 class HeaderBar(Static):
     """Scenario, implementation, mode, load shape, phase, elapsed time and interval."""
 
-    DEFAULT_CSS = "HeaderBar { height: 2; background: $primary-background; padding: 0 1; }"
+    DEFAULT_CSS = (
+        "HeaderBar { height: 2; background: $primary-background; padding: 0 1; text-wrap: nowrap; "
+        "text-overflow: ellipsis; }"
+    )
 
-    def show(self, snapshot: Snapshot) -> None:
-        """Write the snapshot's header."""
-        self.update(header_text(snapshot), layout=False)
+    def show(self, snapshot: Snapshot, *, paused: bool = False) -> None:
+        """Write the snapshot's header (saying so when drawing is paused)."""
+        self.update(header_text(snapshot, paused=paused), layout=False)
 
 
 _PHASE_STYLES = {RunPhase.FAILED: "bold red", RunPhase.MEASURE: "green", RunPhase.DONE: "bold green"}
@@ -117,8 +123,8 @@ _PHASE_WORDS = {RunPhase.WARMUP: "warm-up", RunPhase.MEASURE: "measuring"}
 """The load's phases as the header says them."""
 
 
-def header_text(snapshot: Snapshot) -> Text:
-    """The two header lines."""
+def header_text(snapshot: Snapshot, *, paused: bool = False) -> Text:
+    """The two header lines: what runs (or was recorded) on which implementation with which load, and where it is."""
     run = snapshot.runs[0] if snapshot.runs else RunView(label="")
     p = run.params
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -126,6 +132,10 @@ def header_text(snapshot: Snapshot) -> Text:
     text.append(f"{snapshot.selected or '-'}", style="bold #5fd7ff")
     if len(snapshot.runs) > 1:
         text.append(f"  {' vs '.join(short_label(r.label) for r in snapshot.runs)} in turns")
+    elif snapshot.mode == "replay":
+        # A tag names the scenario already: say what ran it, as the log's start event recorded.
+        impl = p.get("impl")
+        text.append(f"  {impl}" if impl else f"  {snapshot.source_name} (no load parameters in it)")
     elif snapshot.runs:
         text.append(f"  {snapshot.runs[0].label}")
     text.append("\n")
@@ -133,10 +143,18 @@ def header_text(snapshot: Snapshot) -> Text:
         shown, total = snapshot.position
         state = "playing" if snapshot.playing else "stepping"
         more = "" if snapshot.loaded else " (loading)"
-        text.append(f"replay  interval {shown}/{total}{more}  {state}  values in {snapshot.value_unit}")
+        where = f"intervals {snapshot.first + 1}-{shown}" if snapshot.first else f"interval {shown}"
+        text.append(f"replay  {where}/{total}{more}  {state}  values in {snapshot.value_unit}")
+        if "capacity" in p:
+            text.append(f"  capacity {p['capacity']}  {p.get('producers', '-')}x{p.get('consumers', '-')}")
     else:
         # The implementation is on the first line; producers x consumers here.
-        text.append(f"live  capacity {p.get('capacity', '-')}  {p.get('producers', '-')}x{p.get('consumers', '-')}")
+        if paused:
+            text.append("drawing paused", style="reverse yellow")
+            text.append(" (the load goes on)  ")
+        else:
+            text.append("live  ")
+        text.append(f"capacity {p.get('capacity', '-')}  {p.get('producers', '-')}x{p.get('consumers', '-')}")
     text.append("  phase ")
     for index, each in enumerate(snapshot.runs or (run,)):
         if index:
@@ -155,13 +173,14 @@ class LatencyTableView(Static):
 
     DEFAULT_CSS = "LatencyTableView { border: round $primary-background-lighten-2; padding: 0 1; }"
 
-    _columns = 1
+    _width = 0
 
     def show(self, snapshot: Snapshot) -> None:
-        """Write the snapshot's table; its width changes only with its columns."""
-        columns = len(table_columns(snapshot))
-        self.update(table_text(snapshot), layout=columns != self._columns)
-        self._columns = columns
+        """Write the snapshot's table; laid out again only when its width changes (a column's heading can)."""
+        text = table_text(snapshot)
+        width = max((cell_len(line) for line in text.plain.splitlines()), default=0)
+        self.update(text, layout=width != self._width)
+        self._width = width
 
 
 def table_columns(snapshot: Snapshot) -> list[tuple[str, LatencyTable, str]]:
@@ -221,16 +240,21 @@ class StepChart(Static):
     DEFAULT_CSS = "StepChart { border: round $primary-background-lighten-2; padding: 0 1; }"
 
     def show(self, snapshot: Snapshot) -> None:
-        """Write the snapshot's steps."""
+        """Write the snapshot's steps; the pane is hidden when the scenario is not stepped."""
+        self.display = has_steps(snapshot)
         self.update(steps_text(snapshot, max(self.content_size.width, 20)), layout=False)
 
 
+def has_steps(snapshot: Snapshot) -> bool:
+    """Whether the run on screen is a stepped scenario with a step measured."""
+    return bool(snapshot.runs and snapshot.runs[0].steps)
+
+
 def steps_text(snapshot: Snapshot, width: int) -> Text:
-    """One bar per step; a note when the scenario is not stepped."""
+    """One bar per step."""
     run = snapshot.runs[0] if snapshot.runs else None
     text = Text(no_wrap=True, overflow="crop")
     if run is None or not run.steps:
-        text.append("one step: not a stepped scenario", style="dim")
         return text
     top = max(rate for _, rate in run.steps) or 1.0
     label_w = max(len(step) for step, _ in run.steps)

@@ -261,6 +261,34 @@ async def test_recv_many_waits_for_one_item_and_takes_what_is_there() -> None:
 
 
 @pytest.mark.trio
+@pytest.mark.parametrize("yield_every", [1, 3])
+async def test_send_hands_one_item_to_a_parked_receiver_as_the_contract_says(yield_every: int) -> None:
+    # send's own hand-over path (not _deliver): a parked recv gets the item,
+    # a parked recv_many a one-item list, in the order they parked; the
+    # send is a checkpoint exactly when its turn is due, and the budget and
+    # the counts stay right.
+    chan = create_channel(4, ChannelMode.MPMC, yield_every=yield_every)
+    async with trio.open_nursery() as nursery:
+        single = await start(nursery, chan.recv)
+        many = await start(nursery, chan.recv_many, 5)
+        count = 0
+        for item, op in (("x", single), ("y", many)):
+            count += 1
+            due = count % yield_every == 0
+            with assert_checkpoints() if due else assert_no_checkpoints():
+                await chan.send(item)
+            await wait_all_tasks_blocked()
+            assert op.done and op.error is None
+        assert (single.result, many.result) == ("x", ["y"])
+        # Nobody parked any more: the hot path is back and buffers.
+        count += 1
+        with assert_checkpoints() if count % yield_every == 0 else assert_no_checkpoints():
+            await chan.send("z")
+        assert len(chan) == 1
+    assert chan.statistics().total_sent == 3 and chan.statistics().total_received == 2
+
+
+@pytest.mark.trio
 async def test_recv_many_on_rendezvous_takes_from_several_parked_senders() -> None:
     chan = create_channel(0, ChannelMode.MPMC)
     async with trio.open_nursery() as nursery:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hdrh.histogram import HdrHistogram
 from hdrh.log import HistogramLogReader
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
@@ -23,8 +24,14 @@ from nimsync_tui.suite.history import HistoryStore, RunFigures, default_machine
 from nimsync_tui.suite.targets import Target
 from nimsync_tui.tui import MonitorApp
 from nimsync_tui.tui.dialogs import DirectoryDialog, HelpScreen, HistoryScreen, ParamsDialog
-from nimsync_tui.tui.figures import TARGET_COLOUR, percentile_figure, throughput_figure
-from nimsync_tui.tui.widgets import plot_lines
+from nimsync_tui.tui.figures import (
+    PASS_COLOUR,
+    TARGET_COLOUR,
+    over_time_figure,
+    percentile_figure,
+    throughput_figure,
+)
+from nimsync_tui.tui.widgets import BraillePlot
 
 from .conftest import MEASURED_IN_STREAM, RATE_STREAM, STREAM, live_specs
 
@@ -148,6 +155,11 @@ async def test_m_compares_in_turns_and_shows_both(make_session) -> None:
         assert " vs " in header(app)
         await pilot.press("m")
         assert session.compare_with == "trio-rule"
+
+
+def listed(rows: list[str], start: str, verdict: str) -> bool:
+    """Whether a row shows ``start`` (its name perhaps shortened to fit the list) and ends in ``verdict``."""
+    return any(row.startswith(start[:10]) and row.endswith(verdict) for row in rows)
 
 
 def footer_keys(app: MonitorApp) -> list[str]:
@@ -310,7 +322,9 @@ async def test_replay_keys_step_play_and_show_the_whole_run() -> None:
         await until(pilot, lambda: app.snapshot.position[1] > 0 and replay.loaded, "the log loaded")
         # The stream holds the warm-up's intervals too: every interval line replays.
         total = app.snapshot.position[1]
-        assert app.snapshot.position == (total, total)
+        assert app.snapshot.position == (1, total)  # it opens at the first interval
+        await pilot.press("w")
+        await until(pilot, lambda: app.snapshot.position == (total, total), "the whole run")
         await pilot.press("left")
         await until(pilot, lambda: app.snapshot.position == (total - 1, total), "one step back")
         await pilot.press("home")
@@ -327,16 +341,36 @@ async def test_replay_keys_step_play_and_show_the_whole_run() -> None:
         assert "replay" in header(app)
 
 
-async def test_replay_of_a_foreign_log_shows_latency_without_throughput() -> None:
+async def test_replay_of_a_foreign_log_shows_its_tail_over_time_and_its_count_per_interval() -> None:
     fixture = Path(__file__).parents[1] / "fixtures" / "java-reference.hlog"
     app = MonitorApp(ReplaySource(fixture, value_unit="us"))
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: bool(app.snapshot.runs), "the log loaded")
+        await until(pilot, lambda: bool(app.snapshot.runs) and app.snapshot.loaded, "the log loaded")
+        await pilot.press("w")
+        await until(pilot, lambda: app.snapshot.position[0] == app.snapshot.position[1], "the whole run")
+        await pilot.pause(0.2)
         assert app.snapshot.value_unit == "us"
         assert app.snapshot.runs[0].throughput.empty
-        lines = plot_lines(throughput_figure(app.snapshot), 60, 10)
-        assert "no throughput in this log" in "".join(seg.text for line in lines for seg in line)
         assert [r.name for r in app.snapshot.scenarios] == ["pingpong-latency", "spsc-throughput"]
+        drawn = {plot.id: _drawn(plot) for plot in app.screen.query(BraillePlot) if plot.display}
+        # No pane says only that something is missing: the count per interval takes the throughput pane.
+        assert set(drawn) == {"latency", "over-time", "throughput"}
+        assert app.screen.query_one("#throughput").border_title == "values per interval"
+        assert all("no " not in text and "waiting" not in text for text in drawn.values())
+        assert all(label in drawn["over-time"] for label in ("p50", "p90", "p99", "p99.9", "max"))
+        over_time = app.snapshot.runs[0].over_time
+        counts = [h.total_count for h in _tag_histograms(fixture, "pingpong-latency")]
+        assert over_time.count.tolist() == counts
+        assert (over_time.p50 <= over_time.p99).all() and (over_time.p99 <= over_time.max).all()
+
+
+def _drawn(plot: BraillePlot) -> str:
+    return "\n".join(strip.text for strip in (plot.render_line(y) for y in range(plot.content_size.height)))
+
+
+def _tag_histograms(log: Path, tag: str) -> list[HdrHistogram]:
+    lines = log.read_text().splitlines()
+    return [decode_histogram(line.rsplit(",", 1)[1]) for line in lines if line.startswith(f"Tag={tag},")]
 
 
 async def test_the_real_runner_for_a_few_seconds() -> None:
@@ -402,22 +436,28 @@ async def test_the_suites_targets_judge_the_scenario_list_and_draw_the_throughpu
         Target("spsc-throughput", "throughput_ops_s", ">", 100_000, "SPSC Throughput"),
         Target("spsc-throughput", "residual_bytes", "<", 1, "a figure a live run does not have"),
         Target("mpmc-throughput", "throughput_ops_s", ">", 1e12, "MPMC Throughput"),
-        Target("mpmc-throughput", "latency_p99_ns", "<", 1e12, "MPMC P99"),
+        Target("mpmc-throughput", "latency_p99_ns", "<", 1e9, "MPMC P99"),
     )
     session, _ = make_session(targets=targets)
     app = MonitorApp(session)
     scenarios = lambda: [str(o.prompt) for o in app.query_one("#scenarios", OptionList).options]  # noqa: E731
     async with app.run_test(size=SIZE) as pilot:
         await measured(pilot, app)
-        await until(pilot, lambda: "▶ spsc-throughput PASS" in scenarios(), "spsc-throughput judged PASS")
+        await until(pilot, lambda: listed(scenarios(), "▶ spsc-throughput", "PASS"), "spsc-throughput judged PASS")
         assert app.snapshot.target_ops_s == 100_000
         figure = throughput_figure(app.snapshot)
-        assert len(figure.hlines) == 1 and ("target 100k/s", TARGET_COLOUR) in figure.legend
+        # Met: the line and its legend take the verdict's colour.
+        assert figure.hlines[0][1] == PASS_COLOUR and ("─ target 100k/s ✓", PASS_COLOUR) in figure.legend
         await pilot.press("down", "enter")
-        await until(pilot, lambda: "▶ mpmc-throughput FAIL" in scenarios(), "mpmc-throughput judged FAIL")
+        await until(pilot, lambda: listed(scenarios(), "▶ mpmc-throughput", "FAIL"), "mpmc-throughput judged FAIL")
         assert app.snapshot.target_ops_s == 1e12
+        await until(pilot, lambda: throughput_figure(app.snapshot).hlines[0][1] == TARGET_COLOUR, "missed: red")
+        # The p99 target is drawn on the spectrum and on the timeline, met (green).
+        await until(pilot, lambda: bool(app.snapshot.runs[0].over_time.t_s.size), "a measured interval")
+        for figure in (percentile_figure(app.snapshot), over_time_figure(app.snapshot)):
+            assert ("─ p99 < 1s ✓", PASS_COLOUR) in figure.legend and (figure.hlines[0][1] == PASS_COLOUR)
         await pilot.press("down", "enter")  # pingpong-latency has no target here: no verdict, no line
         await until(pilot, lambda: app.snapshot.selected == "pingpong-latency", "pingpong-latency selected")
         assert app.snapshot.target_ops_s is None and not throughput_figure(app.snapshot).hlines
-        await until(pilot, lambda: "▶ pingpong-latency" in scenarios(), "pingpong-latency running")
-        assert "■ spsc-throughput PASS" in scenarios()  # a stopped run keeps its verdict
+        await until(pilot, lambda: listed(scenarios(), "▶ pingpong-latency", ""), "pingpong-latency running")
+        assert listed(scenarios(), "■ spsc-throughput", "PASS")  # a stopped run keeps its verdict

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from nimsync_tui.cli import build_parser, is_headless, main, normalize_suite_spellings
+from nimsync_tui.cli import _headless_request, build_parser, is_headless, main, normalize_suite_spellings
 from nimsync_tui.errors import ExitStatus
-from nimsync_tui.run.headless import HeadlessRequest, ProgressLine, exit_status
+from nimsync_tui.run.headless import ProgressLine, exit_status
 from nimsync_tui.scenarios import SCENARIOS
 
 
@@ -111,7 +111,7 @@ def test_a_stop_outranks_a_failure_and_a_failure_outranks_a_verdict(
     expected: ExitStatus,
 ) -> None:
     regressed, missed, write_failed = regressed_missed_write_failed
-    request = HeadlessRequest(performance=True)
+    request = _headless_request(build_parser().parse_args(["--performance"]))
     report = SimpleNamespace(rows=[_row(s) for s in statuses], missed=["a missed target"] if missed else [])
     comparison = SimpleNamespace(regressions=["a regression"] if regressed else [])
     assert exit_status(request, stopped_by, report, comparison, failed=write_failed) == expected  # type: ignore[arg-type]

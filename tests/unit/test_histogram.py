@@ -203,6 +203,7 @@ def test_reset_empties_in_place() -> None:
     record_values(hist, np.array([1, 99, 10**9]))
     reset(hist)
     assert not counts_view(hist).any()
+    assert (hist.total_count, hist.min_value, hist.max_value) == (0, sys.maxsize, 0)  # as a fresh histogram's
     assert summarize(hist) == summarize(new_histogram())
     record_values(hist, np.array([42]))
     assert summarize(hist).min == 42

@@ -79,6 +79,18 @@ def test_a_timeline_keeps_a_fixed_number_of_points_each_the_weighted_mean_of_its
     assert len(timeline) <= 4 and timeline.times[-1] == 10_006.0
 
 
+def test_a_timelines_peak_is_the_largest_of_its_span_never_a_mean() -> None:
+    timeline = Timeline(("p50", "max"), points=4, peaks=("max",))
+    for k, highest in enumerate([5.0, 40.0, 7.0, 3.0]):
+        timeline.add(k + 1.0, 1.0, (1.0, highest))
+    timeline.add(5.0, 1.0, (3.0, 2.0))  # full: pairs merge, the new interval starts a point of two
+    assert timeline.values("max").tolist() == [40.0, 7.0, 2.0]
+    assert timeline.values("p50").tolist() == [1.0, 1.0, 3.0]  # the others are still means
+    timeline.add(6.0, 3.0, (1.0, 9.0))  # a later, longer interval with a larger max in the same point
+    assert timeline.values("max").tolist() == [40.0, 7.0, 9.0]
+    assert timeline.values("p50").tolist() == [1.0, 1.0, 1.5]
+
+
 def test_running_statistics_equal_the_batch_ones() -> None:
     values = [10.0, 12.0, 14.0, 3.5]
     stats = RunningStats()
@@ -232,6 +244,8 @@ def test_replay_of_our_stream_has_vitals_and_steps_back() -> None:
     replay = ReplaySource(STREAM)
     while not replay.load(batch=3):
         pass
+    assert replay.snapshot().position[0] == 1  # a replay opens at its first interval
+    replay.whole()
     snap = replay.snapshot()
     shown, total = snap.position
     assert shown == total > 10
