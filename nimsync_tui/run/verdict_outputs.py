@@ -7,6 +7,7 @@ and :meth:`VerdictOutputs.write` once the run is judged.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from collections.abc import Iterator
@@ -19,7 +20,14 @@ from ..core.files import write_atomically
 from ..errors import ConfigError
 from ..suite.ci_outputs import junit_xml, markdown
 from ..suite.compare import Comparison
-from ..suite.history import HistoryStore, current_commit, default_machine, default_path, run_of_results
+from ..suite.history import (
+    HistoryStore,
+    HistoryWriteError,
+    current_commit,
+    default_machine,
+    default_path,
+    run_of_results,
+)
 from ..suite.report import SuiteReport, results_json
 
 STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
@@ -56,6 +64,8 @@ class VerdictOutputs:
     junit: Path | None
     markdown: Path | None
     strict: bool
+    unwritable: HistoryWriteError | None = None
+    """Why the store could not be opened for writing (a full disk, a size limit): the run goes on unkept."""
 
     @classmethod
     def open(cls, request: VerdictRequest, *, judged: bool, working_dir: Path) -> VerdictOutputs:
@@ -64,12 +74,17 @@ class VerdictOutputs:
             if path is not None and not path.parent.is_dir():
                 raise ConfigError(f"{option} {path}: the directory {path.parent} does not exist")
         keeps_history = judged and request.keep_history
-        store = HistoryStore(request.history or default_path()) if keeps_history else None
+        store, unwritable = None, None
+        if keeps_history:
+            try:
+                store = HistoryStore(request.history or default_path())
+            except HistoryWriteError as exc:
+                unwritable = exc
         identity = {
             "commit": request.commit or current_commit(working_dir),
             "machine": request.machine or default_machine(),
         }
-        return cls(store, identity, request.junit, request.markdown, request.strict_targets)
+        return cls(store, identity, request.junit, request.markdown, request.strict_targets, unwritable)
 
     def write(
         self,
@@ -79,7 +94,10 @@ class VerdictOutputs:
         started_at: datetime,
         environment: dict[str, Any],
     ) -> Iterator[str]:
-        """Append to the history and write the files; yields a line per thing done."""
+        """Append to the history and write the files; yields a line per thing done.
+
+        Raises ``OSError`` for a store that could not be opened for writing (after the files are written).
+        """
         if self.store is not None:
             with self.store:
                 document = json.loads(results_json(report, started_at=started_at, environment=environment))
@@ -96,3 +114,6 @@ class VerdictOutputs:
             if step_summary := os.environ.get(STEP_SUMMARY):
                 with open(step_summary, "a", encoding="utf-8") as summary:
                     summary.write(text)
+        if self.unwritable is not None:
+            reason = f"{self.unwritable.reason}; this run is not in the history"
+            raise OSError(errno.EIO, reason, str(self.unwritable.path))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, NimsyncError
 
 SCHEMA_VERSION = 1
 """Bump when a table's meaning or layout changes; a store of a later version is refused."""
@@ -60,6 +60,15 @@ CREATE INDEX figures_by_series ON figures (scenario, step, metric, implementatio
 
 class HistoryError(ConfigError):
     """A history store that is not one, is of a newer schema, or cannot be opened."""
+
+
+class HistoryWriteError(NimsyncError):
+    """The store could not be written (a full disk, a file size limit): the run goes on, unkept."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cannot write the history store {path}: {reason}")
+        self.path = path
+        self.reason = reason
 
 
 def default_path() -> Path:
@@ -173,6 +182,9 @@ class HistoryStore:
             raise HistoryError(f"cannot open the history store {path}: {exc}") from None
         try:
             self._prepare()
+        except sqlite3.OperationalError as exc:  # the file may be fine: the disk or a limit is not
+            self._db.close()
+            raise HistoryWriteError(path, str(exc)) from None
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise HistoryError(

@@ -42,8 +42,7 @@ def test_performance_alone_runs_headless_prints_the_targets_and_writes_nothing(t
 
 
 def test_an_unreachable_target_states_the_floor_and_misses_only_when_strict(tmp_path: Path) -> None:
-    config = tmp_path / "strict.toml"
-    config.write_text("[targets]\npingpong-latency.latency_mean_ns = 1\n")
+    config = unmissable(tmp_path, mean_ns=1)
     proc = nimsync("--performance", "--config", config, *QUICK, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert re.search(
