@@ -35,7 +35,7 @@ BOUNDS = [
     (["--yield-every", "0"], "--yield-every must be an integer >= 1"),
     (["--sample-every", "0"], "--sample-every must be an integer >= 1"),
     (["--pattern", "pingpong-*", "--capacity", "0"], "pingpong-latency needs --capacity >= 1"),
-    (["--impl", "rust"], "argument --impl: invalid choice: 'rust'"),
+    (["--impl", "rust"], "--impl rust: no such implementation; give one of nimsync, trio"),
 ]
 
 
