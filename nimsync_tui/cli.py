@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         type=float,
         help="stop a scenario run (each step of a stepped one) still going after S seconds, warm-up included, "
-        "and report it as timed out (default: 30, plus --duration)",
+        "and report it as timed out (default: no time limit; a load that completes no operation for 30 s is stopped)",
     )
     suite.add_argument(
         "--performance",

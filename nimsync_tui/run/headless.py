@@ -33,7 +33,7 @@ from ..suite.side_by_side import side_by_side
 from ..suite.stats_document import stats_json
 from ..suite.summary import print_summary
 from .config import RunSpec
-from .record import Recorder, scenario_timeout
+from .record import Recorder, scenario_limit
 from .replay import WHOLE_LOG, replay_log, write_replay
 from .resources import busy_machine
 from .stopping import StopSignal, exit_status_of, raise_stop_signal, stop_signals
@@ -85,7 +85,7 @@ def run_headless(request: HeadlessRequest, specs: list[RunSpec], config: Benchma
         raise ConfigError(
             f"--duration inf runs one scenario until stopped, and {len(specs)} match; choose one with --pattern"
         )
-    timeout_s = scenario_timeout(config.timeout_s, request.duration_s)
+    limit = scenario_limit(config.timeout_s, request.duration_s)
     baseline = load_baseline(request.compare) if request.compare is not None else None
     for option, path in (("--baseline", request.baseline), ("--output", request.output)):
         if path is not None and not path.parent.is_dir():
@@ -113,7 +113,7 @@ def run_headless(request: HeadlessRequest, specs: list[RunSpec], config: Benchma
                 specs,
                 progress,
                 overwrite=request.overwrite,
-                timeout_s=timeout_s,
+                limit=limit,
                 repeat=config.measurement_iterations,
                 judge=partial(judge, targets=config.targets),
             )

@@ -53,22 +53,34 @@ class RunnerProcess:
     Use as a context manager: leaving it stops the child (stdin closed, then
     killed after :data:`STOP_GRACE_S`) so no load outlives its monitor.
 
-    A watchdog thread enforces both limits: ``timeout_s`` after the start
-    (or after the last :meth:`restart_timeout`) it asks the child to stop
-    (:attr:`timed_out` says so), and whenever a stop was asked, by it or by
-    :meth:`stop`, it kills a child that has not exited :data:`STOP_GRACE_S`
-    later. So a load that ignores cancellation
+    A watchdog thread enforces the limits: ``timeout_s`` after the start
+    (or after the last :meth:`restart_timeout`), or ``stall_s`` after the
+    last :meth:`progressed`, it asks the child to stop (:attr:`timed_out`
+    says so, :attr:`stalled` which limit it was), and whenever a stop was
+    asked, by it or by :meth:`stop`, it kills a child that has not exited
+    :data:`STOP_GRACE_S` later. So a load that ignores cancellation
     (a blocking call, an endless loop without checkpoints) still ends, and
     :meth:`events` still returns.
     """
 
-    def __init__(self, spec: RunSpec, *, keep_lines: bool = False, timeout_s: float | None = None) -> None:
+    def __init__(
+        self,
+        spec: RunSpec,
+        *,
+        keep_lines: bool = False,
+        timeout_s: float | None = None,
+        stall_s: float | None = None,
+    ) -> None:
         self.spec = spec
         """What the child runs."""
         self.timeout_s = timeout_s
         """Seconds the child may run before it is stopped; ``None``: no limit."""
+        self.stall_s = stall_s
+        """Seconds the child may go without progress before it is stopped; ``None``: no limit."""
         self.timed_out = False
-        """Whether the watchdog stopped the child because ``timeout_s`` passed."""
+        """Whether the watchdog stopped the child because a limit passed."""
+        self.stalled = False
+        """Whether the limit that passed was ``stall_s`` (no progress), not ``timeout_s``."""
         self.raw_lines: list[str] = []
         """With ``keep_lines``, every line the child wrote, verbatim (its stdout is itself an hlog)."""
         self._keep_lines = keep_lines
@@ -88,6 +100,7 @@ class RunnerProcess:
             bufsize=1,
         )
         self._deadline = time.monotonic() + (timeout_s if timeout_s is not None else math.inf)
+        self._stall_deadline = time.monotonic() + (stall_s if stall_s is not None else math.inf)
         self._stop_asked = threading.Event()
         self._watchdog = threading.Thread(target=self._watch, name=f"watchdog {spec.scenario}", daemon=True)
         self._watchdog.start()
@@ -150,6 +163,12 @@ class RunnerProcess:
         """Give the child ``timeout_s`` from now (a stepped load's next step)."""
         if self.timeout_s is not None:
             self._deadline = time.monotonic() + self.timeout_s
+        self.progressed()
+
+    def progressed(self) -> None:
+        """The child completed work: give it ``stall_s`` more to complete more."""
+        if self.stall_s is not None:
+            self._stall_deadline = time.monotonic() + self.stall_s
 
     def kill(self) -> None:
         """End the child at once (SIGKILL); :meth:`events` then reports it killed."""
@@ -176,8 +195,10 @@ class RunnerProcess:
         # Runs in its own thread for the child's whole life. The deadline may
         # move on while we wait, so it is read again at each wake-up.
         while not self._stop_asked.is_set():
-            left = self._deadline - time.monotonic()
+            now = time.monotonic()
+            left = min(self._deadline, self._stall_deadline) - now
             if left <= 0:
+                self.stalled = self._stall_deadline <= now
                 self.timed_out = True
                 self._close_stdin()
                 break

@@ -52,9 +52,46 @@ from .config import MAX_SECONDS, RunSpec, interleaved
 from .process import RunnerProcess
 from .stopping import STOP_SIGNALS, raise_stop_signal, stop_signals
 
-DEFAULT_TIMEOUT_S = 30.0
-"""The suite's limit per scenario (per step of a stepped one; the first includes the warm-up);
-with ``--duration`` it is added to the duration."""
+DEFAULT_STALL_S = 30.0
+"""Without ``--timeout``: how long a load may go without completing an operation before it is stopped."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeLimit:
+    """When a scenario's load is stopped and kept as ``timed_out``.
+
+    ``--timeout`` bounds each step's time whatever it does (``total_s``).
+    Without it, only a load that stops making progress is stopped
+    (``stall_s`` with no operation completed): a slow implementation's
+    bounded count is still measured to its end, however long it takes,
+    while a hung or deadlocked one is stopped as soon as by a timeout.
+    """
+
+    total_s: float | None = None
+    stall_s: float | None = None
+
+    def describe(self, stalled: bool) -> str:
+        """Why a load was stopped, for the notice and the row's error."""
+        if stalled:
+            return f"made no progress for {self.stall_s:g} s (no operation completed; --timeout sets a time limit)"
+        return f"timed out after {self.total_s:g} s"
+
+
+def scenario_limit(timeout_s: float | None, duration_s: float | None) -> TimeLimit:
+    """The limit on a scenario's run: ``timeout_s`` per step if given, else the stall limit.
+
+    Raises :class:`ConfigError` for a timeout that is not positive, or that
+    would stop every scenario before its ``duration_s`` is up.
+    """
+    if timeout_s is None:
+        return TimeLimit(stall_s=DEFAULT_STALL_S)
+    if not timeout_s > 0:
+        raise ConfigError(f"--timeout must be a positive number of seconds, got {timeout_s}")
+    if timeout_s > MAX_SECONDS:
+        raise ConfigError(f"--timeout must be at most {MAX_SECONDS:g} s (a week), got {timeout_s:g}")
+    if duration_s is not None and not timeout_s > duration_s:
+        raise ConfigError(f"--timeout {timeout_s:g} s would stop every scenario before its --duration {duration_s:g} s")
+    return TimeLimit(total_s=timeout_s)
 
 
 class RecordingProgress(Protocol):
@@ -71,23 +108,6 @@ class RecordingProgress(Protocol):
 
     def notice(self, line: str) -> None:
         """Something went wrong (a load failed or timed out), said in one line."""
-
-
-def scenario_timeout(timeout_s: float | None, duration_s: float | None) -> float:
-    """The time a scenario may run: ``timeout_s`` if given, else the default past ``duration_s``.
-
-    Raises :class:`ConfigError` for a timeout that is not positive, or that
-    would stop every scenario before its ``duration_s`` is up.
-    """
-    if timeout_s is None:
-        return DEFAULT_TIMEOUT_S + (duration_s or 0.0)
-    if not timeout_s > 0:
-        raise ConfigError(f"--timeout must be a positive number of seconds, got {timeout_s}")
-    if timeout_s > MAX_SECONDS:
-        raise ConfigError(f"--timeout must be at most {MAX_SECONDS:g} s (a week), got {timeout_s:g}")
-    if duration_s is not None and not timeout_s > duration_s:
-        raise ConfigError(f"--timeout {timeout_s:g} s would stop every scenario before its --duration {duration_s:g} s")
-    return timeout_s
 
 
 class _Discard(io.StringIO):
@@ -111,7 +131,7 @@ class Recorder:
         progress: RecordingProgress,
         *,
         overwrite: bool = False,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
+        limit: TimeLimit = TimeLimit(stall_s=DEFAULT_STALL_S),
         repeat: int = 1,
         judge: Judge | None = None,
     ) -> None:
@@ -119,7 +139,7 @@ class Recorder:
         self._specs = specs
         self._progress = progress
         self._overwrite = overwrite
-        self._timeout_s = timeout_s
+        self._limit = limit
         self._repeat = repeat
         self._judge = judge if judge is not None else partial(judge_rows, targets=())
         self._started_at = datetime.now(UTC)
@@ -182,17 +202,21 @@ class Recorder:
     def _record_one(self, spec: RunSpec, position: str) -> None:
         collector = self._rows.begin()
         failure: LoadFailedError | None = None
-        with RunnerProcess(spec, timeout_s=self._timeout_s) as proc:
+        with RunnerProcess(spec, timeout_s=self._limit.total_s, stall_s=self._limit.stall_s) as proc:
             self._running = proc
             if self.stopped_by is not None:  # the signal came while the process started
                 proc.stop()
             try:
                 for event in proc.events():
                     if isinstance(event, IntervalRecord):
+                        if event.ops:
+                            proc.progressed()
                         record, latency = self._on_interval(event, proc.base_time_s)
                         self._progress.interval(position, record, latency)
                     else:
                         collector.feed(event)
+                        if isinstance(event, RunStarted):
+                            proc.progressed()  # the stall limit counts from the load's start, not the import
                         if isinstance(event, StepEnded):
                             proc.restart_timeout()  # the timeout bounds each step
                         self._hlog.write_comment(event_json(event))
@@ -224,7 +248,7 @@ class Recorder:
     ) -> tuple[Status, str | None]:
         """The scenario's status and, unless all went well, why; says so on one line."""
         if proc.timed_out:
-            error = f"timed out after {self._timeout_s:g} s"
+            error = self._limit.describe(proc.stalled)
             if failure is not None:
                 error += " (it did not stop when asked and was killed)"
             self._progress.notice(f"{spec.scenario} {error}")

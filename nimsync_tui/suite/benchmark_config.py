@@ -48,7 +48,7 @@ class BenchmarkConfig:
     """Repetitions of each scenario, each in a fresh load process (``--repeat``)."""
     timeout_s: float | None = None
     """A scenario repetition running longer is stopped and reported as timed out (``--timeout``);
-    ``None``: the runner's default (the suite's 30 s, counted past any ``--duration``)."""
+    ``None``: no time limit; a load that completes no operation for 30 s is stopped instead."""
     parallel: bool = False
     """Scaling scenarios run one load process per worker (``--parallel``)."""
     workers: int | None = None

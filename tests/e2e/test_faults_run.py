@@ -20,11 +20,12 @@ from nimsync_tui.core.hlog import read_hlog
 from nimsync_tui.core.protocol import IntervalRecord, RunStarted, event_json
 from nimsync_tui.recording.directory import OutputDir
 from nimsync_tui.run import process
-from nimsync_tui.run.config import Overrides, plan_runs
-from nimsync_tui.run.record import Recorder
+from nimsync_tui.run.config import Overrides, RunSpec, plan_runs
+from nimsync_tui.run.record import Recorder, TimeLimit
+from nimsync_tui.scenarios import Params
 
 from ..java_reference import java_percentile_distribution
-from .fault_helpers import THREE, Running, error_lines, gone, nimsync, results
+from .fault_helpers import THREE, Running, env, error_lines, gone, nimsync, results
 
 
 def reference_counts(log: Path) -> int:
@@ -179,6 +180,31 @@ def test_iterations_beyond_reach_are_stopped_by_the_timeout(tmp_path: Path) -> N
     result = results(out)["pingpong-latency"]
     assert result["status"] == "timed_out" and result["operations"] > 0
     assert "timed out" in result["error"]
+
+
+def test_without_a_timeout_a_load_that_stops_progressing_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # stuck-hangs blocks its loop once measuring: no interval, no operation.
+    monkeypatch.setenv("PYTHONPATH", env(faults=True)["PYTHONPATH"])
+    spec = RunSpec("stuck-hangs", Params(iterations=20_000, warmup=100), interval_s=0.1)  # only the child knows it
+    progress = _Notices()
+    with OutputDir(tmp_path / "rec", [spec.scenario], overwrite=False) as out:
+        (result,) = Recorder(out, [spec], progress, limit=TimeLimit(stall_s=2.0)).run()
+    assert result.status == "timed_out"
+    assert result.error is not None and result.error.startswith("made no progress for 2 s")
+    assert progress.notices == [f"stuck-hangs {result.error}"]
+
+
+def test_without_a_timeout_a_slow_load_that_progresses_runs_to_its_end(tmp_path: Path) -> None:
+    # Five times the stall limit, every interval with operations: a slow
+    # implementation's bounded count is measured to its end, not cut off.
+    (spec,) = plan_runs("pingpong-*", Overrides(warmup=100), interval_s=0.1, duration_s=5.0)
+    progress = _Notices()
+    with OutputDir(tmp_path / "rec", [spec.scenario], overwrite=False) as out:
+        (result,) = Recorder(out, [spec], progress, limit=TimeLimit(stall_s=1.0)).run()
+    assert (result.status, progress.notices) == ("completed", [])
+    assert result.duration_s >= 4.5
 
 
 def _limit_file_size(limit: int) -> None:

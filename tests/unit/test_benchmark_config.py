@@ -7,7 +7,7 @@ import pytest
 from nimsync_tui.cli import benchmark_config, build_parser, planned_runs
 from nimsync_tui.errors import ConfigError, ExitStatus
 from nimsync_tui.run.config import RunSpec
-from nimsync_tui.run.record import scenario_timeout
+from nimsync_tui.run.record import TimeLimit, scenario_limit
 from nimsync_tui.suite.benchmark_config import BenchmarkConfig, Thresholds, load_config
 
 
@@ -104,11 +104,11 @@ def test_the_config_reaches_every_run_spec(tmp_path: Path) -> None:
     config = benchmark_config(args, tmp_path)
     (spec,) = planned_runs(args, config)
     assert (spec.params.iterations, spec.params.warmup) == (777, 7)
-    assert scenario_timeout(config.timeout_s, args.duration) == 9.0
+    assert scenario_limit(config.timeout_s, args.duration) == TimeLimit(total_s=9.0)
     assert RunSpec.from_json(spec.to_json()) == spec
     # --timeout wins; --duration makes the run continuous whatever the file's count.
     args = build_parser().parse_args(["--config", str(path), "--timeout", "4", "--duration", "1", "--pattern", "p*"])
     config = benchmark_config(args, tmp_path)
     (spec,) = planned_runs(args, config)
     assert (spec.params.iterations, spec.duration_s) == (None, 1.0)
-    assert scenario_timeout(config.timeout_s, args.duration) == 4.0
+    assert scenario_limit(config.timeout_s, args.duration) == TimeLimit(total_s=4.0)
