@@ -136,7 +136,7 @@ class TargetLine:
     """A target drawn on a chart, in the colour of its verdict."""
 
     metric: str
-    """The ``metrics.md`` name the target judges (``latency_p99_ns``, ``throughput_ops_s``...)."""
+    """The name in ``docs/metrics.md`` the target judges (``latency_p99_ns``, ``throughput_ops_s``...)."""
     op: str
     """``<``, ``<=``, ``>``, ``>=`` or ``==``."""
     value: float

@@ -83,13 +83,27 @@ class RunnerSource:
             return
         if proc.stdin is not None and not proc.stdin.is_closing():
             proc.stdin.close()
+        ending = asyncio.ensure_future(self._end(proc))
         try:
-            # Shielded: a second cancellation of the reader must not leave the child running.
-            await asyncio.shield(asyncio.wait_for(proc.wait(), self._grace_s))
+            # Shielded: a cancellation of the reader must not leave the child running.
+            await asyncio.shield(ending)
+        except asyncio.CancelledError:
+            # The app is leaving (Textual cancels its workers on exit): no grace
+            # left, but the child is killed and reaped before the loop closes, or
+            # asyncio's child watcher would report it on our stderr afterwards.
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await ending
+            raise
+
+    async def _end(self, proc: asyncio.subprocess.Process) -> None:
+        """Wait the grace period for the child, then kill it; returns once it is reaped."""
+        try:
+            await asyncio.wait_for(proc.wait(), self._grace_s)
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
-            await asyncio.shield(proc.wait())
+            await proc.wait()
 
     async def _drain_stderr(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stderr is not None

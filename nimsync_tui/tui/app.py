@@ -109,6 +109,16 @@ class MonitorApp(App[int]):
         if scenario:
             self.push_screen(HistoryScreen(history_view(scenario, path=self.history)))
 
+    async def on_exit_app(self) -> None:
+        """Stop every load before Textual leaves, however it was asked to.
+
+        Textual's web driver (``--serve``: a closed tab, the server's "quit",
+        its signal handlers) posts ExitApp directly rather than calling
+        :meth:`action_quit`; without this its workers are cancelled and a load
+        process outlives the loop that should reap it.
+        """
+        await self.monitor.stop()
+
     async def action_quit(self) -> None:
         """Stop every load process, then leave."""
         if self._quitting:

@@ -132,7 +132,9 @@ def test_a_signal_to_the_server_ends_every_session_and_leaves_no_process(
         assert gone(processes) == []
     # What the user sees in the terminal: the URL line, and no traceback after it (Ctrl-C with tabs open
     # once printed asyncio's "Event loop is closed").
-    url_line, exports_line = served.output.read_text().splitlines()
+    lines = served.output.read_text().splitlines()
+    assert len(lines) == 2, lines
+    url_line, exports_line = lines
     assert url_line == f"nimsync-tui: open {served.url} (Ctrl+C stops the server and every session)"
     assert exports_line.startswith("nimsync-tui: exports and baselines from the browser go to ")
 
