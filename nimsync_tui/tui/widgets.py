@@ -19,7 +19,7 @@ from textual.widgets import Static
 from ..monitor.snapshot import EMPTY_SNAPSHOT, LatencyTable, RunPhase, RunView, Snapshot
 from . import units
 from .canvas import BrailleCanvas
-from .figures import CORRECTED_COLOURS, RUN_COLOURS, TARGET_COLOUR, Figure, short_label
+from .figures import CORRECTED_COLOURS, RUN_COLOURS, TARGET_COLOUR, Figure, other_colour, run_colour, short_label
 
 _GUTTER = 8
 
@@ -184,12 +184,15 @@ class LatencyTableView(Static):
 
 
 def table_columns(snapshot: Snapshot) -> list[tuple[str, LatencyTable, str]]:
-    """(heading, statistics, colour) of each column: each run, and beside it its corrected latency if open-loop."""
+    """(heading, statistics, colour) of each column: each run, and beside it its corrected latency if open-loop;
+    then each other implementation measured on the scenario (:attr:`Snapshot.others`)."""
     columns = []
-    single = len(snapshot.runs) == 1
-    for index, run in enumerate(snapshot.runs):
+    single = len(snapshot.runs) == 1 and not snapshot.others
+    runs = [(run, run_colour(i)) for i, run in enumerate(snapshot.runs)]
+    runs += [(run, other_colour(snapshot, i)) for i, run in enumerate(snapshot.others)]
+    for index, (run, colour) in enumerate(runs):
         label = short_label(run.label)
-        columns.append(("service" if single else label, run.table, RUN_COLOURS[index % len(RUN_COLOURS)]))
+        columns.append(("service" if single else label, run.table, colour))
         if run.corrected_table is not None:
             heading = "corrected" if single else f"{label} corr"
             columns.append((heading, run.corrected_table, CORRECTED_COLOURS[index % len(CORRECTED_COLOURS)]))
