@@ -224,9 +224,9 @@ def throughput_figure(snapshot: Snapshot) -> Figure:
             # Only intervals cut short so far: a mean of them would not be the steady rate.
             stats = "mean unmeasured (no full interval)"
         elif len(runs) > 2:
-            # Three or more share the line: each its mean and its ratio to the first.
-            ratio = f" {s.mean / first.mean:.2f}x" if index and first.measured and first.mean > 0 else ""
-            stats = f"{units.count(s.mean)}/s{ratio}"
+            # Three or more share the legend: the first's mean, then each other's ratio to it.
+            first_known = first.measured and first.mean > 0
+            stats = f"{s.mean / first.mean:.2f}x" if index and first_known else f"mean {units.count(s.mean)}/s"
         else:
             # Compared runs share the legend line: the stddev is left to the CV there.
             sd = f" sd {units.count(s.stddev)}" if len(runs) == 1 else ""

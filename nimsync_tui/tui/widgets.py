@@ -22,6 +22,8 @@ from .canvas import BrailleCanvas
 from .figures import CORRECTED_COLOURS, RUN_COLOURS, TARGET_COLOUR, Figure, other_colour, run_colour, short_label
 
 _GUTTER = 8
+_ROWS_PER_LEGEND_LINE = 7
+"""A chart of fewer rows keeps its legend on one line (cropped): its plot needs them more."""
 
 
 class BraillePlot(Widget):
@@ -64,14 +66,15 @@ def _style(colour: str) -> Style:
 
 
 def plot_lines(figure: Figure, width: int, height: int) -> list[list[Segment]]:
-    """The chart as rows of segments: a legend, the plot with its y labels, the x labels."""
-    legend: list[Segment] = []
-    for text, colour in figure.legend:
-        legend += [Segment(text, _style(colour)), Segment("  ")]
-    lines = [legend]
+    """The chart as rows of segments: a legend, the plot with its y labels, the x labels.
+
+    A legend wider than the chart goes on as many lines as it needs, one per 7 rows of the chart (a small
+    chart keeps its one line): with several implementations each keeps its name, the plot gives up the rows.
+    """
+    lines = legend_lines(figure.legend, width, max(1, height // _ROWS_PER_LEGEND_LINE))
     if figure.note or width <= _GUTTER + 2 or height < 4:
-        return [*lines, [Segment(figure.note, _DIM)]]
-    plot_w, plot_h = width - _GUTTER, height - 2
+        return [*lines[:1], [Segment(figure.note, _DIM)]]
+    plot_w, plot_h = width - _GUTTER, height - 1 - len(lines)
     canvas = BrailleCanvas(plot_w, plot_h)
     colours: list[str] = []
 
@@ -102,6 +105,20 @@ def plot_lines(figure: Figure, width: int, height: int) -> list[list[Segment]]:
         if all(c == " " for c in axis[max(at - 1, 0) : at + len(text) + 1]):
             axis[at : at + len(text)] = text
     lines.append([Segment("".join(axis), _DIM)])
+    return lines
+
+
+def legend_lines(legend: tuple[tuple[str, str], ...], width: int, most: int) -> list[list[Segment]]:
+    """The legend's entries two spaces apart, a new line where the next would not fit, on ``most`` lines at
+    most (the last one cropped): one line, as ever, when it fits."""
+    lines: list[list[Segment]] = [[]]
+    used = 0
+    for text, colour in legend:
+        if used and used + cell_len(text) > width and len(lines) < most:
+            lines.append([])
+            used = 0
+        lines[-1] += [Segment(text, _style(colour)), Segment("  ")]
+        used += cell_len(text) + 2
     return lines
 
 

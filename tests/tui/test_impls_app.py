@@ -4,6 +4,7 @@ spectrum (with a legend) and in the table (a column each); ``m`` and ``M`` compa
 from __future__ import annotations
 
 import pytest
+from rich.segment import Segment
 from textual.pilot import Pilot
 from textual.widgets import Input, SelectionList
 
@@ -11,8 +12,8 @@ from nimsync_tui.monitor.session import LiveSession, Variant
 from nimsync_tui.run.config import Overrides, plan_runs
 from nimsync_tui.tui import MonitorApp
 from nimsync_tui.tui.dialogs import OverlayDialog, ParamsDialog
-from nimsync_tui.tui.figures import percentile_figure, short_label, throughput_figure
-from nimsync_tui.tui.widgets import BraillePlot, LatencyTableView, table_columns
+from nimsync_tui.tui.figures import Figure, percentile_figure, short_label, throughput_figure
+from nimsync_tui.tui.widgets import BraillePlot, LatencyTableView, plot_lines, table_columns
 
 from .conftest import MEASURED_IN_STREAM
 from .test_app import SIZE, error_shown, header, measured, until
@@ -127,9 +128,12 @@ async def test_m_compares_every_implementation_given_in_turns(make_session) -> N
         assert headings(app) == ["nimsync", "asyncio", "anyio on trio"]
         named = dict(percentile_figure(app.snapshot).legend)
         assert len({named[name] for name in ("nimsync", "asyncio", "anyio on trio")}) == 3
-        # Three on the throughput chart: each its mean and its ratio to the first.
+        # Three on the throughput chart: the first's mean, each other's ratio to it, every name drawn.
         rates = [text for text, _ in throughput_figure(app.snapshot).legend]
-        assert rates[0].startswith("nimsync ") and rates[1].startswith("asyncio ") and rates[1].endswith("1.00x")
+        assert rates[0].startswith("nimsync mean ") and rates[1:] == ["asyncio 1.00x", "anyio on trio 1.00x"]
+        plot = app.query_one("#throughput", BraillePlot)
+        await until(pilot, lambda: "anyio on trio 1.00x" in plot.render_line(0).text + plot.render_line(1).text,
+                    "the legend on two lines")  # fmt: skip
         await pilot.press("m")
         assert session.compare_with == "trio"
 
@@ -200,3 +204,17 @@ def test_a_files_implementation_is_labelled_by_its_short_name(tmp_path) -> None:
     module.write_text("import trio\n\ndef make(capacity):\n    return trio.open_memory_channel(capacity)\n")
     specs = plan_runs("spsc-throughput", Overrides(impl=f"{module}:make"), interval_s=0.25)
     assert Variant.label_of(specs[0]) == "mychan:make on trio"
+
+
+def test_a_long_legend_takes_more_lines_on_a_tall_chart_only() -> None:
+    legend = (("nimsync mean 1.96M/s", "white"), ("asyncio 0.52x", "red"), ("anyio on trio 0.04x", "blue"))
+    figure = Figure(legend=legend)
+
+    def text(line: list[Segment]) -> str:
+        return "".join(segment.text for segment in line)
+
+    tall = plot_lines(figure, 36, 15)
+    assert [text(line).strip() for line in tall[:2]] == ["nimsync mean 1.96M/s  asyncio 0.52x", "anyio on trio 0.04x"]
+    assert len(tall) == 15  # the plot gave up the row
+    small = plot_lines(figure, 36, 8)
+    assert text(small[0]).startswith("nimsync mean 1.96M/s  asyncio 0.52x  anyio") and len(small) == 8
