@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..monitor.curves import MAX_NINES
-from ..monitor.snapshot import LatencyOverTime, RunView, Snapshot, TargetLine
+from ..monitor.snapshot import LatencyOverTime, RunView, Series, Snapshot, TargetLine
 from . import units
 from .canvas import NINES_LABELS, Scale, decade_ticks, linear_scale_for, log_scale_for, nice_ticks, nines
 
@@ -219,21 +219,8 @@ def throughput_figure(snapshot: Snapshot) -> Figure:
             continue
         colour = run_colour(index)
         traces.append(Trace(x.unit(run.throughput.t_s), y.unit(run.throughput.values), colour))
-        s = run.throughput
-        if not s.measured:
-            # Only intervals cut short so far: a mean of them would not be the steady rate.
-            stats = "mean unmeasured (no full interval)"
-        elif len(runs) > 2:
-            # Three or more share the legend: the first's mean, then each other's ratio to it.
-            first_known = first.measured and first.mean > 0
-            stats = f"{s.mean / first.mean:.2f}x" if index and first_known else f"mean {units.count(s.mean)}/s"
-        else:
-            # Compared runs share the legend line: the stddev is left to the CV there.
-            sd = f" sd {units.count(s.stddev)}" if len(runs) == 1 else ""
-            stats = f"mean {units.count(s.mean)}/s{sd} cv {s.cv:.1%}"
-        legend.append((f"{short_label(run.label)} {stats}", colour))
-    if len(runs) == 2 and runs[0].throughput.measured and runs[1].throughput.measured:
-        legend.insert(0, (f"ratio {runs[0].throughput.mean / runs[1].throughput.mean:.2f}x", "white"))
+        legend.append((f"{short_label(run.label)} {_rate_stats(run.throughput, index, len(runs), first)}", colour))
+    y_ticks = _ticks(y, units.count)
     y_ticks = _ticks(y, units.count)
     hlines: tuple[tuple[float, str], ...] = ()
     if target:
@@ -252,6 +239,22 @@ def throughput_figure(snapshot: Snapshot) -> Figure:
         hlines=hlines,
         legend=tuple(legend),
     )
+
+
+def _rate_stats(s: Series, index: int, compared: int, first: Series) -> str:
+    """A run's throughput in the legend: alone its mean, stddev and CV; compared, the first's mean and CV, then
+    each other's ratio to it (as the side-by-side table has it), with its mean and CV when there are only two."""
+    if not s.measured:
+        # Only intervals cut short so far: a mean of them would not be the steady rate.
+        return "mean unmeasured (no full interval)"
+    mean = f"mean {units.count(s.mean)}/s"
+    if compared == 1:
+        return f"{mean} sd {units.count(s.stddev)} cv {s.cv:.1%}"
+    if index == 0 or not (first.measured and first.mean > 0):
+        return f"{mean} cv {s.cv:.1%}"
+    ratio = f"{s.mean / first.mean:.2f}x"
+    # Three or more share two legend lines: the ratio alone.
+    return f"{mean} {ratio} cv {s.cv:.1%}" if compared == 2 else ratio
 
 
 def memory_figure(snapshot: Snapshot) -> Figure:

@@ -131,6 +131,7 @@ async def test_m_compares_every_implementation_given_in_turns(make_session) -> N
         # Three on the throughput chart: the first's mean, each other's ratio to it, every name drawn.
         rates = [text for text, _ in throughput_figure(app.snapshot).legend]
         assert rates[0].startswith("nimsync mean ") and rates[1:] == ["asyncio 1.00x", "anyio on trio 1.00x"]
+        assert "cv" in rates[0] and all("mean" not in rate and "cv" not in rate for rate in rates[1:])
         plot = app.query_one("#throughput", BraillePlot)
         await until(pilot, lambda: "anyio on trio 1.00x" in plot.render_line(0).text + plot.render_line(1).text,
                     "the legend on two lines")  # fmt: skip
@@ -159,6 +160,10 @@ async def test_shift_m_compares_the_implementations_ticked(make_session) -> None
         # The list's order, not the ticking's: asyncio is the reference.
         assert [(s.params.impl, s.params.loop) for s in factory.specs[1:3]] == [GIVEN[1], GIVEN[2]]
         assert headings(app)[:2] == ["asyncio", "anyio on trio"]
+        # Two on the throughput chart: the reference's mean and CV, the other's mean, ratio to it and CV.
+        rates = [text for text, _ in throughput_figure(app.snapshot).legend]
+        assert rates[0].startswith("asyncio mean ") and " cv " in rates[0]
+        assert rates[1].startswith("anyio on trio mean ") and " 1.00x cv " in rates[1]
         # One alone is no comparison: refused, and the one running goes on.
         await pilot.press("M")
         await until(pilot, lambda: isinstance(app.screen, OverlayDialog), "the list again")
