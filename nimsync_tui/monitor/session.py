@@ -7,12 +7,13 @@ import contextlib
 import dataclasses
 import math
 import time
+import weakref
 from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from nimsync_tui.scenarios import SCENARIOS
+from nimsync_tui.scenarios import SCENARIOS, ImplementationError, resolve
 
 from ..core.protocol import Event, IntervalRecord, RunEnded, RunStarted
 from ..errors import ConfigError, NimsyncError
@@ -42,15 +43,17 @@ class EventSource(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Variant:
-    """An implementation under test: which channels, and with which checkpoint rule."""
+    """An implementation under test: which channels, on which loop, and with which checkpoint rule."""
 
     impl: str
     yield_every: int | None = None
     """Our channel's checkpoint interval; ``None`` keeps the run's own."""
+    loop: str | None = None
+    """The event loop; ``None``: the run's own if the implementation runs on it, else the implementation's."""
 
     def apply(self, spec: RunSpec) -> RunSpec:
         """``spec`` run on this implementation."""
-        changes: dict[str, Any] = {"impl": self.impl}
+        changes: dict[str, Any] = {"impl": self.impl, "loop": self.loop or _loop_for(self.impl, spec.params.loop)}
         if self.yield_every is not None:
             changes["yield_every"] = self.yield_every
         return dataclasses.replace(spec, params=dataclasses.replace(spec.params, **changes))
@@ -62,19 +65,40 @@ class Variant:
         if p.impl == "trio":
             return "trio.open_memory_channel (checkpoint every op)"
         if p.impl != "nimsync":
-            return f"{p.impl} on {p.loop}"
+            return f"{_short_name(p.impl)} on {p.loop}"
         rule = "every op" if p.yield_every == 1 else f"every {p.yield_every} ops"
         return f"nimsync (checkpoint {rule})"
+
+
+def _loop_for(impl: str, loop: str) -> str:
+    """``loop`` if ``impl`` runs on it, else the loop it runs on by default."""
+    try:
+        found = resolve(impl)
+    except ImplementationError:
+        return loop  # the runner refuses it with its own message
+    return loop if found.runs_on(loop) else found.default_loop
+
+
+def _short_name(impl: str) -> str:
+    """A SPEC as the registry labels it (``mychan:make`` for ``/long/path/mychan.py:make``)."""
+    try:
+        return resolve(impl).label
+    except ImplementationError:
+        return impl
 
 
 OURS_AND_TRIOS = (("nimsync", "trio"), ("trio", "trio"))
 """The implementations ``i`` cycles through unless the session is given others: ours and Trio's."""
 
-COMPARISONS: dict[str, Variant] = {
-    "trio": Variant("trio"),
-    "trio-rule": Variant("nimsync", yield_every=1),
+COMPARISONS: dict[str, tuple[Variant, Variant]] = {
+    "trio": (Variant("nimsync", loop="trio"), Variant("trio", loop="trio")),
+    "trio-rule": (Variant("nimsync", loop="trio"), Variant("nimsync", yield_every=1, loop="trio")),
 }
 """What ours can be compared with live: Trio's channel, and our channel under Trio's checkpoint rule."""
+GIVEN = "given"
+"""The comparison of every implementation the session was given, in turns (when that is more than ours and Trio's)."""
+CHOSEN = "chosen"
+"""The comparison of the implementations chosen with :meth:`LiveSession.compare`."""
 
 _ROW_STATE = {
     RunPhase.STARTING: "running",
@@ -118,12 +142,16 @@ class LiveSession:
         self.selected = specs[0].scenario
         """The scenario on screen."""
         self.compare_with: str | None = None
-        """A key of :data:`COMPARISONS` while comparing live, else ``None``."""
+        """While comparing live: a key of :data:`COMPARISONS`, :data:`GIVEN` or :data:`CHOSEN`; else ``None``."""
+        self._chosen: tuple[Variant, ...] = ()
         self.baseline = baseline
         self._targets = tuple(targets)
         self._source_factory = source_factory
         self._intervals_per_turn = intervals_per_turn
         self._runs: dict[str, list[RunState]] = {}
+        self._others: dict[str, dict[str, RunState]] = {}
+        """Per scenario, by label: the last run of each implementation switched away from, drawn beside."""
+        self._other_views: weakref.WeakKeyDictionary[RunState, tuple[int, RunView]] = weakref.WeakKeyDictionary()
         self._running: EventSource | None = None
         self._one_load = asyncio.Lock()
         self._changes = next(CHANGES)
@@ -159,6 +187,8 @@ class LiveSession:
             raise ConfigError(f"{self.selected} has a fixed {', '.join(fixed)}")
         if capacity < scenario.min_capacity:
             raise ConfigError(f"{self.selected} needs capacity >= {scenario.min_capacity}, got {capacity}")
+        if any(getattr(self.spec.params, k) != v for k, v in wanted.items()):
+            self._drop_others(self.selected)  # measured under another load: no longer beside this one
         self._set_params(**wanted)
 
     def _set_params(self, **changes: Any) -> None:
@@ -168,19 +198,62 @@ class LiveSession:
         self.specs[self.selected] = spec
         self._changes = next(CHANGES)
 
+    def comparisons(self) -> list[str]:
+        """The comparisons ``m`` cycles through after off: every implementation given (when that is
+        more than ours and Trio's), ours against Trio's channel, ours against ours under Trio's rule."""
+        given = [Variant(impl, loop=loop) for impl, loop in self.implementations]
+        modes = [GIVEN] if len(given) >= 2 and tuple(given) != COMPARISONS["trio"] else []
+        return [*modes, *COMPARISONS]
+
     def cycle_comparison(self) -> str | None:
-        """Off -> ours against Trio's channel -> ours against ours under Trio's rule -> off."""
-        order: list[str | None] = [None, *COMPARISONS]
-        self.compare_with = order[(order.index(self.compare_with) + 1) % len(order)]
+        """Off -> each of :meth:`comparisons` in turn -> off."""
+        order: list[str | None] = [None, *self.comparisons()]
+        now = order.index(self.compare_with) if self.compare_with in order else len(order) - 1
+        self.compare_with = order[(now + 1) % len(order)]
         self._changes = next(CHANGES)
         return self.compare_with
 
+    def choices(self) -> dict[str, Variant]:
+        """What :meth:`compare` can put side by side, by label: every implementation given, and ours
+        under Trio's checkpoint rule."""
+        spec = self.spec
+        variants = [Variant(impl, loop=loop) for impl, loop in self.implementations]
+        variants += [Variant("nimsync", loop="trio"), *COMPARISONS["trio-rule"], *COMPARISONS["trio"]]
+        return {Variant.label_of(v.apply(spec)): v for v in variants}
+
+    def compare(self, labels: Sequence[str]) -> str | None:
+        """Compare the implementations ``labels`` name (keys of :meth:`choices`) in turns, the first as the
+        reference; none turns the comparison off. Raises :class:`ConfigError` for one, or an unknown label."""
+        choices = self.choices()
+        wanted = list(dict.fromkeys(labels))
+        unknown = [label for label in wanted if label not in choices]
+        if unknown:
+            raise ConfigError(f"nothing to compare named {', '.join(unknown)}")
+        if len(wanted) == 1:
+            raise ConfigError("a comparison needs two implementations or more: tick another")
+        self._chosen = tuple(choices[label] for label in wanted)
+        self.compare_with = CHOSEN if wanted else None
+        self._changes = next(CHANGES)
+        return self.compare_with
+
+    def describe_comparison(self) -> str:
+        """The comparison now in words: ``off``, or the implementations in turns."""
+        if self.compare_with is None:
+            return "off"
+        return " vs ".join(Variant.label_of(spec) for spec in self.plan())
+
     def plan(self) -> list[RunSpec]:
-        """The runs :meth:`drive` will alternate between: one, or ours and the compared one."""
+        """The runs :meth:`drive` will alternate between: one, or those compared (the reference first)."""
         spec = self.spec
         if self.compare_with is None:
             return [spec]
-        return [Variant("nimsync").apply(spec), COMPARISONS[self.compare_with].apply(spec)]
+        if self.compare_with == GIVEN:
+            variants: Sequence[Variant] = [Variant(impl, loop=loop) for impl, loop in self.implementations]
+        elif self.compare_with == CHOSEN:
+            variants = self._chosen
+        else:
+            variants = COMPARISONS[self.compare_with]
+        return [v.apply(spec) for v in variants]
 
     # -- running ----------------------------------------------------------------
 
@@ -193,8 +266,7 @@ class LiveSession:
         plan = self.plan()
         origin = _epoch_ms()
         states = [RunState(Variant.label_of(spec), origin_s=origin) for spec in plan]
-        for replaced in self._runs.get(self.selected, []):
-            replaced.close()
+        self._keep_others(self.selected, {state.label for state in states})
         self._runs[self.selected] = states
         self._changes = next(CHANGES)
         # A cancelled drive lets its process exit before this one starts one: never two loads at once.
@@ -230,6 +302,22 @@ class LiveSession:
             self._running = None
         return state.phase == RunPhase.DONE
 
+    def _keep_others(self, scenario: str, running: set[str]) -> None:
+        """The scenario's runs being replaced: each implementation's that measured something stays beside
+        the new runs (its spool dropped, nothing more to export), unless it is one of them again."""
+        others = self._others.setdefault(scenario, {})
+        for replaced in self._runs.get(scenario, []):
+            replaced.close()
+            if replaced.intervals and replaced.label not in running:
+                others.pop(replaced.label, None)
+                others[replaced.label] = replaced  # the latest last
+        for label in running:
+            others.pop(label, None)
+
+    def _drop_others(self, scenario: str) -> None:
+        self._others.pop(scenario, None)
+        self._changes = next(CHANGES)
+
     def stop(self) -> None:
         """Ask the running load, if any, to stop (it reports its last interval first)."""
         if self._running is not None:
@@ -243,9 +331,16 @@ class LiveSession:
         return self._runs.get(self.selected, [])
 
     @property
+    def others(self) -> list[RunState]:
+        """The last run of each other implementation measured on the selected scenario with its parameters
+        (switched away from with ``i``, or compared before), the earliest first."""
+        return list(self._others.get(self.selected, {}).values())
+
+    @property
     def version(self) -> int:
         """Changes whenever anything on screen would: the UI builds a snapshot only then."""
-        return max([self._changes, *(s.version for runs in self._runs.values() for s in runs)])
+        states = [s for runs in self._runs.values() for s in runs] + self.others
+        return max([self._changes, *(s.version for s in states)])
 
     def export(self, directory: Path) -> Path:
         """Write the selected scenario's run so far (ours when comparing) as a recording into ``directory``."""
@@ -255,7 +350,7 @@ class LiveSession:
 
     def close(self) -> None:
         """Drop every run's spooled intervals (the session is over)."""
-        for runs in self._runs.values():
+        for runs in [*self._runs.values(), *(list(o.values()) for o in self._others.values())]:
             for run in runs:
                 run.close()
 
@@ -285,7 +380,15 @@ class LiveSession:
             baseline_label=self.baseline.label if self.baseline else "",
             target_ops_s=self._throughput_target(self.selected),
             targets=self._target_lines(self.selected),
+            others=tuple(self._other_view(s) for s in self.others),
         )
+
+    def _other_view(self, state: RunState) -> RunView:
+        """A run switched away from: its view built once per change (it no longer changes)."""
+        cached = self._other_views.get(state)
+        if cached is None or cached[0] != state.version:
+            cached = self._other_views[state] = (state.version, state.view())
+        return cached[1]
 
     def _target_lines(self, scenario: str) -> tuple[TargetLine, ...]:
         """The scenario's targets with their verdicts on the figures so far (``None`` before one is measured)."""

@@ -237,6 +237,9 @@ class Snapshot:
     """In replay: the log's file name."""
     overlays: tuple[tuple[str, Curve], ...] = ()
     """More spectra drawn over the run's, each with its label (other tags of a replayed log)."""
+    others: tuple[RunView, ...] = ()
+    """Live: the other implementations measured on the selected scenario with its parameters (switched away
+    from with ``i``), the earliest first: each drawn over the spectrum, with a legend, and given a table column."""
 
 
 EMPTY_SNAPSHOT = Snapshot()

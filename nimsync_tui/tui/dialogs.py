@@ -101,9 +101,10 @@ at most ten times a second.
 | `↑` `↓` `enter` | choose and start a scenario | choose a tag |
 | `space` | pause drawing (the load and reading go on) / resume | play at the recorded pace / stop |
 | `r` | restart (histograms reset) | |
-| `i` | switch implementation (ours / trio): restarts | |
+| `i` | next implementation (`--impl`'s, else every built-in): restarts; those run before stay drawn beside it | |
 | `c` | change capacity, producers, consumers: restarts | |
-| `m` | compare live: off, ours vs trio, ours vs ours under Trio's rule: restarts | |
+| `m` | compare in turns: off, every implementation given, ours vs trio, ours under Trio's rule: restarts | |
+| `M` | choose two or more implementations to compare in turns (the highest ticked is the reference): restarts | |
 | `e` | export the run as a recording | |
 | `b` | save the run as a baseline and compare with it | |
 | `←` `→` | | move the range's end (or its start, after `[`) one interval |
@@ -131,17 +132,18 @@ class OverlayDialog(ModalScreen[list[str] | None]):
     DEFAULT_CSS = _DIALOG_CSS.format(name="OverlayDialog") + "OverlayDialog SelectionList { max-height: 16; }"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, names: list[str], chosen: tuple[str, ...]) -> None:
+    def __init__(self, title: str, names: list[str], chosen: tuple[str, ...], *, button: str = "Draw") -> None:
         super().__init__()
         self._title = title
         self._names = names
         self._chosen = chosen
+        self._button = button
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self._title)
             yield SelectionList[str](*((name, name, name in self._chosen) for name in self._names), id="curves")
-            yield Button("Draw", variant="primary", id="ok")
+            yield Button(self._button, variant="primary", id="ok")
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:
         self.dismiss(list(self.query_one("#curves", SelectionList).selected))

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..monitor.curves import MAX_NINES
-from ..monitor.snapshot import LatencyOverTime, RunView, Snapshot, TargetLine
+from ..monitor.snapshot import LatencyOverTime, RunView, Series, Snapshot, TargetLine
 from . import units
 from .canvas import NINES_LABELS, Scale, decade_ticks, linear_scale_for, log_scale_for, nice_ticks, nines
 
-RUN_COLOURS = ("#5fd7ff", "#87d75f")
-"""The run so far: ours, then the compared implementation."""
+RUN_COLOURS = ("#5fd7ff", "#87d75f", "#af87ff", "#ff875f", "#5fafaf", "#d7af5f", "#87afd7", "#d75f87")
+"""Each implementation's run so far: ours (or the first compared), each other compared, then each
+implementation measured before a switch (:attr:`Snapshot.others`), in turn."""
 CORRECTED_COLOURS = ("#ff87d7", "#d7d787")
 """An open-loop run's corrected latency (from each operation's intended start), per run."""
 LATEST_COLOUR = "#ffd75f"
@@ -69,17 +70,22 @@ class Figure:
 def percentile_figure(snapshot: Snapshot) -> Figure:
     """Latency by percentile, x on the log scale of 1/(1-p), y on a log scale with units."""
     curves: list[tuple[str, str, np.ndarray, np.ndarray]] = []
+    single = len(snapshot.runs) == 1 and not snapshot.others
     for index, run in enumerate(snapshot.runs):
-        colour = RUN_COLOURS[index % len(RUN_COLOURS)]
+        colour = run_colour(index)
         if not run.total.empty:
-            name = "run so far" if len(snapshot.runs) == 1 else short_label(run.label)
+            name = "run so far" if single else short_label(run.label)
             curves.append((name, colour, run.total.levels, run.total.values_ns))
         if not run.corrected.empty:
-            name = "corrected" if len(snapshot.runs) == 1 else f"{short_label(run.label)} corrected"
+            name = "corrected" if single else f"{short_label(run.label)} corrected"
             corrected = CORRECTED_COLOURS[index % len(CORRECTED_COLOURS)]
             curves.append((name, corrected, run.corrected.levels, run.corrected.values_ns))
         if index == 0 and not run.latest.empty and snapshot.mode == "live":
             curves.append(("latest interval", LATEST_COLOUR, run.latest.levels, run.latest.values_ns))
+    for index, other in enumerate(snapshot.others):
+        if not other.total.empty:
+            name, colour = short_label(other.label), other_colour(snapshot, index)
+            curves.append((name, colour, other.total.levels, other.total.values_ns))
     for index, (name, curve) in enumerate(snapshot.overlays):
         if not curve.empty:
             curves.append((name, OVERLAY_COLOURS[index % len(OVERLAY_COLOURS)], curve.levels, curve.values_ns))
@@ -207,22 +213,14 @@ def throughput_figure(snapshot: Snapshot) -> Figure:
     y = linear_scale_for([r.throughput.values for r in runs], include=[target] if target else [])
     legend = []
     traces = []
+    first = snapshot.runs[0].throughput
     for index, run in enumerate(snapshot.runs):
         if run.throughput.empty:
             continue
-        colour = RUN_COLOURS[index % len(RUN_COLOURS)]
+        colour = run_colour(index)
         traces.append(Trace(x.unit(run.throughput.t_s), y.unit(run.throughput.values), colour))
-        s = run.throughput
-        if not s.measured:
-            # Only intervals cut short so far: a mean of them would not be the steady rate.
-            stats = "mean unmeasured (no full interval)"
-        else:
-            # Compared runs share the legend line: the stddev is left to the CV there.
-            sd = f" sd {units.count(s.stddev)}" if len(runs) == 1 else ""
-            stats = f"mean {units.count(s.mean)}/s{sd} cv {s.cv:.1%}"
-        legend.append((f"{short_label(run.label)} {stats}", colour))
-    if len(runs) == 2 and runs[0].throughput.measured and runs[1].throughput.measured:
-        legend.insert(0, (f"ratio {runs[0].throughput.mean / runs[1].throughput.mean:.2f}x", "white"))
+        legend.append((f"{short_label(run.label)} {_rate_stats(run.throughput, index, len(runs), first)}", colour))
+    y_ticks = _ticks(y, units.count)
     y_ticks = _ticks(y, units.count)
     hlines: tuple[tuple[float, str], ...] = ()
     if target:
@@ -241,6 +239,22 @@ def throughput_figure(snapshot: Snapshot) -> Figure:
         hlines=hlines,
         legend=tuple(legend),
     )
+
+
+def _rate_stats(s: Series, index: int, compared: int, first: Series) -> str:
+    """A run's throughput in the legend: alone its mean, stddev and CV; compared, the first's mean and CV, then
+    each other's ratio to it (as the side-by-side table has it), with its mean and CV when there are only two."""
+    if not s.measured:
+        # Only intervals cut short so far: a mean of them would not be the steady rate.
+        return "mean unmeasured (no full interval)"
+    mean = f"mean {units.count(s.mean)}/s"
+    if compared == 1:
+        return f"{mean} sd {units.count(s.stddev)} cv {s.cv:.1%}"
+    if index == 0 or not (first.measured and first.mean > 0):
+        return f"{mean} cv {s.cv:.1%}"
+    ratio = f"{s.mean / first.mean:.2f}x"
+    # Three or more share two legend lines: the ratio alone.
+    return f"{mean} {ratio} cv {s.cv:.1%}" if compared == 2 else ratio
 
 
 def memory_figure(snapshot: Snapshot) -> Figure:
@@ -271,12 +285,23 @@ def memory_figure(snapshot: Snapshot) -> Figure:
 
 
 def short_label(label: str) -> str:
-    """A run's label in a few letters, for legends and table columns."""
-    if label.startswith("trio"):
+    """A run's label in a few letters, for legends and table columns: its loop only when not its own name."""
+    if label.startswith("trio.open_memory_channel ("):
         return "trio"
-    if label.startswith("nimsync"):
+    if label.startswith("nimsync ("):
         return "nimsync/1" if "every op)" in label else "nimsync"
-    return label
+    impl, on, loop = label.rpartition(" on ")
+    return impl if on and impl == loop else label
+
+
+def run_colour(index: int) -> str:
+    """The colour of a snapshot's ``runs[index]``: on the spectrum, the throughput and its table column."""
+    return RUN_COLOURS[index % len(RUN_COLOURS)]
+
+
+def other_colour(snapshot: Snapshot, index: int) -> str:
+    """The colour of ``snapshot.others[index]``, after the runs'."""
+    return RUN_COLOURS[(len(snapshot.runs) + index) % len(RUN_COLOURS)]
 
 
 def _time_scale(runs: list[RunView], times: Callable[[RunView], np.ndarray]) -> Scale:

@@ -26,7 +26,7 @@ from textual.widgets.option_list import Option
 
 from ..errors import NimsyncError
 from ..monitor.replay import ReplaySource
-from ..monitor.session import LiveSession
+from ..monitor.session import LiveSession, Variant
 from ..monitor.snapshot import EMPTY_SNAPSHOT, Snapshot
 from ..run.process import STOP_GRACE_S
 from .dialogs import DirectoryDialog, OverlayDialog, ParamsDialog
@@ -196,6 +196,7 @@ class LiveScreen(MonitorScreen):
         Binding("i", "switch_impl", "Impl"),
         Binding("c", "change_params", "Params"),
         Binding("m", "compare", "Compare"),
+        Binding("M", "compare_which", "Compare which", show=False),  # in the help and the palette
         Binding("e", "export", "Export"),
         Binding("b", "save_baseline", "Baseline"),
     ]
@@ -270,17 +271,39 @@ class LiveScreen(MonitorScreen):
         self.start_load()
 
     def action_switch_impl(self) -> None:
-        """Switch the scenario on screen to the other implementation and restart it."""
+        """Switch the scenario on screen to the next implementation and restart it; the ones run before stay
+        drawn beside it (their spectra, with a legend, and a table column each)."""
         impl = self.session.switch_impl()
-        self.notify(f"now running on {impl}: restarted with empty histograms")
+        self.notify(f"now running on {impl}: restarted with empty histograms; those run before stay beside it")
         self.start_load()
 
     def action_compare(self) -> None:
-        """Cycle the live comparison: off, ours vs trio, ours vs ours under Trio's checkpoint rule."""
+        """Cycle the live comparison: off, every implementation given, ours vs trio, ours under Trio's rule."""
         mode = self.session.cycle_comparison()
-        what = "comparison off" if mode is None else f"comparing in turns: {mode}"
+        what = "comparison off" if mode is None else f"comparing in turns: {self.session.describe_comparison()}"
         self.notify(f"{what}; restarted with empty histograms")
         self.start_load()
+
+    def action_compare_which(self) -> None:
+        """Choose two or more implementations to compare in turns (the highest ticked is the reference)."""
+        session = self.session
+        choices = list(session.choices())
+        now = tuple(Variant.label_of(spec) for spec in session.plan()) if session.compare_with else ()
+
+        def chosen(labels: list[str] | None) -> None:
+            if labels is None:
+                return
+            try:
+                mode = session.compare([label for label in choices if label in labels])
+            except NimsyncError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            what = "comparison off" if mode is None else f"comparing in turns: {session.describe_comparison()}"
+            self.notify(f"{what}; restarted with empty histograms")
+            self.start_load()
+
+        title = "Compare in turns (two or more; none: off)"
+        self.app.push_screen(OverlayDialog(title, choices, now, button="Compare"), chosen)
 
     def action_change_params(self) -> None:
         """Ask for capacity, producers and consumers, then restart with them."""

@@ -19,9 +19,11 @@ from textual.widgets import Static
 from ..monitor.snapshot import EMPTY_SNAPSHOT, LatencyTable, RunPhase, RunView, Snapshot
 from . import units
 from .canvas import BrailleCanvas
-from .figures import CORRECTED_COLOURS, RUN_COLOURS, TARGET_COLOUR, Figure, short_label
+from .figures import CORRECTED_COLOURS, RUN_COLOURS, TARGET_COLOUR, Figure, other_colour, run_colour, short_label
 
 _GUTTER = 8
+_ROWS_PER_LEGEND_LINE = 7
+"""A chart of fewer rows keeps its legend on one line (cropped): its plot needs them more."""
 
 
 class BraillePlot(Widget):
@@ -64,14 +66,15 @@ def _style(colour: str) -> Style:
 
 
 def plot_lines(figure: Figure, width: int, height: int) -> list[list[Segment]]:
-    """The chart as rows of segments: a legend, the plot with its y labels, the x labels."""
-    legend: list[Segment] = []
-    for text, colour in figure.legend:
-        legend += [Segment(text, _style(colour)), Segment("  ")]
-    lines = [legend]
+    """The chart as rows of segments: a legend, the plot with its y labels, the x labels.
+
+    A legend wider than the chart goes on as many lines as it needs, one per 7 rows of the chart (a small
+    chart keeps its one line): with several implementations each keeps its name, the plot gives up the rows.
+    """
+    lines = legend_lines(figure.legend, width, max(1, height // _ROWS_PER_LEGEND_LINE))
     if figure.note or width <= _GUTTER + 2 or height < 4:
-        return [*lines, [Segment(figure.note, _DIM)]]
-    plot_w, plot_h = width - _GUTTER, height - 2
+        return [*lines[:1], [Segment(figure.note, _DIM)]]
+    plot_w, plot_h = width - _GUTTER, height - 1 - len(lines)
     canvas = BrailleCanvas(plot_w, plot_h)
     colours: list[str] = []
 
@@ -102,6 +105,20 @@ def plot_lines(figure: Figure, width: int, height: int) -> list[list[Segment]]:
         if all(c == " " for c in axis[max(at - 1, 0) : at + len(text) + 1]):
             axis[at : at + len(text)] = text
     lines.append([Segment("".join(axis), _DIM)])
+    return lines
+
+
+def legend_lines(legend: tuple[tuple[str, str], ...], width: int, most: int) -> list[list[Segment]]:
+    """The legend's entries two spaces apart, a new line where the next would not fit, on ``most`` lines at
+    most (the last one cropped): one line, as ever, when it fits."""
+    lines: list[list[Segment]] = [[]]
+    used = 0
+    for text, colour in legend:
+        if used and used + cell_len(text) > width and len(lines) < most:
+            lines.append([])
+            used = 0
+        lines[-1] += [Segment(text, _style(colour)), Segment("  ")]
+        used += cell_len(text) + 2
     return lines
 
 
@@ -184,12 +201,15 @@ class LatencyTableView(Static):
 
 
 def table_columns(snapshot: Snapshot) -> list[tuple[str, LatencyTable, str]]:
-    """(heading, statistics, colour) of each column: each run, and beside it its corrected latency if open-loop."""
+    """(heading, statistics, colour) of each column: each run, and beside it its corrected latency if open-loop;
+    then each other implementation measured on the scenario (:attr:`Snapshot.others`)."""
     columns = []
-    single = len(snapshot.runs) == 1
-    for index, run in enumerate(snapshot.runs):
+    single = len(snapshot.runs) == 1 and not snapshot.others
+    runs = [(run, run_colour(i)) for i, run in enumerate(snapshot.runs)]
+    runs += [(run, other_colour(snapshot, i)) for i, run in enumerate(snapshot.others)]
+    for index, (run, colour) in enumerate(runs):
         label = short_label(run.label)
-        columns.append(("service" if single else label, run.table, RUN_COLOURS[index % len(RUN_COLOURS)]))
+        columns.append(("service" if single else label, run.table, colour))
         if run.corrected_table is not None:
             heading = "corrected" if single else f"{label} corr"
             columns.append((heading, run.corrected_table, CORRECTED_COLOURS[index % len(CORRECTED_COLOURS)]))

@@ -169,3 +169,19 @@ def test_a_closed_terminal_ends_the_app_and_its_load(terminal, tmp_path: Path) -
     app.wait(timeout=30)
     runner.wait(timeout=30)
     assert runners_in(tmp_path) == []
+
+
+def test_i_switches_implementation_and_keeps_the_first_beside_it(terminal, tmp_path: Path) -> None:
+    # Issue 12: the implementations given on the command line, each on its own loop; the one run
+    # before stays on the spectrum (named in its legend) and in the table (a column of its own).
+    term = terminal(f"{COMMAND} --impl nimsync,asyncio --pattern spsc-throughput")
+    term.wait_for(lambda s: "nimsync (checkpoint" in s and "phase measuring" in s and "run so far" in s, "nimsync")
+    term.keys("i")
+    screen = term.wait_for(lambda s: "asyncio on asyncio" in s and "phase measuring" in s, "asyncio measuring")
+    screen = term.wait_for(lambda s: "asyncio  latest interval  nimsync" in s, "the legend naming both")
+    heading = next(line for line in screen.splitlines() if "asyncio  latest interval" in line)
+    assert heading.split("│")[-2].split() == ["asyncio", "nimsync"], f"a table column each:\n{screen}"
+    assert len(runners_in(tmp_path)) == 1, "one load at a time"
+    term.keys("q")
+    assert term.exit_status() == 0
+    assert runners_in(tmp_path) == []
