@@ -19,6 +19,7 @@ from ..recording.logfile import LogFile
 from ..recording.names import UNTAGGED, find_log
 from .snapshot import RunPhase, ScenarioRow, Snapshot
 from .state import RunState
+from .timeline import intervals_between
 
 
 @dataclass(slots=True)
@@ -226,6 +227,12 @@ class ReplaySource:
         track.follow = False
         track.show(first, end)
         self._changes += 1
+
+    def select_time(self, start_s: float, end_s: float) -> None:
+        """Show the intervals that overlap ``start_s``..``end_s`` (seconds from the log's start)."""
+        bounds = [(record.start_s, record.start_s + record.length_s) for record, _ in self._track.intervals]
+        self._play_from = None
+        self.select_range(*intervals_between(bounds, start_s, end_s))
 
     def first(self) -> None:
         """Show only the first interval."""

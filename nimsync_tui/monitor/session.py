@@ -23,6 +23,7 @@ from .export import export_run
 from .snapshot import EMPTY_CURVE, RunPhase, RunView, ScenarioRow, Snapshot, TargetLine
 from .source import RunnerSource
 from .state import CHANGES, RunState
+from .timeline import intervals_between
 from .turns import DEFAULT_INTERVALS_PER_TURN, Turns
 
 
@@ -127,6 +128,9 @@ class LiveSession:
         self._running: EventSource | None = None
         self._one_load = asyncio.Lock()
         self._changes = next(CHANGES)
+        self._range: tuple[int, int] | None = None
+        self._cut: tuple[RunView, ...] = ()
+        self._moving_start = False
 
     # -- what to run ------------------------------------------------------------
 
@@ -140,6 +144,7 @@ class LiveSession:
         if scenario not in self.specs:
             raise ConfigError(f"unknown scenario {scenario!r}")
         self.selected = scenario
+        self.whole()
         self._changes = next(CHANGES)
 
     def switch_impl(self) -> str:
@@ -196,6 +201,7 @@ class LiveSession:
         for replaced in self._runs.get(self.selected, []):
             replaced.close()
         self._runs[self.selected] = states
+        self.whole()  # a range of the replaced runs means nothing for the new ones
         self._changes = next(CHANGES)
         # A cancelled drive lets its process exit before this one starts one: never two loads at once.
         async with self._one_load:
@@ -235,6 +241,64 @@ class LiveSession:
         if self._running is not None:
             self._running.stop()
 
+    # -- a range of the run ------------------------------------------------------
+
+    @property
+    def range(self) -> tuple[int, int] | None:
+        """The measured intervals shown (``first``, ``end`` exclusive, the first run's); ``None``: all, as they come."""
+        return self._range
+
+    def _bounds(self) -> list[tuple[float, float]]:
+        return self.runs[0].bounds if self.runs else []
+
+    def select_range(self, first: int, end: int) -> None:
+        """Show the measured intervals ``first`` up to ``end`` (exclusive) only, within those measured so far.
+
+        The range stays put while the load goes on: intervals measured later are on the timeline, not in it.
+        """
+        bounds = self._bounds()
+        if not bounds:
+            return
+        first = max(0, min(first, len(bounds) - 1))
+        end = max(first + 1, min(end, len(bounds)))
+        start_s, end_s = bounds[first][0], bounds[end - 1][1]
+        # Each run of a comparison over the same seconds: their turns share the timeline.
+        self._cut = tuple(run.cut(start_s, end_s).view() for run in self.runs if run.spool is not None)
+        self._range = (first, end)
+        self._changes = next(CHANGES)
+
+    def select_time(self, start_s: float, end_s: float) -> None:
+        """Show the measured intervals that overlap ``start_s``..``end_s`` (seconds on the timeline)."""
+        self.select_range(*intervals_between(self._bounds(), start_s, end_s))
+
+    def step(self, by: int) -> None:
+        """Move the range's end (or its start, after :meth:`move_start`) ``by`` intervals; the first step
+        from the whole run ends the range at the last interval measured (then one back, or on)."""
+        total = len(self._bounds())
+        first, end = self._range or (0, total)
+        if self._moving_start:
+            self.select_range(min(first + by, end - 1), end)
+        else:
+            self.select_range(first, max(first + 1, end + by))
+
+    def move_start(self) -> None:
+        """Let :meth:`step` move where the range starts."""
+        self._moving_start = True
+
+    def move_end(self) -> None:
+        """Let :meth:`step` move where the range ends (as it does at first)."""
+        self._moving_start = False
+
+    def first(self) -> None:
+        """Show the first measured interval only."""
+        self._moving_start = False
+        self.select_range(0, 1)
+
+    def whole(self) -> None:
+        """Show the whole run, growing as intervals arrive."""
+        self._range, self._cut, self._moving_start = None, (), False
+        self._changes = next(CHANGES)
+
     # -- reading ----------------------------------------------------------------
 
     @property
@@ -269,7 +333,12 @@ class LiveSession:
     def snapshot(self) -> Snapshot:
         """The frozen picture of the session now."""
         runs = self.runs
-        views = tuple(s.view() for s in runs) or tuple(
+        whole = tuple(s.view() for s in runs)
+        # A range's figures are those of its intervals; where the run stands is the run's own.
+        cut = tuple(
+            dataclasses.replace(c, phase=w.phase, message=w.message) for c, w in zip(self._cut, whole, strict=False)
+        )
+        views = (cut if self._range is not None else whole) or tuple(
             RunView(label=Variant.label_of(spec), scenario=self.selected) for spec in self.plan()
         )
         # Until a load reports its parameters, show the ones it was asked to run with.
@@ -285,7 +354,21 @@ class LiveSession:
             baseline_label=self.baseline.label if self.baseline else "",
             target_ops_s=self._throughput_target(self.selected),
             targets=self._target_lines(self.selected),
+            **self._range_fields(whole[0] if whole else None),
         )
+
+    def _range_fields(self, whole: RunView | None) -> dict[str, Any]:
+        """The snapshot's fields of a range chosen: none while the whole run is shown."""
+        if self._range is None or whole is None:
+            return {}
+        first, end = self._range
+        bounds = self._bounds()
+        return {
+            "whole": whole,
+            "range_s": (bounds[first][0], bounds[end - 1][1]),
+            "first": first,
+            "position": (end, len(bounds)),
+        }
 
     def _target_lines(self, scenario: str) -> tuple[TargetLine, ...]:
         """The scenario's targets with their verdicts on the figures so far (``None`` before one is measured)."""

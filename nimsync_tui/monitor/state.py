@@ -21,6 +21,8 @@ _STEP_TAG = re.compile(r"^(?P<scenario>[^.]+)\.(?P<step>.+)$")
 _FULL_GC_GENERATION = 2
 _OVER_TIME = ("p50", "p90", "p99", "p999", "max", "count")
 _OVER_TIME_PERCENTILES = (50.0, 90.0, 99.0, 99.9)
+_TIME_SLACK_S = 1e-6
+"""Interval times are rounded to the microsecond: a bound that far off is the same bound."""
 
 
 class RunState:
@@ -74,6 +76,7 @@ class RunState:
         self._corrected_overflow = 0
         self._last_gc: tuple[int, ...] | None = None
         self._metrics: tuple[int, dict[str, float | None]] = (0, {})
+        self._bounds: list[tuple[float, float]] = []
 
     def touch(self) -> None:
         """Mark a change."""
@@ -133,6 +136,7 @@ class RunState:
         self._add_over_time(hist, end_s, record.length_s)
         self._overflow += record.overflow
         self.intervals += 1
+        self._bounds.append((record.start_s, end_s))
         self.measured_s += record.length_s
         self.operations += record.ops
         self._cpu_s += record.cpu_percent * record.length_s
@@ -167,6 +171,28 @@ class RunState:
             self._stepped = False
         else:
             self._step_rates.setdefault(match["step"], RunningStats()).add(record.ops_per_s)
+
+    @property
+    def bounds(self) -> list[tuple[float, float]]:
+        """Each measured interval's (start, end), seconds on the run's timeline: what a range is chosen from."""
+        return self._bounds
+
+    def cut(self, start_s: float, end_s: float) -> RunState:
+        """A new state of the measured intervals (with their ``.corrected`` twins) within ``start_s``..``end_s``.
+
+        Read back from the spool, so it needs one (a live run's); it never changes afterwards,
+        whatever arrives here: a range chosen live stays put.
+        """
+        if self.spool is None:
+            raise ValueError(f"{self.label}: no spooled intervals to cut a range from")
+        state = RunState(self.label, ns_per_unit=self.ns_per_unit, spool=False)
+        if self.started is not None:
+            state.start(self.started)
+        for record in self.spool.measured():
+            if record.start_s >= start_s - _TIME_SLACK_S and record.start_s + record.length_s <= end_s + _TIME_SLACK_S:
+                state.interval(record)
+        state.phase, state.message = self.phase, self.message
+        return state
 
     def end(self, event: RunEnded) -> None:
         """The load ended (completed, or stopped through its stdin)."""
