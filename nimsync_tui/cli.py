@@ -566,6 +566,7 @@ def _write_report(args: argparse.Namespace) -> None:
 
     views = log_views(args.replay, args.value_unit or "ns")
     try:
+        args.report.parent.mkdir(parents=True, exist_ok=True)  # as the app's e does
         write_report(views, args.report)
         images = write_images(views, args.report.with_suffix(""))
     except OSError as exc:
