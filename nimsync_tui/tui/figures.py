@@ -105,7 +105,7 @@ def percentile_figure(snapshot: Snapshot) -> Figure:
 def over_time_figure(snapshot: Snapshot) -> Figure:
     """p50, p90, p99, p99.9 and max of each interval over time, on a log latency axis, with the latency targets.
 
-    In replay with a range chosen, the whole run is drawn and the range is marked by two lines.
+    With a range chosen (replay or live), the whole run is drawn and the range is marked by two lines.
     """
     run = snapshot.whole or (snapshot.runs[0] if snapshot.runs else None)
     line = run.over_time if run is not None else LatencyOverTime()
