@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +17,8 @@ from ..errors import ConfigError, HistogramFormatError
 from ..recording.events import LoggedInterval, logged_events
 from ..recording.logfile import LogFile
 from ..recording.names import UNTAGGED, find_log
-from .snapshot import RunPhase, ScenarioRow, Snapshot
+from ..suite.targets import DEFAULT_TARGETS, Target, check_row
+from .snapshot import RunPhase, ScenarioRow, Snapshot, TargetLine
 from .state import RunState
 from .timeline import intervals_between
 
@@ -100,7 +101,14 @@ class ReplaySource:
     long log appears at once while the rest loads behind it.
     """
 
-    def __init__(self, path: Path, *, value_unit: str = "ns", clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        value_unit: str = "ns",
+        clock: Callable[[], float] = time.monotonic,
+        targets: Sequence[Target] = DEFAULT_TARGETS,
+    ) -> None:
         if value_unit not in VALUE_UNITS_NS:
             raise ConfigError(f"--value-unit must be one of {', '.join(VALUE_UNITS_NS)}, got {value_unit!r}")
         self.path = find_log(path)
@@ -112,6 +120,8 @@ class ReplaySource:
         self._tracks: dict[str, _Track] = {}
         self._budget = DenseBudget()
         self._clock = clock
+        self._targets = tuple(targets)
+        self._judged: tuple[int, str, tuple[TargetLine, ...]] = (-1, "", ())
         self._play_from: tuple[float, float] | None = None
         self._changes = 0
         self.loaded = False
@@ -289,6 +299,18 @@ class ReplaySource:
 
     # -- reading ----------------------------------------------------------------
 
+    def _target_lines(self, track: _Track) -> tuple[TargetLine, ...]:
+        """The targets of the tag's scenario (headless --replay's), judged on the range shown."""
+        if track.state.version != self._judged[0] or track.name != self._judged[1]:
+            checks = check_row(track.name.split(".", 1)[0], track.state.metrics(), self._targets)
+            lines = tuple(
+                TargetLine(c.metric, c.op, c.target, None if c.measured is None else c.passed)
+                for c in checks
+                if c.status != "N/A"  # a target that means nothing for how the load ran is no line
+            )
+            self._judged = (track.state.version, track.name, lines)
+        return self._judged[2]
+
     @property
     def version(self) -> int:
         """Changes whenever the picture would."""
@@ -313,6 +335,8 @@ class ReplaySource:
             overlays=tuple(
                 (name, self._tracks[name].whole.view().total) for name in self.overlaid if name != self.selected
             ),
+            targets=self._target_lines(track),
+            target_ops_s=next((t.value for t in self._target_lines(track) if t.metric == "throughput_ops_s"), None),
             playing=self.playing,
             loaded=self.loaded,
             value_unit="ns" if track.ns_per_unit == 1.0 else self.value_unit,

@@ -16,7 +16,7 @@ from nimsync_tui.monitor.session import LiveSession
 from nimsync_tui.run.config import RunSpec
 from nimsync_tui.tui import MonitorApp
 from nimsync_tui.tui.dialogs import OverlayDialog
-from nimsync_tui.tui.figures import over_time_figure, percentile_figure
+from nimsync_tui.tui.figures import TARGET_COLOUR, over_time_figure, percentile_figure
 from nimsync_tui.tui.widgets import _GUTTER, BraillePlot
 
 from .conftest import STREAM, ScriptedSource, live_specs
@@ -78,7 +78,8 @@ async def test_t_draws_other_tags_over_the_spectrum_with_a_legend() -> None:
         ((name, curve),) = app.snapshot.overlays
         assert name == "spsc-throughput" and not curve.empty
         legend = [text for text, _ in percentile_figure(app.snapshot).legend]
-        assert legend == ["run so far", "spsc-throughput"]
+        assert legend[:2] == ["run so far", "spsc-throughput"]
+        assert legend[2:] == ["─ mean < 10µs ✗", "─ p99 < 100µs ✗"]  # pingpong-latency's targets, missed
         # The overlay is the tag's whole run, whatever range of the tag on screen: as that tag's own whole run.
         await pilot.press("down", "enter", "w")
         await until(pilot, lambda: app.snapshot.selected == "spsc-throughput" and app.snapshot.range_s is None,
@@ -207,3 +208,19 @@ async def test_dragging_live_chooses_a_range_of_the_run_so_far(make_session) -> 
         await until(pilot, lambda: app.snapshot.range_s is not None, "a range")
         assert (app.snapshot.first, app.snapshot.position[0]) == (2, 6)
         assert app.snapshot.runs[0].table.count == sum(counts[2:6])
+
+
+async def test_replay_draws_the_targets_of_the_tag_judged_on_the_range_shown() -> None:
+    """As headless --replay judges a log: the suite's targets, here on the spectrum and the latency over time."""
+    fixture = STREAM.parents[2] / "fixtures" / "java-reference.hlog"
+    app = MonitorApp(ReplaySource(fixture, value_unit="us"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.snapshot.loaded and bool(app.snapshot.targets), "the log and its targets")
+        targets = {(t.metric, t.value, t.passed) for t in app.snapshot.targets}
+        assert targets == {("latency_mean_ns", 10_000.0, False), ("latency_p99_ns", 100_000.0, False)}
+        for figure in (percentile_figure(app.snapshot), over_time_figure(app.snapshot)):
+            assert [colour for _, colour in figure.hlines] == [TARGET_COLOUR, TARGET_COLOUR]
+        await pilot.press("down", "enter")  # spsc-throughput: its throughput target, no latency line
+        await until(pilot, lambda: app.snapshot.selected == "spsc-throughput", "the other tag")
+        assert [t.metric for t in app.snapshot.targets] == ["throughput_ops_s"]
+        assert over_time_figure(app.snapshot).hlines == ()
