@@ -106,6 +106,7 @@ class LiveSession:
         *,
         targets: Sequence[Target] = (),
         baseline: BaselineCurve | None = None,
+        more_baselines: Sequence[BaselineCurve] = (),
         source_factory: Callable[[RunSpec], EventSource] = RunnerSource,
         intervals_per_turn: int = DEFAULT_INTERVALS_PER_TURN,
         implementations: Sequence[tuple[str, str]] = OURS_AND_TRIOS,
@@ -120,7 +121,10 @@ class LiveSession:
         """The scenario on screen."""
         self.compare_with: str | None = None
         """A key of :data:`COMPARISONS` while comparing live, else ``None``."""
-        self.baseline = baseline
+        self.baselines: list[BaselineCurve] = [*([baseline] if baseline else []), *more_baselines]
+        """Every ``--compare`` recording (and the baseline saved with ``b``, first), drawn over the spectrum."""
+        self.hidden: frozenset[str] = frozenset()
+        """Labels of the baselines not drawn (``t`` chooses)."""
         self._targets = tuple(targets)
         self._source_factory = source_factory
         self._intervals_per_turn = intervals_per_turn
@@ -324,11 +328,24 @@ class LiveSession:
                 run.close()
 
     def save_baseline(self, directory: Path) -> Path:
-        """Export the run so far and compare against it from now on."""
+        """Export the run so far and compare against it from now on (first of the baselines)."""
         written = self.export(directory)
-        self.baseline = BaselineCurve.load(written)
+        self.baselines.insert(0, BaselineCurve.load(written))
         self._changes = next(CHANGES)
         return written
+
+    @property
+    def baseline(self) -> BaselineCurve | None:
+        """The first baseline drawn, if any."""
+        return next((b for b in self.baselines if b.label not in self.hidden), None)
+
+    def show_baselines(self, labels: Sequence[str]) -> None:
+        """Draw the baselines labelled ``labels`` only."""
+        known = {b.label for b in self.baselines}
+        if unknown := [label for label in labels if label not in known]:
+            raise ConfigError(f"no baseline {unknown[0]!r}")
+        self.hidden = frozenset(known - set(labels))
+        self._changes = next(CHANGES)
 
     def snapshot(self) -> Snapshot:
         """The frozen picture of the session now."""
@@ -352,6 +369,12 @@ class LiveSession:
             selected=self.selected,
             baseline=self.baseline.curve_for(self.selected) if self.baseline else EMPTY_CURVE,
             baseline_label=self.baseline.label if self.baseline else "",
+            # The other baselines drawn, each with its own colour and legend entry.
+            overlays=tuple(
+                (f"baseline {b.label}", b.curve_for(self.selected))
+                for b in self.baselines
+                if b.label not in self.hidden and b is not self.baseline
+            ),
             target_ops_s=self._throughput_target(self.selected),
             targets=self._target_lines(self.selected),
             **self._range_fields(whole[0] if whole else None),

@@ -110,7 +110,7 @@ at most ten times a second.
 | `[` `]` | from now on `←` `→` move the range's start / its end | same |
 | `home` `w` | first interval only, whole run (growing again) | first interval only, whole run |
 | drag | drag the mouse across the latency over time: that range | same |
-| `t` | | tags to draw over this one's spectrum (space ticks, then Draw) |
+| `t` | the `--compare` baselines to draw (space ticks, then Draw) | tags to draw over this one's spectrum |
 | `h` | the scenario's history on this machine: by commit, trend, change points | same |
 | `ctrl+p` | command palette: every action | |
 | `q` `ctrl+c` | quit: every load process stopped | quit |

@@ -274,6 +274,7 @@ class LiveScreen(MonitorScreen):
         Binding("right_square_bracket", "move_end", "Move end", show=False),
         Binding("home", "first", "First", show=False, priority=True),
         Binding("w", "whole", "Whole run", show=False),
+        Binding("t", "overlay", "Baselines", show=False),
     ]
     SECONDARY = frozenset({"switch_impl", "change_params", "save_baseline"})
 
@@ -375,6 +376,21 @@ class LiveScreen(MonitorScreen):
             self.start_load()
 
         self.app.push_screen(ParamsDialog(p.capacity, p.producers, p.consumers), apply)
+
+    def action_overlay(self) -> None:
+        """Choose the --compare baselines drawn over the spectrum, each with its legend entry."""
+        labels = [b.label for b in self.session.baselines]
+        if not labels:
+            self.notify("no baseline to draw: give --compare DIR_OR_HLOG (again for more), or save one with b")
+            return
+
+        def chosen(names: list[str] | None) -> None:
+            if names is not None:
+                self.session.show_baselines(names)
+                self.redraw(force=True)
+
+        shown = tuple(label for label in labels if label not in self.session.hidden)
+        self.app.push_screen(OverlayDialog("Baselines drawn over the spectrum", labels, shown), chosen)
 
     def action_export(self) -> None:
         """Ask for a directory and write the run so far there as a recording, and its HTML report in it."""

@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 
 from nimsync_tui.core.histogram import decode_histogram
 from nimsync_tui.core.protocol import CORRECTED_SUFFIX, Event, IntervalRecord, Phase, StreamParser
+from nimsync_tui.monitor.baseline import BaselineCurve
 from nimsync_tui.monitor.replay import ReplaySource
 from nimsync_tui.monitor.session import LiveSession
 from nimsync_tui.run.config import RunSpec
@@ -224,3 +225,22 @@ async def test_replay_draws_the_targets_of_the_tag_judged_on_the_range_shown() -
         await until(pilot, lambda: app.snapshot.selected == "spsc-throughput", "the other tag")
         assert [t.metric for t in app.snapshot.targets] == ["throughput_ops_s"]
         assert over_time_figure(app.snapshot).hlines == ()
+
+
+async def test_t_live_chooses_the_baselines_drawn_over_the_spectrum() -> None:
+    java = BaselineCurve.load(STREAM.parents[2] / "fixtures" / "java-reference.hlog", 1000.0)
+    ours = BaselineCurve.load(STREAM)
+    session = LiveSession(live_specs(), baseline=java, more_baselines=[ours], source_factory=ScriptedSource)
+    app = MonitorApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: bool(app.snapshot.runs) and not app.snapshot.runs[0].total.empty, "a curve")
+        legend = [text for text, _ in percentile_figure(app.snapshot).legend]
+        assert "baseline java-reference.hlog" in legend and "baseline spsc-stream.hlog" in legend
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, OverlayDialog), "the list of baselines")
+        await pilot.press("space")  # untick the first, java-reference.hlog
+        await pilot.click("#ok")
+        await until(pilot, lambda: app.snapshot.baseline_label == "spsc-stream.hlog", "one baseline left")
+        legend = [text for text, _ in percentile_figure(app.snapshot).legend]
+        assert "baseline spsc-stream.hlog" in legend and not any("java" in text for text in legend)
+        assert app.snapshot.overlays == ()
