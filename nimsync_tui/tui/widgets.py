@@ -259,7 +259,7 @@ _TABLE_ROWS: tuple[tuple[str, Callable[[LatencyTable], str]], ...] = (
     ("max", lambda t: units.latency(t.max)),
     ("mean", lambda t: units.latency(t.mean)),
     ("stddev", lambda t: units.latency(t.stddev)),
-    ("count", lambda t: units.count(t.count)),
+    ("count", lambda t: units.exact_count(t.count)),  # whole while it fits: it is checked against the log
     ("overflow", lambda t: str(t.overflow)),
     ("floor", lambda t: units.latency(t.floor_ns)),
 )
