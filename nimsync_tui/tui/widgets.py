@@ -110,13 +110,12 @@ def _style(colour: str) -> Style:
 
 def plot_lines(figure: Figure, width: int, height: int) -> list[list[Segment]]:
     """The chart as rows of segments: a legend, the plot with its y labels, the x labels."""
-    legend: list[Segment] = []
-    for text, colour in figure.legend:
-        legend += [Segment(text, _style(colour)), Segment("  ")]
-    lines = [legend]
+    lines = _legend_lines(figure.legend, width)
     if figure.note or width <= _GUTTER + 2 or height < 4:
-        return [*lines, [Segment(figure.note, _DIM)]]
-    plot_w, plot_h = width - _GUTTER, height - 2
+        return [*lines[:1], [Segment(figure.note, _DIM)]]
+    # A legend wider than the chart goes on as many lines as it needs, while the plot keeps 3 rows.
+    lines = lines[: max(1, height - 4)]
+    plot_w, plot_h = width - _GUTTER, height - 1 - len(lines)
     canvas = BrailleCanvas(plot_w, plot_h)
     colours: list[str] = []
 
@@ -147,6 +146,19 @@ def plot_lines(figure: Figure, width: int, height: int) -> list[list[Segment]]:
         if all(c == " " for c in axis[max(at - 1, 0) : at + len(text) + 1]):
             axis[at : at + len(text)] = text
     lines.append([Segment("".join(axis), _DIM)])
+    return lines
+
+
+def _legend_lines(legend: tuple[tuple[str, str], ...], width: int) -> list[list[Segment]]:
+    """The legend's entries, two spaces apart, on one line, or on more when they do not fit in ``width``."""
+    lines: list[list[Segment]] = [[]]
+    used = 0
+    for text, colour in legend:
+        if used and used + cell_len(text) > width:
+            lines.append([])
+            used = 0
+        lines[-1] += [Segment(text, _style(colour)), Segment("  ")]
+        used += cell_len(text) + 2
     return lines
 
 
