@@ -482,12 +482,12 @@ def _run_app(args: argparse.Namespace, specs: list[RunSpec], targets: Sequence[T
 
     ns_per_unit = VALUE_UNITS_NS[args.value_unit or "ns"]
     source: LiveSession | ReplaySource
+    baselines = [BaselineCurve.load(path, ns_per_unit) for path in args.compare or ()]
     if args.replay is not None:
-        source = ReplaySource(args.replay, value_unit=args.value_unit or "ns")
+        source = ReplaySource(args.replay, value_unit=args.value_unit or "ns", baselines=baselines)
     else:
         if args.duration is None and args.iterations is None:
             specs = [_continuous(s) for s in specs]
-        baselines = [BaselineCurve.load(path, ns_per_unit) for path in args.compare or ()]
         first, implementations = _one_per_scenario(specs, given=args.impl)
         source = LiveSession(
             first,

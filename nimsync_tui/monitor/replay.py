@@ -18,7 +18,8 @@ from ..recording.events import LoggedInterval, logged_events
 from ..recording.logfile import LogFile
 from ..recording.names import UNTAGGED, find_log
 from ..suite.targets import DEFAULT_TARGETS, Target, check_row
-from .snapshot import RunPhase, ScenarioRow, Snapshot, TargetLine
+from .baseline import BaselineCurve
+from .snapshot import EMPTY_CURVE, RunPhase, ScenarioRow, Snapshot, TargetLine
 from .state import RunState
 from .timeline import intervals_between
 
@@ -108,6 +109,7 @@ class ReplaySource:
         value_unit: str = "ns",
         clock: Callable[[], float] = time.monotonic,
         targets: Sequence[Target] = DEFAULT_TARGETS,
+        baselines: Sequence[BaselineCurve] = (),
     ) -> None:
         if value_unit not in VALUE_UNITS_NS:
             raise ConfigError(f"--value-unit must be one of {', '.join(VALUE_UNITS_NS)}, got {value_unit!r}")
@@ -121,6 +123,8 @@ class ReplaySource:
         self._budget = DenseBudget()
         self._clock = clock
         self._targets = tuple(targets)
+        self.baselines = tuple(baselines)
+        """``--compare`` recordings drawn over each tag's spectrum (the curve of their tag of that name)."""
         self._judged: tuple[int, str, tuple[TargetLine, ...]] = (-1, "", ())
         self._play_from: tuple[float, float] | None = None
         self._changes = 0
@@ -334,7 +338,10 @@ class ReplaySource:
             source_name=self.path.name,
             overlays=tuple(
                 (name, self._tracks[name].whole.view().total) for name in self.overlaid if name != self.selected
-            ),
+            )
+            + tuple((f"baseline {b.label}", b.curve_for(self.selected)) for b in self.baselines[1:]),
+            baseline=self.baselines[0].curve_for(self.selected) if self.baselines else EMPTY_CURVE,
+            baseline_label=self.baselines[0].label if self.baselines else "",
             targets=self._target_lines(track),
             target_ops_s=next((t.value for t in self._target_lines(track) if t.metric == "throughput_ops_s"), None),
             playing=self.playing,
