@@ -403,7 +403,7 @@ class LiveScreen(MonitorScreen):
             self.write_report(written, written / REPORT_NAME)
             return written
 
-        self._ask_directory("Export the run so far (recording and report) into", default, export)
+        self._ask_directory("Export the run so far into", default, export)
 
     def action_save_baseline(self) -> None:
         """Save the run so far as a baseline recording and compare with it from now on."""
