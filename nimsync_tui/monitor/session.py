@@ -133,6 +133,7 @@ class LiveSession:
         self._one_load = asyncio.Lock()
         self._changes = next(CHANGES)
         self._range: tuple[int, int] | None = None
+        self._range_s = (0.0, 0.0)
         self._cut: tuple[RunView, ...] = ()
         self._moving_start = False
 
@@ -253,7 +254,7 @@ class LiveSession:
         return self._range
 
     def _bounds(self) -> list[tuple[float, float]]:
-        return self.runs[0].bounds if self.runs else []
+        return self.runs[0].bounds() if self.runs else []
 
     def select_range(self, first: int, end: int) -> None:
         """Show the measured intervals ``first`` up to ``end`` (exclusive) only, within those measured so far.
@@ -268,7 +269,7 @@ class LiveSession:
         start_s, end_s = bounds[first][0], bounds[end - 1][1]
         # Each run of a comparison over the same seconds: their turns share the timeline.
         self._cut = tuple(run.cut(start_s, end_s).view() for run in self.runs if run.spool is not None)
-        self._range = (first, end)
+        self._range, self._range_s = (first, end), (start_s, end_s)
         self._changes = next(CHANGES)
 
     def select_time(self, start_s: float, end_s: float) -> None:
@@ -278,8 +279,7 @@ class LiveSession:
     def step(self, by: int) -> None:
         """Move the range's end (or its start, after :meth:`move_start`) ``by`` intervals; the first step
         from the whole run ends the range at the last interval measured (then one back, or on)."""
-        total = len(self._bounds())
-        first, end = self._range or (0, total)
+        first, end = self._range or (0, self.runs[0].intervals if self.runs else 0)
         if self._moving_start:
             self.select_range(min(first + by, end - 1), end)
         else:
@@ -385,13 +385,7 @@ class LiveSession:
         if self._range is None or whole is None:
             return {}
         first, end = self._range
-        bounds = self._bounds()
-        return {
-            "whole": whole,
-            "range_s": (bounds[first][0], bounds[end - 1][1]),
-            "first": first,
-            "position": (end, len(bounds)),
-        }
+        return {"whole": whole, "range_s": self._range_s, "first": first, "position": (end, whole.intervals)}
 
     def _target_lines(self, scenario: str) -> tuple[TargetLine, ...]:
         """The scenario's targets with their verdicts on the figures so far (``None`` before one is measured)."""

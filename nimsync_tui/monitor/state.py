@@ -76,7 +76,6 @@ class RunState:
         self._corrected_overflow = 0
         self._last_gc: tuple[int, ...] | None = None
         self._metrics: tuple[int, dict[str, float | None]] = (0, {})
-        self._bounds: list[tuple[float, float]] = []
 
     def touch(self) -> None:
         """Mark a change."""
@@ -136,7 +135,6 @@ class RunState:
         self._add_over_time(hist, end_s, record.length_s)
         self._overflow += record.overflow
         self.intervals += 1
-        self._bounds.append((record.start_s, end_s))
         self.measured_s += record.length_s
         self.operations += record.ops
         self._cpu_s += record.cpu_percent * record.length_s
@@ -172,10 +170,18 @@ class RunState:
         else:
             self._step_rates.setdefault(match["step"], RunningStats()).add(record.ops_per_s)
 
-    @property
     def bounds(self) -> list[tuple[float, float]]:
-        """Each measured interval's (start, end), seconds on the run's timeline: what a range is chosen from."""
-        return self._bounds
+        """Each measured interval's (start, end), seconds on the run's timeline: what a range is chosen from.
+
+        Read back from the spool when a range is chosen, never held: memory stays the same however long the run.
+        """
+        if self.spool is None:
+            return []
+        return [
+            (record.start_s, record.start_s + record.length_s)
+            for record, _ in self.spool.rows()
+            if record.phase == Phase.MEASURE and not record.tag.endswith(CORRECTED_SUFFIX)
+        ]
 
     def cut(self, start_s: float, end_s: float) -> RunState:
         """A new state of the measured intervals (with their ``.corrected`` twins) within ``start_s``..``end_s``.

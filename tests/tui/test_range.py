@@ -203,7 +203,7 @@ async def test_dragging_live_chooses_a_range_of_the_run_so_far(make_session) -> 
         await until(pilot, lambda: bool(app.snapshot.runs) and app.snapshot.runs[0].intervals == len(counts), "the run")
         plot = app.screen.query_one("#over-time", BraillePlot)
         await until(pilot, lambda: plot._figure.x_span is not None, "the timeline drawn")
-        bounds = session.runs[0].bounds
+        bounds = session.runs[0].bounds()
         start, end = bounds[2], bounds[5]
         await _drag(pilot, plot, (start[0] + start[1]) / 2, (end[0] + end[1]) / 2)
         await until(pilot, lambda: app.snapshot.range_s is not None, "a range")
