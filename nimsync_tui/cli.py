@@ -176,8 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--compare",
         metavar="FILE",
         type=Path,
+        action="append",
         help="headless: compare with a baseline saved by --baseline, exit 4 on a significant regression; "
-        "in the app: a recording directory or .hlog whose percentile curve is drawn as the baseline",
+        "in the app: a recording directory or .hlog whose percentile curve is drawn as a baseline "
+        "(repeat it to draw several; t chooses which)",
     )
     suite.add_argument(
         "--regression-threshold",
@@ -480,14 +482,20 @@ def _run_app(args: argparse.Namespace, specs: list[RunSpec], targets: Sequence[T
 
     ns_per_unit = VALUE_UNITS_NS[args.value_unit or "ns"]
     source: LiveSession | ReplaySource
+    baselines = [BaselineCurve.load(path, ns_per_unit) for path in args.compare or ()]
     if args.replay is not None:
-        source = ReplaySource(args.replay, value_unit=args.value_unit or "ns")
+        source = ReplaySource(args.replay, value_unit=args.value_unit or "ns", baselines=baselines)
     else:
         if args.duration is None and args.iterations is None:
             specs = [_continuous(s) for s in specs]
-        baseline = BaselineCurve.load(args.compare, ns_per_unit) if args.compare is not None else None
         first, implementations = _one_per_scenario(specs, given=args.impl)
-        source = LiveSession(first, baseline=baseline, targets=targets, implementations=implementations)
+        source = LiveSession(
+            first,
+            baseline=baselines[0] if baselines else None,
+            more_baselines=baselines[1:],
+            targets=targets,
+            implementations=implementations,
+        )
     app = MonitorApp(source, history=args.history)
     status = app.run()
     # None: the app ended on an error of its own, which Textual has printed.
@@ -529,7 +537,7 @@ def _headless_request(args: argparse.Namespace) -> HeadlessRequest:
         record=args.record,
         overwrite=args.overwrite,
         duration_s=args.duration,
-        compare=args.compare,
+        compare=_one_baseline(args.compare),
         baseline=args.baseline,
         output=args.output,
         performance=args.performance,
@@ -546,6 +554,13 @@ def _headless_request(args: argparse.Namespace) -> HeadlessRequest:
             strict_targets=args.strict_targets,
         ),
     )
+
+
+def _one_baseline(paths: list[Path] | None) -> Path | None:
+    """Headless, the baseline to compare with: one; several are drawn only in the app."""
+    if paths and len(paths) > 1:
+        raise ConfigError("--compare: a headless run compares with one baseline (several are drawn in the app)")
+    return paths[0] if paths else None
 
 
 def _log_window(args: argparse.Namespace, *, headless: bool) -> LogWindow:
@@ -566,6 +581,7 @@ def _write_report(args: argparse.Namespace) -> None:
 
     views = log_views(args.replay, args.value_unit or "ns")
     try:
+        args.report.parent.mkdir(parents=True, exist_ok=True)  # as the app's e does
         write_report(views, args.report)
         images = write_images(views, args.report.with_suffix(""))
     except OSError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,8 +17,11 @@ from ..errors import ConfigError, HistogramFormatError
 from ..recording.events import LoggedInterval, logged_events
 from ..recording.logfile import LogFile
 from ..recording.names import UNTAGGED, find_log
-from .snapshot import RunPhase, ScenarioRow, Snapshot
+from ..suite.targets import DEFAULT_TARGETS, Target, check_row
+from .baseline import BaselineCurve
+from .snapshot import EMPTY_CURVE, RunPhase, ScenarioRow, Snapshot, TargetLine
 from .state import RunState
+from .timeline import intervals_between
 
 
 @dataclass(slots=True)
@@ -99,7 +102,15 @@ class ReplaySource:
     long log appears at once while the rest loads behind it.
     """
 
-    def __init__(self, path: Path, *, value_unit: str = "ns", clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        value_unit: str = "ns",
+        clock: Callable[[], float] = time.monotonic,
+        targets: Sequence[Target] = DEFAULT_TARGETS,
+        baselines: Sequence[BaselineCurve] = (),
+    ) -> None:
         if value_unit not in VALUE_UNITS_NS:
             raise ConfigError(f"--value-unit must be one of {', '.join(VALUE_UNITS_NS)}, got {value_unit!r}")
         self.path = find_log(path)
@@ -111,6 +122,10 @@ class ReplaySource:
         self._tracks: dict[str, _Track] = {}
         self._budget = DenseBudget()
         self._clock = clock
+        self._targets = tuple(targets)
+        self.baselines = tuple(baselines)
+        """``--compare`` recordings drawn over each tag's spectrum (the curve of their tag of that name)."""
+        self._judged: tuple[int, str, tuple[TargetLine, ...]] = (-1, "", ())
         self._play_from: tuple[float, float] | None = None
         self._changes = 0
         self.loaded = False
@@ -227,6 +242,12 @@ class ReplaySource:
         track.show(first, end)
         self._changes += 1
 
+    def select_time(self, start_s: float, end_s: float) -> None:
+        """Show the intervals that overlap ``start_s``..``end_s`` (seconds from the log's start)."""
+        bounds = [(record.start_s, record.start_s + record.length_s) for record, _ in self._track.intervals]
+        self._play_from = None
+        self.select_range(*intervals_between(bounds, start_s, end_s))
+
     def first(self) -> None:
         """Show only the first interval."""
         track = self._track
@@ -282,6 +303,18 @@ class ReplaySource:
 
     # -- reading ----------------------------------------------------------------
 
+    def _target_lines(self, track: _Track) -> tuple[TargetLine, ...]:
+        """The targets of the tag's scenario (headless --replay's), judged on the range shown."""
+        if track.state.version != self._judged[0] or track.name != self._judged[1]:
+            checks = check_row(track.name.split(".", 1)[0], track.state.metrics(), self._targets)
+            lines = tuple(
+                TargetLine(c.metric, c.op, c.target, None if c.measured is None else c.passed)
+                for c in checks
+                if c.status != "N/A"  # a target that means nothing for how the load ran is no line
+            )
+            self._judged = (track.state.version, track.name, lines)
+        return self._judged[2]
+
     @property
     def version(self) -> int:
         """Changes whenever the picture would."""
@@ -305,7 +338,12 @@ class ReplaySource:
             source_name=self.path.name,
             overlays=tuple(
                 (name, self._tracks[name].whole.view().total) for name in self.overlaid if name != self.selected
-            ),
+            )
+            + tuple((f"baseline {b.label}", b.curve_for(self.selected)) for b in self.baselines[1:]),
+            baseline=self.baselines[0].curve_for(self.selected) if self.baselines else EMPTY_CURVE,
+            baseline_label=self.baselines[0].label if self.baselines else "",
+            targets=self._target_lines(track),
+            target_ops_s=next((t.value for t in self._target_lines(track) if t.metric == "throughput_ops_s"), None),
             playing=self.playing,
             loaded=self.loaded,
             value_unit="ns" if track.ns_per_unit == 1.0 else self.value_unit,

@@ -24,6 +24,7 @@ from .export import export_run
 from .snapshot import EMPTY_CURVE, RunPhase, RunView, ScenarioRow, Snapshot, TargetLine
 from .source import RunnerSource
 from .state import CHANGES, RunState
+from .timeline import intervals_between
 from .turns import DEFAULT_INTERVALS_PER_TURN, Turns
 
 
@@ -129,6 +130,7 @@ class LiveSession:
         *,
         targets: Sequence[Target] = (),
         baseline: BaselineCurve | None = None,
+        more_baselines: Sequence[BaselineCurve] = (),
         source_factory: Callable[[RunSpec], EventSource] = RunnerSource,
         intervals_per_turn: int = DEFAULT_INTERVALS_PER_TURN,
         implementations: Sequence[tuple[str, str]] = OURS_AND_TRIOS,
@@ -144,7 +146,10 @@ class LiveSession:
         self.compare_with: str | None = None
         """While comparing live: a key of :data:`COMPARISONS`, :data:`GIVEN` or :data:`CHOSEN`; else ``None``."""
         self._chosen: tuple[Variant, ...] = ()
-        self.baseline = baseline
+        self.baselines: list[BaselineCurve] = [*([baseline] if baseline else []), *more_baselines]
+        """Every ``--compare`` recording (and the baseline saved with ``b``, first), drawn over the spectrum."""
+        self.hidden: frozenset[str] = frozenset()
+        """Labels of the baselines not drawn (``t`` chooses)."""
         self._targets = tuple(targets)
         self._source_factory = source_factory
         self._intervals_per_turn = intervals_per_turn
@@ -155,6 +160,10 @@ class LiveSession:
         self._running: EventSource | None = None
         self._one_load = asyncio.Lock()
         self._changes = next(CHANGES)
+        self._range: tuple[int, int] | None = None
+        self._range_s = (0.0, 0.0)
+        self._cut: tuple[RunView, ...] = ()
+        self._moving_start = False
 
     # -- what to run ------------------------------------------------------------
 
@@ -168,6 +177,7 @@ class LiveSession:
         if scenario not in self.specs:
             raise ConfigError(f"unknown scenario {scenario!r}")
         self.selected = scenario
+        self.whole()
         self._changes = next(CHANGES)
 
     def switch_impl(self) -> str:
@@ -268,6 +278,7 @@ class LiveSession:
         states = [RunState(Variant.label_of(spec), origin_s=origin) for spec in plan]
         self._keep_others(self.selected, {state.label for state in states})
         self._runs[self.selected] = states
+        self.whole()  # a range of the replaced runs means nothing for the new ones
         self._changes = next(CHANGES)
         # A cancelled drive lets its process exit before this one starts one: never two loads at once.
         async with self._one_load:
@@ -323,6 +334,63 @@ class LiveSession:
         if self._running is not None:
             self._running.stop()
 
+    # -- a range of the run ------------------------------------------------------
+
+    @property
+    def range(self) -> tuple[int, int] | None:
+        """The measured intervals shown (``first``, ``end`` exclusive, the first run's); ``None``: all, as they come."""
+        return self._range
+
+    def _bounds(self) -> list[tuple[float, float]]:
+        return self.runs[0].bounds() if self.runs else []
+
+    def select_range(self, first: int, end: int) -> None:
+        """Show the measured intervals ``first`` up to ``end`` (exclusive) only, within those measured so far.
+
+        The range stays put while the load goes on: intervals measured later are on the timeline, not in it.
+        """
+        bounds = self._bounds()
+        if not bounds:
+            return
+        first = max(0, min(first, len(bounds) - 1))
+        end = max(first + 1, min(end, len(bounds)))
+        start_s, end_s = bounds[first][0], bounds[end - 1][1]
+        # Each run of a comparison over the same seconds: their turns share the timeline.
+        self._cut = tuple(run.cut(start_s, end_s).view() for run in self.runs if run.spool is not None)
+        self._range, self._range_s = (first, end), (start_s, end_s)
+        self._changes = next(CHANGES)
+
+    def select_time(self, start_s: float, end_s: float) -> None:
+        """Show the measured intervals that overlap ``start_s``..``end_s`` (seconds on the timeline)."""
+        self.select_range(*intervals_between(self._bounds(), start_s, end_s))
+
+    def step(self, by: int) -> None:
+        """Move the range's end (or its start, after :meth:`move_start`) ``by`` intervals; the first step
+        from the whole run ends the range at the last interval measured (then one back, or on)."""
+        first, end = self._range or (0, self.runs[0].intervals if self.runs else 0)
+        if self._moving_start:
+            self.select_range(min(first + by, end - 1), end)
+        else:
+            self.select_range(first, max(first + 1, end + by))
+
+    def move_start(self) -> None:
+        """Let :meth:`step` move where the range starts."""
+        self._moving_start = True
+
+    def move_end(self) -> None:
+        """Let :meth:`step` move where the range ends (as it does at first)."""
+        self._moving_start = False
+
+    def first(self) -> None:
+        """Show the first measured interval only."""
+        self._moving_start = False
+        self.select_range(0, 1)
+
+    def whole(self) -> None:
+        """Show the whole run, growing as intervals arrive."""
+        self._range, self._cut, self._moving_start = None, (), False
+        self._changes = next(CHANGES)
+
     # -- reading ----------------------------------------------------------------
 
     @property
@@ -355,16 +423,34 @@ class LiveSession:
                 run.close()
 
     def save_baseline(self, directory: Path) -> Path:
-        """Export the run so far and compare against it from now on."""
+        """Export the run so far and compare against it from now on (first of the baselines)."""
         written = self.export(directory)
-        self.baseline = BaselineCurve.load(written)
+        self.baselines.insert(0, BaselineCurve.load(written))
         self._changes = next(CHANGES)
         return written
+
+    @property
+    def baseline(self) -> BaselineCurve | None:
+        """The first baseline drawn, if any."""
+        return next((b for b in self.baselines if b.label not in self.hidden), None)
+
+    def show_baselines(self, labels: Sequence[str]) -> None:
+        """Draw the baselines labelled ``labels`` only."""
+        known = {b.label for b in self.baselines}
+        if unknown := [label for label in labels if label not in known]:
+            raise ConfigError(f"no baseline {unknown[0]!r}")
+        self.hidden = frozenset(known - set(labels))
+        self._changes = next(CHANGES)
 
     def snapshot(self) -> Snapshot:
         """The frozen picture of the session now."""
         runs = self.runs
-        views = tuple(s.view() for s in runs) or tuple(
+        whole = tuple(s.view() for s in runs)
+        # A range's figures are those of its intervals; where the run stands is the run's own.
+        cut = tuple(
+            dataclasses.replace(c, phase=w.phase, message=w.message) for c, w in zip(self._cut, whole, strict=False)
+        )
+        views = (cut if self._range is not None else whole) or tuple(
             RunView(label=Variant.label_of(spec), scenario=self.selected) for spec in self.plan()
         )
         # Until a load reports its parameters, show the ones it was asked to run with.
@@ -378,9 +464,16 @@ class LiveSession:
             selected=self.selected,
             baseline=self.baseline.curve_for(self.selected) if self.baseline else EMPTY_CURVE,
             baseline_label=self.baseline.label if self.baseline else "",
+            # The other baselines drawn, each with its own colour and legend entry.
+            overlays=tuple(
+                (f"baseline {b.label}", b.curve_for(self.selected))
+                for b in self.baselines
+                if b.label not in self.hidden and b is not self.baseline
+            ),
             target_ops_s=self._throughput_target(self.selected),
             targets=self._target_lines(self.selected),
             others=tuple(self._other_view(s) for s in self.others),
+            **self._range_fields(whole[0] if whole else None),
         )
 
     def _other_view(self, state: RunState) -> RunView:
@@ -389,6 +482,13 @@ class LiveSession:
         if cached is None or cached[0] != state.version:
             cached = self._other_views[state] = (state.version, state.view())
         return cached[1]
+
+    def _range_fields(self, whole: RunView | None) -> dict[str, Any]:
+        """The snapshot's fields of a range chosen: none while the whole run is shown."""
+        if self._range is None or whole is None:
+            return {}
+        first, end = self._range
+        return {"whole": whole, "range_s": self._range_s, "first": first, "position": (end, whole.intervals)}
 
     def _target_lines(self, scenario: str) -> tuple[TargetLine, ...]:
         """The scenario's targets with their verdicts on the figures so far (``None`` before one is measured)."""

@@ -218,9 +218,10 @@ class Snapshot:
     target_ops_s: float | None = None
     """The selected scenario's throughput target (the suite's), if it has one."""
     position: tuple[int, int] = (0, 0)
-    """In replay: the end of the range shown (intervals), intervals loaded."""
+    """In replay, and live with a range chosen: the end of the range shown (intervals), intervals loaded
+    (live: measured so far)."""
     first: int = 0
-    """In replay: intervals before the range shown (0: it starts with the run)."""
+    """In replay, and live with a range chosen: intervals before the range shown (0: it starts with the run)."""
     playing: bool = False
     """In replay: whether the intervals play at their recorded pace."""
     loaded: bool = True
@@ -230,9 +231,9 @@ class Snapshot:
     targets: tuple[TargetLine, ...] = ()
     """The selected scenario's targets, with their verdicts so far."""
     whole: RunView | None = None
-    """In replay, when a range of the run is shown: the whole run, for the timeline that the range is cut from."""
+    """When a range of the run is shown (replay or live): the whole run, for the timeline the range is cut from."""
     range_s: tuple[float, float] | None = None
-    """In replay, the time range shown (start, end seconds); ``None`` for the whole run."""
+    """The time range shown (start, end seconds; replay or live); ``None`` for the whole run."""
     source_name: str = ""
     """In replay: the log's file name."""
     overlays: tuple[tuple[str, Curve], ...] = ()

@@ -14,7 +14,7 @@ from hdrh.histogram import HdrHistogram
 
 from ..core.histogram import LatencySummary
 from ..core.hlog import HlogWriter
-from ..core.protocol import IntervalRecord, Phase, decode_event, event_json
+from ..core.protocol import IntervalRecord, Phase, StreamParser, decode_event, event_json
 from ..recording.files import log_interval
 
 
@@ -47,6 +47,15 @@ class IntervalSpool:
         with _rewound(self._log) as log:
             while piece := log.read(1 << 16):
                 write(piece)
+
+    def measured(self) -> Iterator[IntervalRecord]:
+        """The measured intervals back from the log lines, each record with its encoded histogram, in order."""
+        parser = StreamParser()
+        with _rewound(self._log) as log:
+            for line in log:
+                event = parser.feed(line)
+                if isinstance(event, IntervalRecord):
+                    yield event
 
     def rows(self) -> Iterator[tuple[IntervalRecord, LatencySummary]]:
         """Every interval's record (without its histogram) and latency summary, in order."""

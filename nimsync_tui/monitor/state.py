@@ -21,6 +21,8 @@ _STEP_TAG = re.compile(r"^(?P<scenario>[^.]+)\.(?P<step>.+)$")
 _FULL_GC_GENERATION = 2
 _OVER_TIME = ("p50", "p90", "p99", "p999", "max", "count")
 _OVER_TIME_PERCENTILES = (50.0, 90.0, 99.0, 99.9)
+_TIME_SLACK_S = 1e-6
+"""Interval times are rounded to the microsecond: a bound that far off is the same bound."""
 
 
 class RunState:
@@ -167,6 +169,36 @@ class RunState:
             self._stepped = False
         else:
             self._step_rates.setdefault(match["step"], RunningStats()).add(record.ops_per_s)
+
+    def bounds(self) -> list[tuple[float, float]]:
+        """Each measured interval's (start, end), seconds on the run's timeline: what a range is chosen from.
+
+        Read back from the spool when a range is chosen, never held: memory stays the same however long the run.
+        """
+        if self.spool is None:
+            return []
+        return [
+            (record.start_s, record.start_s + record.length_s)
+            for record, _ in self.spool.rows()
+            if record.phase == Phase.MEASURE and not record.tag.endswith(CORRECTED_SUFFIX)
+        ]
+
+    def cut(self, start_s: float, end_s: float) -> RunState:
+        """A new state of the measured intervals (with their ``.corrected`` twins) within ``start_s``..``end_s``.
+
+        Read back from the spool, so it needs one (a live run's); it never changes afterwards,
+        whatever arrives here: a range chosen live stays put.
+        """
+        if self.spool is None:
+            raise ValueError(f"{self.label}: no spooled intervals to cut a range from")
+        state = RunState(self.label, ns_per_unit=self.ns_per_unit, spool=False)
+        if self.started is not None:
+            state.start(self.started)
+        for record in self.spool.measured():
+            if record.start_s >= start_s - _TIME_SLACK_S and record.start_s + record.length_s <= end_s + _TIME_SLACK_S:
+                state.interval(record)
+        state.phase, state.message = self.phase, self.message
+        return state
 
     def end(self, event: RunEnded) -> None:
         """The load ended (completed, or stopped through its stdin)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 
@@ -130,3 +131,15 @@ class RunningStats:
     def stddev(self) -> float:
         """Sample standard deviation (0 with fewer than two values)."""
         return math.sqrt(max(self._m2, 0.0) / (self.count - 1)) if self.count > 1 else 0.0
+
+
+def intervals_between(bounds: Sequence[tuple[float, float]], start_s: float, end_s: float) -> tuple[int, int]:
+    """The intervals (``first``, ``end`` exclusive) of ``bounds`` (each's start and end, ascending) that overlap
+    ``start_s``..``end_s``: at least one, the nearest when the span falls between or beyond them."""
+    if not bounds:
+        return (0, 0)
+    if end_s < start_s:
+        start_s, end_s = end_s, start_s
+    first = min(bisect.bisect_right([end for _, end in bounds], start_s), len(bounds) - 1)
+    end = bisect.bisect_left([start for start, _ in bounds], end_s)
+    return (first, min(max(end, first + 1), len(bounds)))

@@ -64,6 +64,7 @@ def rate_figure(go: Any, run: RunView) -> Any:
     figure = go.Figure()
     if run.throughput.empty:
         figure.add_scatter(x=run.over_time.t_s, y=run.over_time.count, name="values per interval", mode="lines")
+        figure.update_xaxes(title="seconds")
         return _titled(figure, f"{run.label}: values per interval")
     figure.add_scatter(x=run.throughput.t_s, y=run.throughput.values, name="ops/s", mode="lines")
     figure.update_xaxes(title="seconds")

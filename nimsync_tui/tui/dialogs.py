@@ -105,20 +105,22 @@ at most ten times a second.
 | `c` | change capacity, producers, consumers: restarts | |
 | `m` | compare in turns: off, every implementation given, ours vs trio, ours under Trio's rule: restarts | |
 | `M` | choose two or more implementations to compare in turns (the highest ticked is the reference): restarts | |
-| `e` | export the run as a recording | |
+| `e` | export the run as a recording, its HTML report in it | write the log's HTML report |
 | `b` | save the run as a baseline and compare with it | |
-| `←` `→` | | move the range's end (or its start, after `[`) one interval |
-| `[` `]` | | from now on `←` `→` move the range's start / its end |
-| `home` `w` | | first interval only, whole run |
-| `t` | | tags to draw over this one's spectrum (space ticks, then Draw) |
+| `←` `→` | a range of the run so far: move its end (its start after `[`) | same, one interval |
+| `[` `]` | from now on `←` `→` move the range's start / its end | same |
+| `home` `w` | first interval only, whole run (growing again) | first interval only, whole run |
+| drag | drag the mouse across the latency over time: that range | same |
+| `t` | the `--compare` baselines to draw (space ticks, then Draw) | tags to draw over this one's spectrum |
 | `h` | the scenario's history on this machine: by commit, trend, change points | same |
 | `ctrl+p` | command palette: every action | |
 | `q` `ctrl+c` | quit: every load process stopped | quit |
 
 The percentile plot is HdrHistogram's: x is 1/(1-p) on a log scale, y the latency on a log scale.
 "Latency over time" draws each interval's p50, p90, p99, p99.9 and max (log scale), as HistogramLogAnalyzer
-does; in replay the spectrum, the table and the throughput describe the range chosen, and two lines mark it
-on the timeline. A log without throughput figures shows its values per interval instead.
+does; the spectrum, the table and the throughput describe the range chosen, and two lines mark it
+on the timeline (live, the range stays put while the load goes on). A log without throughput figures
+shows its values per interval instead.
 Targets are lines in the colour of their verdict: green met, red missed, grey not measured yet.
 
 The list's marks: ▶ running, ✓ done, ■ stopped (by you, or by starting another scenario), ✗ failed;

@@ -65,6 +65,8 @@ class Figure:
     """(text, colour) pairs shown above the plot."""
     note: str = ""
     """Shown instead of the plot when there is nothing to draw."""
+    x_span: tuple[float, float] | None = None
+    """The x values at the plot's left and right edges, for a chart whose x a range is chosen on (seconds)."""
 
 
 def percentile_figure(snapshot: Snapshot) -> Figure:
@@ -80,7 +82,7 @@ def percentile_figure(snapshot: Snapshot) -> Figure:
             name = "corrected" if single else f"{short_label(run.label)} corrected"
             corrected = CORRECTED_COLOURS[index % len(CORRECTED_COLOURS)]
             curves.append((name, corrected, run.corrected.levels, run.corrected.values_ns))
-        if index == 0 and not run.latest.empty and snapshot.mode == "live":
+        if index == 0 and not run.latest.empty and snapshot.mode == "live" and snapshot.range_s is None:
             curves.append(("latest interval", LATEST_COLOUR, run.latest.levels, run.latest.values_ns))
     for index, other in enumerate(snapshot.others):
         if not other.total.empty:
@@ -109,7 +111,7 @@ def percentile_figure(snapshot: Snapshot) -> Figure:
 def over_time_figure(snapshot: Snapshot) -> Figure:
     """p50, p90, p99, p99.9 and max of each interval over time, on a log latency axis, with the latency targets.
 
-    In replay with a range chosen, the whole run is drawn and the range is marked by two lines.
+    With a range chosen (replay or live), the whole run is drawn and the range is marked by two lines.
     """
     run = snapshot.whole or (snapshot.runs[0] if snapshot.runs else None)
     line = run.over_time if run is not None else LatencyOverTime()
@@ -126,6 +128,7 @@ def over_time_figure(snapshot: Snapshot) -> Figure:
         hlines=_target_hlines(targets, y),
         vlines=_range_lines(snapshot, x),
         legend=tuple((name, colour) for name, colour, _ in curves) + _target_legend(targets),
+        x_span=(x.lo, x.hi),
     )
 
 
@@ -160,6 +163,7 @@ def count_figure(snapshot: Snapshot) -> Figure:
         y_ticks=_ticks(y, units.count),
         vlines=_range_lines(snapshot, x),
         legend=((f"values per interval  mean {mean}", RUN_COLOURS[0]),),
+        x_span=(x.lo, x.hi),
     )
 
 

@@ -32,8 +32,10 @@ from ..run.process import STOP_GRACE_S
 from .dialogs import DirectoryDialog, OverlayDialog, ParamsDialog
 from .figures import count_figure, memory_figure, over_time_figure, percentile_figure, throughput_figure
 from .labels import marks_legend, row_text
-from .widgets import BraillePlot, HeaderBar, LatencyTableView, StepChart
+from .widgets import BraillePlot, HeaderBar, LatencyTableView, StepChart, TimelinePlot
 
+REPORT_NAME = "report.html"
+"""The HTML report an export writes into its recording (its PNG/SVG charts beside it)."""
 NARROW_BELOW = 100
 """Terminal columns under which the side panels shrink and the footer keeps only its main keys."""
 _FIRST_REPLAY_BATCH = 16
@@ -82,14 +84,13 @@ class MonitorScreen(Screen[None]):
             yield BraillePlot("latency by percentile", id="latency")
             yield LatencyTableView(id="table")
         with Horizontal(id="bottom"):
-            yield BraillePlot("latency over time", id="over-time")
-            yield BraillePlot("throughput per interval", id="throughput")
+            yield TimelinePlot("latency over time", id="over-time")
+            yield TimelinePlot("throughput per interval", id="throughput")
             yield BraillePlot("memory of the load process", id="memory")
             yield StepChart(id="steps")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#table").border_title = "run so far"
         self.query_one("#steps").border_title = "throughput per step"
         self.query_one("#scenarios").focus()
 
@@ -133,7 +134,9 @@ class MonitorScreen(Screen[None]):
         with self.app.batch_update():
             self.query_one(HeaderBar).show(snapshot, paused=self.paused)
             self.query_one("#latency", BraillePlot).show(percentile_figure(snapshot))
-            self.query_one(LatencyTableView).show(snapshot)
+            table = self.query_one(LatencyTableView)
+            table.show(snapshot)
+            table.border_title = _table_title(snapshot)
             self.query_one("#over-time", BraillePlot).show(over_time_figure(snapshot))
             self._show_rates(snapshot)
             self.query_one(StepChart).show(snapshot)
@@ -170,6 +173,65 @@ class MonitorScreen(Screen[None]):
             names = [row.name for row in snapshot.scenarios]
             options.highlighted = highlighted if highlighted is not None else names.index(snapshot.selected)
 
+    # -- a range of the run (both modes) ------------------------------------------
+
+    def on_timeline_plot_range_chosen(self, event: TimelinePlot.RangeChosen) -> None:
+        """A drag across the timeline: the intervals under it are the range."""
+        self.source.select_time(event.start_s, event.end_s)
+        self.redraw(force=True)
+
+    def action_step_back(self) -> None:
+        """Move the range's moving end (its end, or its start after [) one interval back."""
+        self.source.step(-1)
+        self.redraw(force=True)
+
+    def action_step_forward(self) -> None:
+        """Move the range's moving end one interval forward."""
+        self.source.step(1)
+        self.redraw(force=True)
+
+    def action_move_start(self) -> None:
+        """From now on ← and → move where the range starts."""
+        self.source.move_start()
+        self.notify("← → now move the range's start; ] moves its end, w shows the whole run")
+
+    def action_move_end(self) -> None:
+        """From now on ← and → move where the range ends."""
+        self.source.move_end()
+        self.notify("← → now move the range's end")
+
+    def action_first(self) -> None:
+        """Show only the first interval."""
+        self.source.first()
+        self.redraw(force=True)
+
+    def action_whole(self) -> None:
+        """Show the whole run."""
+        self.source.whole()
+        self.redraw(force=True)
+
+    def write_report(self, log: Path, path: Path, value_unit: str = "ns") -> None:
+        """Write the HTML report of ``log`` (a recording or any log) to ``path``, its PNG/SVG charts beside it,
+        in a thread: plotly and matplotlib take seconds, the screen stays live meanwhile."""
+        self.notify(f"writing the report to {path} ...")
+        work = partial(self._write_report, log, path, value_unit)
+        self.app.run_worker(work, thread=True, group="report", exit_on_error=False)
+
+    def _write_report(self, log: Path, path: Path, value_unit: str) -> None:
+        from ..reports.html import write_report  # noqa: PLC0415 - the optional extra, only for a report
+        from ..reports.images import write_images  # noqa: PLC0415
+        from ..reports.views import log_views  # noqa: PLC0415
+
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            views = log_views(log, value_unit)
+            write_report(views, path)
+            images = write_images(views, path.with_suffix(""))
+        except (NimsyncError, OSError) as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="no report", severity="error", timeout=8)
+            return
+        self.app.call_from_thread(self.notify, f"report in {path}, {len(images)} chart images beside it", title="saved")
+
     async def stop(self) -> None:
         """Stop whatever the screen runs, before the app leaves."""
 
@@ -186,6 +248,13 @@ class MonitorScreen(Screen[None]):
             yield SystemCommand(binding.description, (method.__doc__ or "").strip(), method)
 
 
+def _table_title(snapshot: Snapshot) -> str:
+    """What the table describes: the range chosen, else the whole run (live: so far)."""
+    if snapshot.range_s is not None:
+        return f"intervals {snapshot.first + 1}-{snapshot.position[0]}"
+    return "whole run" if snapshot.mode == "replay" else "run so far"
+
+
 class LiveScreen(MonitorScreen):
     """A load running: pause, restart, change what runs, compare, export, save a baseline."""
 
@@ -199,6 +268,14 @@ class LiveScreen(MonitorScreen):
         Binding("M", "compare_which", "Compare which", show=False),  # in the help and the palette
         Binding("e", "export", "Export"),
         Binding("b", "save_baseline", "Baseline"),
+        # A range of the run so far: in the help and the palette; the footer has no room for them.
+        Binding("left", "step_back", "Range end back", show=False, priority=True),
+        Binding("right", "step_forward", "Range end on", show=False, priority=True),
+        Binding("left_square_bracket", "move_start", "Move start", show=False),
+        Binding("right_square_bracket", "move_end", "Move end", show=False),
+        Binding("home", "first", "First", show=False, priority=True),
+        Binding("w", "whole", "Whole run", show=False),
+        Binding("t", "overlay", "Baselines", show=False),
     ]
     SECONDARY = frozenset({"switch_impl", "change_params", "save_baseline"})
 
@@ -323,11 +400,33 @@ class LiveScreen(MonitorScreen):
 
         self.app.push_screen(ParamsDialog(p.capacity, p.producers, p.consumers), apply)
 
+    def action_overlay(self) -> None:
+        """Choose the --compare baselines drawn over the spectrum, each with its legend entry."""
+        labels = [b.label for b in self.session.baselines]
+        if not labels:
+            self.notify("no baseline to draw: give --compare DIR_OR_HLOG (again for more), or save one with b")
+            return
+
+        def chosen(names: list[str] | None) -> None:
+            if names is not None:
+                self.session.show_baselines(names)
+                self.redraw(force=True)
+
+        shown = tuple(label for label in labels if label not in self.session.hidden)
+        self.app.push_screen(OverlayDialog("Baselines drawn over the spectrum", labels, shown), chosen)
+
     def action_export(self) -> None:
-        """Ask for a directory and write the run so far there as a recording."""
+        """Ask for a directory and write the run so far there as a recording, and its HTML report in it."""
         session = self.session
         default = Path("runs") / f"{session.selected}-{time.strftime('%Y%m%d-%H%M%S')}"
-        self._ask_directory("Export the run so far into", default, session.export)
+
+        def export(directory: Path) -> Path:
+            written = session.export(directory)
+            # The report of the recording just written: what --replay DIR --report would write.
+            self.write_report(written, written / REPORT_NAME)
+            return written
+
+        self._ask_directory("Export the run so far into", default, export)
 
     def action_save_baseline(self) -> None:
         """Save the run so far as a baseline recording and compare with it from now on."""
@@ -393,11 +492,6 @@ class ReplayScreen(MonitorScreen):
 
     def show(self, snapshot: Snapshot) -> None:
         super().show(snapshot)
-        shown = snapshot.position[0]
-        # The table describes the range chosen, not necessarily the run so far.
-        self.query_one(LatencyTableView).border_title = (
-            "whole run" if snapshot.range_s is None else f"intervals {snapshot.first + 1}-{shown}"
-        )
         if snapshot.playing != self._playing:
             self._playing = snapshot.playing
             self.refresh_bindings()  # Space is Play, or Stop while playing
@@ -414,28 +508,6 @@ class ReplayScreen(MonitorScreen):
             self.replay.select(event.option.id)
             self.redraw(force=True)
 
-    def action_step_back(self) -> None:
-        """Move the range's moving end (its end, or its start after [) one interval back."""
-        self.replay.step(-1)
-
-    def action_step_forward(self) -> None:
-        """Move the range's moving end one interval forward."""
-        self.replay.step(1)
-
-    def action_move_start(self) -> None:
-        """From now on ← and → move where the range starts."""
-        self.replay.move_start()
-        self.notify("← → now move the range's start; ] moves its end, w shows the whole run")
-
-    def action_move_end(self) -> None:
-        """From now on ← and → move where the range ends."""
-        self.replay.move_end()
-        self.notify("← → now move the range's end")
-
-    def action_first(self) -> None:
-        """Show only the first interval."""
-        self.replay.first()
-
     def action_overlay(self) -> None:
         """Choose the tags whose spectra are drawn over this one's, with a legend."""
         others = [name for name in self.replay.tags if name != self.replay.selected]
@@ -451,36 +523,15 @@ class ReplayScreen(MonitorScreen):
         title = f"Draw over {self.replay.selected} (each tag's whole run)"
         self.app.push_screen(OverlayDialog(title, others, self.replay.overlaid), chosen)
 
-    def action_whole(self) -> None:
-        """Show the whole run."""
-        self.replay.whole()
-
     def action_report(self) -> None:
         """Ask for a file and write the log's HTML report there (PNG/SVG charts beside it)."""
         default = Path("reports") / f"{self.replay.path.stem}.html"
 
         def chosen(path: Path | None) -> None:
             if path is not None:
-                self.notify(f"writing the report to {path} ...")
-                self.app.run_worker(partial(self._write_report, path), thread=True, group="report", exit_on_error=False)
+                self.write_report(self.replay.path, path, self.replay.value_unit)
 
         self.app.push_screen(DirectoryDialog("Write the log's HTML report to", default), chosen)
-
-    def _write_report(self, path: Path) -> None:
-        # A thread: plotly and matplotlib take seconds, the screen stays live meanwhile.
-        from ..reports.html import write_report  # noqa: PLC0415 - the optional extra, only for a report
-        from ..reports.images import write_images  # noqa: PLC0415
-        from ..reports.views import log_views  # noqa: PLC0415
-
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            views = log_views(self.replay.path, self.replay.value_unit)
-            write_report(views, path)
-            images = write_images(views, path.with_suffix(""))
-        except (NimsyncError, OSError) as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="no report", severity="error", timeout=8)
-            return
-        self.app.call_from_thread(self.notify, f"report in {path}, {len(images)} chart images beside it", title="saved")
 
     def action_play(self) -> None:
         """Play the intervals at their recorded pace."""

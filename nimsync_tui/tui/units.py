@@ -21,6 +21,12 @@ def count(value: float) -> str:
     return f"{value:.3g}"
 
 
+def exact_count(value: int, width: int = 8) -> str:
+    """A count whole (``153,024``) when it fits in ``width`` characters, else in short form."""
+    whole = f"{value:,}"
+    return whole if len(whole) <= width else count(value)
+
+
 def mebibytes(value: float, decimals: int = 1) -> str:
     """Bytes as MiB, with ``decimals`` digits after the point."""
     return f"{value / 2**20:.{decimals}f}MiB"

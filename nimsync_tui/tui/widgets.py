@@ -11,7 +11,9 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.geometry import Size
+from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
@@ -22,7 +24,6 @@ from .canvas import BrailleCanvas
 from .figures import CORRECTED_COLOURS, RUN_COLOURS, TARGET_COLOUR, Figure, other_colour, run_colour, short_label
 
 _GUTTER = 8
-_ROWS_PER_LEGEND_LINE = 7
 """A chart of fewer rows keeps its legend on one line (cropped): its plot needs them more."""
 
 
@@ -57,6 +58,49 @@ class BraillePlot(Widget):
         return self._lines[y].crop_extend(0, size.width, None) if y < len(self._lines) else Strip.blank(size.width)
 
 
+class TimelinePlot(BraillePlot):
+    """A chart over the run's time on which a range is chosen by dragging the mouse across it
+    (where the terminal reports the mouse): it posts :class:`TimelinePlot.RangeChosen` on release."""
+
+    class RangeChosen(Message):
+        """The seconds dragged across, in the order dragged."""
+
+        def __init__(self, start_s: float, end_s: float) -> None:
+            super().__init__()
+            self.start_s = start_s
+            self.end_s = end_s
+
+    _drag_from: int | None = None
+
+    def _seconds_at(self, column: int) -> float | None:
+        """The time under ``column`` of the content area, on the figure's axis; ``None`` without one."""
+        span = self._figure.x_span
+        plot_w = self.content_size.width - _GUTTER
+        if span is None or self._figure.note or plot_w < 2:
+            return None
+        fraction = min(max((column - _GUTTER) / (plot_w - 1), 0.0), 1.0)
+        return span[0] + fraction * (span[1] - span[0])
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        at = event.get_content_offset(self)
+        if event.button == 1 and at is not None and self._seconds_at(at.x) is not None:
+            self._drag_from = at.x
+            self.capture_mouse()
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        start, self._drag_from = self._drag_from, None
+        if start is None:
+            return
+        self.release_mouse()
+        # Released beyond the plot (the mouse is captured): the column is clamped onto its edge.
+        end = event.get_content_offset_capture(self).x
+        if end == start:
+            return  # a click, not a drag: nothing chosen
+        start_s, end_s = self._seconds_at(start), self._seconds_at(end)
+        if start_s is not None and end_s is not None:
+            self.post_message(self.RangeChosen(start_s, end_s))
+
+
 _DIM = Style(dim=True)
 
 
@@ -66,14 +110,12 @@ def _style(colour: str) -> Style:
 
 
 def plot_lines(figure: Figure, width: int, height: int) -> list[list[Segment]]:
-    """The chart as rows of segments: a legend, the plot with its y labels, the x labels.
-
-    A legend wider than the chart goes on as many lines as it needs, one per 7 rows of the chart (a small
-    chart keeps its one line): with several implementations each keeps its name, the plot gives up the rows.
-    """
-    lines = legend_lines(figure.legend, width, max(1, height // _ROWS_PER_LEGEND_LINE))
+    """The chart as rows of segments: a legend, the plot with its y labels, the x labels."""
+    lines = _legend_lines(figure.legend, width)
     if figure.note or width <= _GUTTER + 2 or height < 4:
         return [*lines[:1], [Segment(figure.note, _DIM)]]
+    # A legend wider than the chart goes on as many lines as it needs, while the plot keeps 3 rows.
+    lines = lines[: max(1, height - 4)]
     plot_w, plot_h = width - _GUTTER, height - 1 - len(lines)
     canvas = BrailleCanvas(plot_w, plot_h)
     colours: list[str] = []
@@ -108,13 +150,12 @@ def plot_lines(figure: Figure, width: int, height: int) -> list[list[Segment]]:
     return lines
 
 
-def legend_lines(legend: tuple[tuple[str, str], ...], width: int, most: int) -> list[list[Segment]]:
-    """The legend's entries two spaces apart, a new line where the next would not fit, on ``most`` lines at
-    most (the last one cropped): one line, as ever, when it fits."""
+def _legend_lines(legend: tuple[tuple[str, str], ...], width: int) -> list[list[Segment]]:
+    """The legend's entries, two spaces apart, on one line, or on more when they do not fit in ``width``."""
     lines: list[list[Segment]] = [[]]
     used = 0
     for text, colour in legend:
-        if used and used + cell_len(text) > width and len(lines) < most:
+        if used and used + cell_len(text) > width:
             lines.append([])
             used = 0
         lines[-1] += [Segment(text, _style(colour)), Segment("  ")]
@@ -171,6 +212,11 @@ def header_text(snapshot: Snapshot, *, paused: bool = False) -> Text:
             text.append(" (the load goes on)  ")
         else:
             text.append("live  ")
+        if snapshot.range_s is not None:
+            # The figures below are of these intervals; the load goes on past them (w: the whole run again).
+            first, (end, total) = snapshot.first, snapshot.position
+            text.append(f"range intervals {first + 1}-{end}/{total}", style="reverse #ffd75f")
+            text.append("  ")
         text.append(f"capacity {p.get('capacity', '-')}  {p.get('producers', '-')}x{p.get('consumers', '-')}")
     text.append("  phase ")
     for index, each in enumerate(snapshot.runs or (run,)):
@@ -178,7 +224,9 @@ def header_text(snapshot: Snapshot, *, paused: bool = False) -> Text:
             text.append("/")
         text.append(_PHASE_WORDS.get(each.phase, each.phase), style=_PHASE_STYLES.get(each.phase, "yellow"))
     interval = f"{run.interval_s:g}s" if run.interval_s else "-"
-    text.append(f"  elapsed {units.seconds(run.elapsed_s)}  interval {interval}")
+    # Live, the time the load has measured, whatever range is shown.
+    elapsed = (snapshot.whole or run).elapsed_s if snapshot.mode == "live" else run.elapsed_s
+    text.append(f"  elapsed {units.seconds(elapsed)}  interval {interval}")
     failed = [r for r in snapshot.runs if r.message]
     if failed:
         text.append(f"  {failed[0].message}", style="bold red")
@@ -227,7 +275,7 @@ _TABLE_ROWS: tuple[tuple[str, Callable[[LatencyTable], str]], ...] = (
     ("max", lambda t: units.latency(t.max)),
     ("mean", lambda t: units.latency(t.mean)),
     ("stddev", lambda t: units.latency(t.stddev)),
-    ("count", lambda t: units.count(t.count)),
+    ("count", lambda t: units.exact_count(t.count)),  # whole while it fits: it is checked against the log
     ("overflow", lambda t: str(t.overflow)),
     ("floor", lambda t: units.latency(t.floor_ns)),
 )
@@ -288,4 +336,4 @@ def steps_text(snapshot: Snapshot, width: int) -> Text:
     return text
 
 
-__all__ = ["EMPTY_SNAPSHOT", "BraillePlot", "HeaderBar", "LatencyTableView", "StepChart"]
+__all__ = ["EMPTY_SNAPSHOT", "BraillePlot", "HeaderBar", "LatencyTableView", "StepChart", "TimelinePlot"]

@@ -46,6 +46,11 @@ def test_the_report_draws_its_charts_offline(browser: Browser, report: Path) -> 
         assert f"{tag}: latency by percentile" in titles and f"{tag}: latency over time" in titles
     assert page.locator(".js-plotly-plot .scatterlayer .trace").count() >= 2 * (1 + 5 + 1)
     assert "FAIL SPSC Throughput" in page.locator("pre").inner_text()  # the verdicts are there
+    # What Chromium drew, kept beside the report (its path printed: pytest -s shows it).
+    shot = report.with_name("java.chromium.png")
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+    print(f"report screenshot: {shot}")
     context.close()
 
 

@@ -191,9 +191,13 @@ async def test_e_exports_a_recording_the_reference_reader_opens(make_session, tm
         app.screen.query_one(Input).value = str(target)
         await pilot.press("enter")
         await until(pilot, (target / "run.hlog").exists, "the export")
-    assert sorted(p.name for p in target.iterdir()) == [
-        "intervals.csv", "results.json", "run.hlog", "spsc-throughput.hgrm", "summary.txt",
-    ]  # fmt: skip
+        # Its HTML report goes into it too (a thread: the screen stays live), charts beside it.
+        await until(pilot, lambda: len(list(target.glob("*.svg"))) == 2, "the report", timeout=120)
+    charts = [f"report.spsc-throughput.{kind}.{fmt}" for kind in ("spectrum", "timeline") for fmt in ("png", "svg")]
+    assert sorted(p.name for p in target.iterdir()) == sorted([
+        "intervals.csv", "results.json", "run.hlog", "spsc-throughput.hgrm", "summary.txt", "report.html", *charts,
+    ])  # fmt: skip
+    assert "spsc-throughput: latency over time" in (target / "report.html").read_text()
     reader = HistogramLogReader(str(target / "run.hlog"), new_histogram())
     count = 0
     while (hist := reader.get_next_interval_histogram()) is not None:

@@ -63,3 +63,30 @@ def test_a_stepped_scenario_keeps_its_steps_finite_live(opened: list[Any]) -> No
     assert cli.main(["--pattern", "worker-scaling"]) == 0
     params = opened[0].spec.params
     assert params.iterations is not None
+
+
+def test_compare_given_twice_draws_two_baselines(opened: list[Any]) -> None:
+    stream = Path(__file__).with_name("fixtures") / "spsc-stream.hlog"
+    assert cli.main(["--pattern", "spsc-throughput", "--compare", str(JAVA_LOG), "--compare", str(stream)]) == 0
+    (session,) = opened
+    snapshot = session.snapshot()
+    assert snapshot.baseline_label == "java-reference.hlog" and not snapshot.baseline.empty
+    ((label, curve),) = snapshot.overlays
+    assert label == "baseline spsc-stream.hlog" and not curve.empty
+
+
+def test_a_headless_run_compares_with_one_baseline(capsys: pytest.CaptureFixture[str]) -> None:
+    status = cli.main(["--pattern", "spsc-throughput", "--compare", str(JAVA_LOG), "--compare", str(JAVA_LOG)])
+    err = capsys.readouterr().err
+    assert status == 2 and "a headless run compares with one baseline" in err and "Traceback" not in err
+
+
+def test_replay_draws_the_compare_baselines_too(opened: list[Any]) -> None:
+    stream = Path(__file__).with_name("fixtures") / "spsc-stream.hlog"
+    assert cli.main(["--replay", str(JAVA_LOG), "--compare", str(JAVA_LOG), "--compare", str(stream)]) == 0
+    (replay,) = opened
+    assert isinstance(replay, ReplaySource)
+    replay.load(100)
+    snapshot = replay.snapshot()
+    assert snapshot.baseline_label == "java-reference.hlog" and not snapshot.baseline.empty
+    assert [label for label, curve in snapshot.overlays if not curve.empty] == ["baseline spsc-stream.hlog"]

@@ -19,7 +19,7 @@ from nimsync_tui.monitor.replay import UNTAGGED, ReplaySource
 from nimsync_tui.monitor.session import LiveSession, Variant
 from nimsync_tui.monitor.snapshot import EMPTY_CURVE
 from nimsync_tui.monitor.state import RunState
-from nimsync_tui.monitor.timeline import RunningStats, Timeline
+from nimsync_tui.monitor.timeline import RunningStats, Timeline, intervals_between
 from nimsync_tui.monitor.turns import Turns
 from nimsync_tui.run.config import Overrides, plan_runs
 
@@ -336,3 +336,13 @@ def test_i_cycles_through_the_implementations_given_each_on_its_loop() -> None:
     session.switch_impl()
     assert (session.spec.params.impl, session.spec.params.loop) == ("asyncio", "uvloop")
     assert Variant.label_of(session.spec) == "asyncio on uvloop"
+
+
+def test_intervals_between_takes_those_overlapping_and_at_least_one() -> None:
+    bounds = [(0.0, 1.0), (1.0, 2.0), (2.0, 3.0), (3.0, 4.0)]
+    assert intervals_between(bounds, 0.5, 2.5) == (0, 3)
+    assert intervals_between(bounds, 2.5, 0.5) == (0, 3)  # dragged right to left
+    assert intervals_between(bounds, 1.0, 2.0) == (1, 2)  # exactly one interval's bounds
+    assert intervals_between(bounds, -5.0, -1.0) == (0, 1)  # before the run: its first interval
+    assert intervals_between(bounds, 9.0, 12.0) == (3, 4)  # after it: its last
+    assert intervals_between([], 0.0, 1.0) == (0, 0)
