@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import sqlite3
+import time
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -193,8 +194,12 @@ class HistoryStore:
             ) from None
 
     def _prepare(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        # One statement, so one snapshot: read apart, another process creating the store could commit
+        # between the two reads, and its tables would look like someone else's database with no version.
+        version, tables = self._db.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version), "
+            "(SELECT COUNT(*) FROM sqlite_master WHERE type = 'table')"
+        ).fetchone()
         if version > SCHEMA_VERSION:
             self._db.close()
             raise HistoryError(
@@ -208,7 +213,7 @@ class HistoryStore:
                 "choose another with --history"
             )
         # WAL: readers never block the writer; a second writer waits (busy timeout) for the lock.
-        self._db.execute("PRAGMA journal_mode = WAL")
+        self._use_wal()
         if version == 0:
             with self._transaction():
                 # Another process may have created it between our look and our lock.
@@ -217,6 +222,19 @@ class HistoryStore:
                     for statement in filter(str.strip, _SCHEMA.split(";")):
                         self._db.execute(statement)
                     self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _use_wal(self) -> None:
+        # Switching a new store to WAL takes an exclusive lock and SQLite does not wait for it (no
+        # busy handler), so two recorders making the store at once retry here, as long as they would wait.
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -33,9 +33,10 @@ def test_four_commits_then_history_finds_the_change_point_of_the_fourth(tmp_path
     history = nimsync("history", "--pattern", "pingpong", "--history", store, cwd=tmp_path)
     assert history.returncode == 4, history.stdout + history.stderr
     assert ", 4 commit(s): c1, c2, c3, c4" in history.stdout
-    # p99, not the mean: one preempted round trip among 2,000 moves a tiny run's mean tenfold on a busy machine.
-    latency = next(line for line in history.stdout.splitlines() if " latency_p99_ns " in line)
-    assert "nimsync..trio" in latency and "at c4: x" in latency and latency.endswith("REGRESSION")
+    # Which metric shows it depends on the machine's noise (a preempted round trip at c2 can move a tiny
+    # run's p99 tenfold, and the detector then asks more of c4): the exit says one did, a row says which.
+    flagged = [line for line in history.stdout.splitlines() if line.endswith("REGRESSION")]
+    assert flagged and all("nimsync..trio" in line and "at c4: x" in line for line in flagged), history.stdout
 
     # The recordings were filed live: importing them adds nothing.
     imported = nimsync("history", "import", "c1", "c2", "c3", "c4", "--history", store, cwd=tmp_path)

@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,6 +115,26 @@ def test_two_writers_at_once_both_land(tmp_path: Path) -> None:
             ("w1", 25),
             ("w2", 25),
         ]
+
+
+def _open_at_once(path: str, start: Any) -> None:
+    start.wait()
+    with HistoryStore(Path(path)):
+        pass
+
+
+def test_recorders_making_a_new_store_at_once_all_open_it(tmp_path: Path) -> None:
+    # Once a race (one saw the other's tables before its version; the switch to WAL refused a lock
+    # without waiting) refused the store in about one trial in three.
+    context = multiprocessing.get_context("fork")
+    for trial in range(12):
+        path, start = str(tmp_path / f"h{trial}.sqlite"), context.Barrier(4)
+        openers = [context.Process(target=_open_at_once, args=(path, start)) for _ in range(4)]
+        for opener in openers:
+            opener.start()
+        for opener in openers:
+            opener.join(timeout=60)
+        assert [o.exitcode for o in openers] == [0] * 4, f"trial {trial}"
 
 
 @pytest.mark.parametrize(
