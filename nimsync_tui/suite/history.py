@@ -16,8 +16,8 @@ import json
 import os
 import platform
 import sqlite3
-import time
 import subprocess
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
