@@ -13,18 +13,20 @@ import pytest
 from .test_suite_cli import nimsync
 
 TINY = ["--iterations", "2000", "--warmup", "200", "--repeat", "1"]
+SMALL = ["--iterations", "20000", "--warmup", "2000", "--repeat", "3"]
+"""Enough for a commit's figures to stand above a busy machine's noise (a 2,000-round-trip run lasts 2 ms)."""
 
 
 def test_four_commits_then_history_finds_the_change_point_of_the_fourth(tmp_path: Path) -> None:
     store = tmp_path / "history.sqlite"
     for commit in ("c1", "c2", "c3"):
         # --record, not --performance: a busy machine may miss a target, which is not what this test is about.
-        run = nimsync("--record", commit, "--pattern", "pingpong-latency", *TINY, "--history", store, "--commit",
+        run = nimsync("--record", commit, "--pattern", "pingpong-latency", *SMALL, "--history", store, "--commit",
                       commit, cwd=tmp_path)  # fmt: skip
         assert run.returncode == 0, run.stderr
         assert f"history: commit {commit} on " in run.stdout
     # The fourth commit on Trio's channel (a checkpoint every operation): many times our latency.
-    trio = nimsync("--record", "c4", "--pattern", "pingpong-latency", *TINY, "--impl", "trio", "--history", store,
+    trio = nimsync("--record", "c4", "--pattern", "pingpong-latency", *SMALL, "--impl", "trio", "--history", store,
                    "--commit", "c4", cwd=tmp_path)  # fmt: skip
     assert trio.returncode == 0, trio.stderr
     summary = (tmp_path / "c4" / "summary.txt").read_text()
