@@ -10,6 +10,9 @@ from playwright.sync_api import Browser, Route
 from nimsync_tui.cli import main
 from nimsync_tui.errors import ExitStatus
 
+# One worker runs the module: its module-scoped fixture is made once.
+pytestmark = pytest.mark.xdist_group("report_browser")
+
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "java-reference.hlog"
 TAGS = ("pingpong-latency", "spsc-throughput")
 

@@ -11,7 +11,8 @@ import pytest
 from tests.browser.terminal import Tab, live
 from tests.served import NIMSYNC_TUI, gone, serving
 
-pytestmark = pytest.mark.browser
+# One worker runs the module: its module-scoped fixture is made once.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("serve_browser")]
 
 
 def test_a_tab_shows_live_percentiles_switches_scenario_and_ends_with_its_runners(

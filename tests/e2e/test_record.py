@@ -21,6 +21,9 @@ from ..in_process import run_main
 from ..java_reference import java_percentile_distribution
 from .fault_helpers import as_from_a_terminal
 
+# One worker runs the module: its module-scoped fixture is made once.
+pytestmark = pytest.mark.xdist_group("record")
+
 CLI = [sys.executable, "-m", "nimsync_tui"]
 SMALL = ["--iterations", "20000", "--warmup", "1000", "--interval", "0.1", "--repeat", "1", "--timeout", "300"]
 """Small counts; the suite's 30 s timeout is for a quiet machine (channel-memory traces every allocation)."""

@@ -18,6 +18,9 @@ from ..hdr_encoders import encode_line
 from ..in_process import run_main
 from ..java_reference import java_percentile_distribution
 
+# One worker runs the module: its module-scoped fixture is made once.
+pytestmark = pytest.mark.xdist_group("replay")
+
 CLI = [sys.executable, "-m", "nimsync_tui"]
 Completed = subprocess.CompletedProcess[str]
 FIXTURES = Path(__file__).parent.parent / "fixtures"

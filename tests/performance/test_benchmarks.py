@@ -25,6 +25,9 @@ import pytest
 
 from nimsync_tui.core.hlog import read_hlog
 
+# One worker runs the module: its module-scoped fixture is made once.
+pytestmark = pytest.mark.xdist_group("benchmarks")
+
 CLI = [sys.executable, "-m", "nimsync_tui"]
 PATIENT = ("--timeout", "300")
 """The suite's 30 s timeout is for a quiet machine; on a busy one it must not fail a count."""

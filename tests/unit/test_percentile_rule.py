@@ -42,7 +42,8 @@ from nimsync_tui.run.config import Overrides, plan_runs
 from tests.hdr_encoders import encode_line
 from tests.java_reference import JavaPercentiles
 
-pytestmark = pytest.mark.java
+# One worker runs the module: its module-scoped fixture is made once.
+pytestmark = [pytest.mark.java, pytest.mark.xdist_group("percentile_rule")]
 
 TOP = 2**42 - 1
 """The highest value our histograms record (1 h rounded up to a whole bucket)."""
