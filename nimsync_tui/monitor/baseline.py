@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hdrh.histogram import HdrHistogram
 
-from ..core.counts import DenseBudget
+from ..core.counts import MAX_DENSE_COUNTS, DenseBudget
 from ..core.histogram import add
 from ..errors import HistogramFormatError
 from ..recording.logfile import LogFile
@@ -27,11 +27,12 @@ class BaselineCurve:
         self._curves: dict[str | None, Curve] = {}
 
     @classmethod
-    def load(cls, path: Path, ns_per_unit: float = 1.0) -> BaselineCurve:
-        """Read the log ``path`` names (a recording directory or a ``.hlog``)."""
+    def load(cls, path: Path, ns_per_unit: float = 1.0, *, max_counts: int = MAX_DENSE_COUNTS) -> BaselineCurve:
+        """Read the log ``path`` names (a recording directory or a ``.hlog``); its tags' dense histograms
+        hold at most ``max_counts`` counts in all."""
         log = find_log(path)
         merged: dict[str | None, HdrHistogram] = {}
-        budget = DenseBudget()
+        budget = DenseBudget(max_counts)
         for entry in LogFile(log).reader():
             histogram = entry.histogram()
             into = merged.get(entry.tag)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hdrh.histogram import HdrHistogram
 
-from ..core.counts import DenseBudget
+from ..core.counts import MAX_DENSE_COUNTS, DenseBudget
 from ..core.protocol import IntervalRecord, Phase, RunStarted
 from ..core.units import VALUE_UNITS_NS
 from ..errors import ConfigError, HistogramFormatError
@@ -99,7 +99,14 @@ class ReplaySource:
     long log appears at once while the rest loads behind it.
     """
 
-    def __init__(self, path: Path, *, value_unit: str = "ns", clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        value_unit: str = "ns",
+        clock: Callable[[], float] = time.monotonic,
+        max_counts: int = MAX_DENSE_COUNTS,
+    ) -> None:
         if value_unit not in VALUE_UNITS_NS:
             raise ConfigError(f"--value-unit must be one of {', '.join(VALUE_UNITS_NS)}, got {value_unit!r}")
         self.path = find_log(path)
@@ -109,7 +116,7 @@ class ReplaySource:
         self._events = logged_events(LogFile(self.path).reader(), strict=False)
         self._started: dict[str, RunStarted] = {}
         self._tracks: dict[str, _Track] = {}
-        self._budget = DenseBudget()
+        self._budget = DenseBudget(max_counts)
         self._clock = clock
         self._play_from: tuple[float, float] | None = None
         self._changes = 0
