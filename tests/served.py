@@ -87,7 +87,7 @@ class Served:
         """Ask for a websocket on ``path`` with ``origin`` (None: no Origin header); yields the HTTP status.
 
         The connection stays open inside the ``with`` (an accepted session lives that long). ``messages``
-        (each under 126 bytes) are sent as text frames once it is open; ``received`` gets the length of
+        are sent as text frames once it is open; ``received`` gets the length of
         each frame the server sends.
         """
         parts = urlsplit(self.url)
@@ -142,11 +142,11 @@ def serving(
     max_sessions: int = 4,
     env: dict[str, str] | None = None,
     command: list[str] | None = None,
-    open_files: int | None = None,
+    open_files: tuple[int, int] | None = None,
 ) -> Iterator[Served]:
     """Serve on a free port (``nimsync-tui ARGS --serve``, or ``command``); stop it and whatever it left at the end.
 
-    ``open_files``: the server's limit of open files, soft and hard (it can raise neither).
+    ``open_files``: the server's limits of open files, soft and hard (it may raise the soft one to the hard).
     """
     output = tmp_path / "serve.out"
     if command is None:
@@ -154,7 +154,7 @@ def serving(
 
     def limit() -> None:
         if open_files is not None:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+            resource.setrlimit(resource.RLIMIT_NOFILE, open_files)
 
     with output.open("wb") as out:
         proc = subprocess.Popen(
@@ -197,10 +197,16 @@ def _answer_pings(sock: socket.socket, frames: BinaryIO, received: list[int] | N
 
 
 def _client_frame(opcode: int, payload: bytes) -> bytes:
-    """One final frame from a client (masked, as RFC 6455 requires; a payload under 126 bytes)."""
+    """One final frame from a client (masked, as RFC 6455 requires)."""
     mask = os.urandom(4)
     masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked
+    if len(payload) < 126:
+        length = bytes([0x80 | len(payload)])
+    elif len(payload) < 1 << 16:
+        length = bytes([0x80 | 126]) + len(payload).to_bytes(2, "big")
+    else:
+        length = bytes([0x80 | 127]) + len(payload).to_bytes(8, "big")
+    return bytes([0x80 | opcode]) + length + mask + masked
 
 
 def printed_url(proc: subprocess.Popen[bytes], output: Path) -> str:

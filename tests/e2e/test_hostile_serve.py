@@ -68,7 +68,7 @@ def test_a_stranger_holding_connections_locks_no_user_out(tmp_path: Path) -> Non
     every second, and the user waited until each stranger's connection timed out (an hour, then 10 s per round).
     """
     with contextlib.ExitStack() as stack:
-        served = stack.enter_context(serving(tmp_path, open_files=128, max_sessions=1))
+        served = stack.enter_context(serving(tmp_path, open_files=(128, 128), max_sessions=1))
         held = []
         for k in range(300):
             sock = stack.enter_context(_connect(served))
@@ -173,3 +173,36 @@ def test_a_huge_terminal_is_clamped_and_the_apps_memory_stays_bounded(tmp_path: 
     assert peak_mb < _APP_PEAK_MB
     assert sum(streamed) < 20 << 20  # a 5000x5000 screen streamed 79 MB
     assert "Traceback" not in served.output.read_text()
+
+
+def test_malformed_messages_are_one_line_and_the_session_goes_on(tmp_path: Path) -> None:
+    """Each printed a full traceback of the app's (60-190 KB with local variables); now the first is one line,
+    the rest within 10 s are not logged at all, and the tab's app keeps running."""
+    malformed = [
+        '["stdin", 5]',
+        '["resize", "x"]',
+        '["resize", {"width": 1e300, "height": 24}]',
+        '["resize", {"width": "x", "height": 24}]',
+        "[" * 30_000 + "]" * 30_000,  # deeper than json's recursion, within the 64 KB a message may have
+        "{}",
+    ]
+    with (
+        serving(tmp_path, *LOAD) as served,
+        served.handshake(f"/ws/{served.token}", served.origin, messages=malformed) as status,
+    ):
+        assert status == 101
+        app = served.wait_for_app()
+        time.sleep(2)
+        assert app.is_running()
+        output = served.output.read_text()  # while the session runs (its end is another test's)
+    assert "Traceback" not in output, output
+    said = [line for line in output.splitlines() if line.startswith("nimsync-tui: ignored")]
+    assert said == ["nimsync-tui: ignored a malformed message from a tab: stdin data is not text"], output
+    assert len(output.encode()) < 1024, output
+
+
+def test_the_soft_descriptor_limit_is_raised_to_the_hard_one(tmp_path: Path) -> None:
+    with serving(tmp_path, open_files=(64, 256)) as served:
+        limits = Path(f"/proc/{served.proc.pid}/limits").read_text()
+        (line,) = [line for line in limits.splitlines() if line.startswith("Max open files")]
+        assert line.split()[3:5] == ["256", "256"], line
