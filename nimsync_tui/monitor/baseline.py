@@ -34,10 +34,11 @@ class BaselineCurve:
         merged: dict[str | None, HdrHistogram] = {}
         budget = DenseBudget(max_counts)
         for entry in LogFile(log).reader():
-            histogram = entry.histogram()
             into = merged.get(entry.tag)
+            if into is None:  # refused before its dense histogram is made
+                budget.take(entry.layout().counts_len, f"{log}, line {entry.line}", entry.tag)
+            histogram = entry.histogram()
             if into is None:
-                budget.take(histogram.counts_len, f"{log}, line {entry.line}", entry.tag)
                 into = merged[entry.tag] = empty_like(histogram)
             add(into, histogram)
         if not merged:

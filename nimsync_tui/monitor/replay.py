@@ -162,11 +162,12 @@ class ReplaySource:
     def _add(self, logged: LoggedInterval) -> None:
         entry, vitals = logged.entry, logged.record
         name = entry.tag if entry.tag is not None else UNTAGGED
-        histogram = entry.histogram()
         track = self._tracks.get(name)
         if track is None:
-            # Each tag keeps a dense histogram of its layout.
-            self._budget.take(histogram.counts_len, f"{self.path}, line {entry.line}", name)
+            # Each tag keeps dense histograms of its layout: refused before the first is made.
+            self._budget.take(entry.layout().counts_len, f"{self.path}, line {entry.line}", name)
+        histogram = entry.histogram()
+        if track is None:
             started = self._started.get(name.split(".", 1)[0])
             # Our logs are in ns; another tool's are in whatever --value-unit says.
             ours = vitals is not None or started is not None
