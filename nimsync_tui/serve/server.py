@@ -55,8 +55,9 @@ oldest idle one, or is closed as it comes when every one is busy."""
 _BACKLOG = 32
 """Connections the kernel queues for the server, and the most asyncio accepts in one go: a burst's connections
 (and those it pushes out, closed a moment later) hold their descriptors together."""
-_FILES_KEPT = 16 + 2 * _BACKLOG
-"""Descriptors the server keeps beside its connections: Python, its listening sockets, a download's file, a burst."""
+_FILES_KEPT = 16 + 3 * _BACKLOG
+"""Descriptors the server keeps beside its connections: Python, its listening sockets, a download's file, and a
+burst of accepts on top of the connections it pushed out or refused whose descriptors are still being closed."""
 _FILES_PER_SESSION = 8
 """Descriptors each session's app costs the server: its three pipes and its process's handle, with room."""
 MAX_MESSAGE_BYTES = 64 << 10
@@ -339,6 +340,8 @@ class _CappedSite(web.TCPSite):
     def __init__(self, runner: web.AppRunner, host: str | None, port: int, *, cap: int) -> None:
         super().__init__(runner, host, port)
         self._cap = cap
+        self._most = cap + _BACKLOG
+        """Connections held at once, those being closed included (a burst of accepts pushes out a backlog)."""
 
     async def start(self) -> None:
         await web.BaseSite.start(self)
@@ -346,12 +349,15 @@ class _CappedSite(web.TCPSite):
         assert server is not None
 
         def protocol() -> asyncio.BaseProtocol:
-            if len(server.connections) >= self._cap:
-                idle = next((h for h in server.connections if _waiting(h)), None)
+            held = len(server.connections)  # those pushed out count until their descriptors are closed
+            if held >= self._cap:
+                idle = next((h for h in server.connections if _waiting(h)), None) if held < self._most else None
                 if idle is None:
                     log.warning("nimsync-tui: refused a connection: %d are open and busy", self._cap)
                     return _Refused()
-                idle.force_close()  # it leaves server.connections when its transport is closed, at once
+                idle.force_close()
+                if idle.transport is not None:  # its descriptor is closed now, not once its task next runs
+                    idle.transport.close()
                 log.warning("nimsync-tui: closed the oldest idle connection for a new one (%d are open)", self._cap)
             return server()
 
