@@ -15,6 +15,7 @@ from typing import NoReturn, TextIO
 from nimsync_tui.scenarios import BUILTINS, LOOPS, SCENARIOS, ImplementationError, Scenario, entry_points, resolve
 
 from . import __version__
+from .core.counts import MAX_DENSE_COUNTS
 from .core.processor import LogWindow, correct_interval, parse_range
 from .core.units import VALUE_UNITS_NS
 from .errors import ConfigError, ExitStatus, NimsyncError
@@ -129,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the unit a log from another tool recorded its values in (default ns; our logs are always ns)",
     )
     p.add_argument("--overwrite", action="store_true", help="replace the files of an earlier recording in DIR")
+    p.add_argument(
+        "--max-counts",
+        metavar="N",
+        type=_max_counts,
+        help=f"the app's --replay and --compare, and --report, keep dense histograms per tag: at most N counts "
+        f"in all (default {MAX_DENSE_COUNTS:,}: up to about 430 MB); a log past it is refused in one line",
+    )
     processor = p.add_argument_group(
         "--replay LOG --record DIR as Java's HistogramLogProcessor reads a log (the .hgrm files equal its output)"
     )
@@ -280,6 +288,10 @@ def add_verdict_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+MAX_COUNTS_LIMIT = 1 << 34
+"""The most ``--max-counts`` takes: 128 GiB of counts, past any machine that would run the app."""
+
+
 def _directory(text: str) -> Path:
     # Path("") is ".", which would record into whatever directory we run in.
     if not text.strip():
@@ -291,6 +303,13 @@ def _count(text: str) -> int:
     value = int(text)
     if value < 1:
         raise ValueError(text)
+    return value
+
+
+def _max_counts(text: str) -> int:
+    value = int(text) if text.isascii() and text.isdigit() else 0
+    if not 1 <= value <= MAX_COUNTS_LIMIT:
+        raise argparse.ArgumentTypeError(f"invalid count {text!r} (a whole number, 1 to {MAX_COUNTS_LIMIT:,})")
     return value
 
 
@@ -424,6 +443,8 @@ def main(argv: list[str] | None = None, *, in_browser: bool = False) -> int:
             list_implementations(sys.stdout)
             return ExitStatus.OK
         serving = serve_options(args)
+        if args.max_counts is not None and args.replay is None and args.compare is None:
+            raise ConfigError("--max-counts bounds the log of --replay or --compare: give one of them")
         headless = serving is None and is_headless(args, in_browser or sys.stdout.isatty())
         window = _log_window(args, headless=headless and serving is None)
         if args.replay is not None:
@@ -482,9 +503,11 @@ def _run_app(args: argparse.Namespace, specs: list[RunSpec], targets: Sequence[T
 
     ns_per_unit = VALUE_UNITS_NS[args.value_unit or "ns"]
     source: LiveSession | ReplaySource
-    baselines = [BaselineCurve.load(path, ns_per_unit) for path in args.compare or ()]
+    baselines = [BaselineCurve.load(path, ns_per_unit, max_counts=_dense_bound(args)) for path in args.compare or ()]
     if args.replay is not None:
-        source = ReplaySource(args.replay, value_unit=args.value_unit or "ns", baselines=baselines)
+        source = ReplaySource(
+            args.replay, value_unit=args.value_unit or "ns", baselines=baselines, max_counts=_dense_bound(args)
+        )
     else:
         if args.duration is None and args.iterations is None:
             specs = [_continuous(s) for s in specs]
@@ -500,6 +523,11 @@ def _run_app(args: argparse.Namespace, specs: list[RunSpec], targets: Sequence[T
     status = app.run()
     # None: the app ended on an error of its own, which Textual has printed.
     return status if status is not None else app.return_code or ExitStatus.FAILED
+
+
+def _dense_bound(args: argparse.Namespace) -> int:
+    """The counts the app's dense histograms of one log may hold in all: ``--max-counts``, or the default."""
+    return MAX_DENSE_COUNTS if args.max_counts is None else int(args.max_counts)
 
 
 def _one_per_scenario(specs: list[RunSpec], *, given: str | None) -> tuple[list[RunSpec], list[tuple[str, str]]]:
@@ -579,7 +607,7 @@ def _write_report(args: argparse.Namespace) -> None:
     from .reports.images import write_images  # noqa: PLC0415
     from .reports.views import log_views  # noqa: PLC0415
 
-    views = log_views(args.replay, args.value_unit or "ns")
+    views = log_views(args.replay, args.value_unit or "ns", max_counts=_dense_bound(args))
     try:
         args.report.parent.mkdir(parents=True, exist_ok=True)  # as the app's e does
         write_report(views, args.report)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -80,10 +81,14 @@ class Served:
         return found
 
     @contextlib.contextmanager
-    def handshake(self, path: str, origin: str | None) -> Iterator[int]:
+    def handshake(
+        self, path: str, origin: str | None, *, messages: Sequence[str] = (), received: list[int] | None = None
+    ) -> Iterator[int]:
         """Ask for a websocket on ``path`` with ``origin`` (None: no Origin header); yields the HTTP status.
 
-        The connection stays open inside the ``with`` (an accepted session lives that long).
+        The connection stays open inside the ``with`` (an accepted session lives that long). ``messages``
+        are sent as text frames once it is open; ``received`` gets the length of
+        each frame the server sends.
         """
         parts = urlsplit(self.url)
         headers = [
@@ -108,7 +113,9 @@ class Served:
                 # A client that reads nothing is closed by the server's heartbeat (and,
                 # once the buffers fill, stalls the app's output): read like a browser.
                 sock.settimeout(None)
-                listener = threading.Thread(target=_answer_pings, args=(sock, reply), daemon=True)
+                for message in messages:
+                    sock.sendall(_client_frame(_TEXT, message.encode()))
+                listener = threading.Thread(target=_answer_pings, args=(sock, reply, received), daemon=True)
                 listener.start()
                 try:
                     yield status
@@ -135,13 +142,29 @@ def serving(
     max_sessions: int = 4,
     env: dict[str, str] | None = None,
     command: list[str] | None = None,
+    open_files: tuple[int, int] | None = None,
 ) -> Iterator[Served]:
-    """Serve on a free port (``nimsync-tui ARGS --serve``, or ``command``); stop it and whatever it left at the end."""
+    """Serve on a free port (``nimsync-tui ARGS --serve``, or ``command``); stop it and whatever it left at the end.
+
+    ``open_files``: the server's limits of open files, soft and hard (it may raise the soft one to the hard).
+    """
     output = tmp_path / "serve.out"
     if command is None:
         command = [str(NIMSYNC_TUI), *args, "--serve", "--port", "0", "--max-sessions", str(max_sessions)]
+
+    def limit() -> None:
+        if open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, open_files)
+
     with output.open("wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+        proc = subprocess.Popen(
+            command,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp_path,
+            preexec_fn=limit if open_files is not None else None,  # noqa: PLW1509
+        )
     served = Served(proc, printed_url(proc, output), output)
     try:
         yield served
@@ -154,10 +177,10 @@ def serving(
                 p.kill()
 
 
-_PING, _PONG, _CLOSE = 0x9, 0xA, 0x8
+_TEXT, _PING, _PONG, _CLOSE = 0x1, 0x9, 0xA, 0x8
 
 
-def _answer_pings(sock: socket.socket, frames: BinaryIO) -> None:
+def _answer_pings(sock: socket.socket, frames: BinaryIO, received: list[int] | None = None) -> None:
     """Read the server's websocket frames until the connection ends; answer each ping with its pong."""
     with contextlib.suppress(OSError, ValueError):
         while (head := frames.read(2)) and len(head) == 2:
@@ -165,6 +188,8 @@ def _answer_pings(sock: socket.socket, frames: BinaryIO) -> None:
             if length >= 126:
                 length = int.from_bytes(frames.read(2 if length == 126 else 8), "big")
             payload = frames.read(length)
+            if received is not None:
+                received.append(length)
             if opcode == _CLOSE:
                 return
             if opcode == _PING:
@@ -172,10 +197,16 @@ def _answer_pings(sock: socket.socket, frames: BinaryIO) -> None:
 
 
 def _client_frame(opcode: int, payload: bytes) -> bytes:
-    """One final frame from a client (masked, as RFC 6455 requires; a payload under 126 bytes)."""
+    """One final frame from a client (masked, as RFC 6455 requires)."""
     mask = os.urandom(4)
     masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked
+    if len(payload) < 126:
+        length = bytes([0x80 | len(payload)])
+    elif len(payload) < 1 << 16:
+        length = bytes([0x80 | 126]) + len(payload).to_bytes(2, "big")
+    else:
+        length = bytes([0x80 | 127]) + len(payload).to_bytes(8, "big")
+    return bytes([0x80 | opcode]) + length + mask + masked
 
 
 def printed_url(proc: subprocess.Popen[bytes], output: Path) -> str:

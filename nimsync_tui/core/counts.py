@@ -32,7 +32,8 @@ __all__ = [
 
 _INT64_MAX = 2**63 - 1
 MAX_DENSE_COUNTS = 1 << 24
-"""Counts (128 MiB) that the dense histograms of one log's tags may hold in all, one per tag."""
+"""Counts that the dense histograms of one log's tags may hold in all (``--max-counts``): 128 MiB for one copy;
+the app keeps three per tag (the whole run, the range shown, the latest interval), about 430 MB at the bound."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,23 +201,27 @@ class CountsHistogram:
 
 
 class DenseBudget:
-    """What a reader keeping one dense histogram per tag has spent: at most :data:`MAX_DENSE_COUNTS` counts.
+    """What a reader keeping one dense histogram per tag has spent: at most ``limit`` counts
+    (:data:`MAX_DENSE_COUNTS` unless the user's ``--max-counts`` says otherwise).
 
     The widest layout (2**63, 5 digits) is 6.2 M counts: a few hundred bytes of
     log per tag would otherwise cost 50 MB each.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = MAX_DENSE_COUNTS) -> None:
+        self.limit = limit
+        """The most counts the tags may hold in all."""
         self.spent = 0
         """Counts taken so far."""
 
     def take(self, counts_len: int, where: str, tag: str | None) -> None:
         """Take a tag's ``counts_len`` counts; :class:`HistogramFormatError` past the bound, naming ``where``."""
         self.spent += counts_len
-        if self.spent > MAX_DENSE_COUNTS:
+        if self.spent > self.limit:
             raise HistogramFormatError(
-                f"{where}: tag {tag!r} takes the log past {MAX_DENSE_COUNTS:,} histogram counts in all "
-                f"({counts_len:,} for its layout); replay it headless: --replay PATH --record DIR"
+                f"{where}: tag {tag!r} takes the log past {self.limit:,} histogram counts in all "
+                f"({counts_len:,} for its layout); raise --max-counts N, "
+                "or replay it headless: --replay PATH --record DIR"
             )
 
 

@@ -307,7 +307,8 @@ def _varint_batch(plains: Sequence[_Plain]) -> list[SparseCounts | HistogramForm
     last_byte = raw[np.maximum(offsets[1:] - 1, 0)] if raw.size else np.zeros(len(plains), dtype=np.uint8)
     odd = (sizes > 0) & (last_byte >= 0x80)
     owner = np.searchsorted(ends, continuation)
-    if continuation.size:
+    # No varint end at all: every payload that has bytes ends inside a varint, and is already odd.
+    if continuation.size and ends.size:
         # Continuation bytes come in order, so each varint's are one run of equal owners.
         first_byte = np.flatnonzero(np.diff(owner, prepend=-1))
         multi = owner[first_byte]

@@ -22,7 +22,7 @@ from typing import BinaryIO, TextIO
 from hdrh.histogram import HdrHistogram
 
 from ..errors import HistogramFormatError, LineTooLongError
-from .counts import CountsHistogram, SparseCounts
+from .counts import CountsHistogram, HistogramLayout, SparseCounts
 from .encoding import EncodedHistogramError, decode_base64, decode_many
 from .files import bounded_lines
 from .histogram import decode_histogram, max_value
@@ -191,6 +191,13 @@ class HlogEntry:
             gc_collections=(),
             histogram=histogram,
         )
+
+    def layout(self) -> HistogramLayout:
+        """The histogram's layout, read without making its counts dense: what a dense copy of it would cost."""
+        try:
+            return decode_many([self.encoded])[0].layout
+        except HistogramFormatError as error:
+            raise HistogramFormatError(f"{self.source}, line {self.line}: {error}") from None
 
     def counts(self) -> CountsHistogram:
         """The decoded interval histogram as numpy counts (any layout and precision)."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hdrh.histogram import HdrHistogram
 
-from ..core.counts import DenseBudget
+from ..core.counts import MAX_DENSE_COUNTS, DenseBudget
 from ..core.histogram import add
 from ..errors import HistogramFormatError
 from ..recording.logfile import LogFile
@@ -27,16 +27,18 @@ class BaselineCurve:
         self._curves: dict[str | None, Curve] = {}
 
     @classmethod
-    def load(cls, path: Path, ns_per_unit: float = 1.0) -> BaselineCurve:
-        """Read the log ``path`` names (a recording directory or a ``.hlog``)."""
+    def load(cls, path: Path, ns_per_unit: float = 1.0, *, max_counts: int = MAX_DENSE_COUNTS) -> BaselineCurve:
+        """Read the log ``path`` names (a recording directory or a ``.hlog``); its tags' dense histograms
+        hold at most ``max_counts`` counts in all."""
         log = find_log(path)
         merged: dict[str | None, HdrHistogram] = {}
-        budget = DenseBudget()
+        budget = DenseBudget(max_counts)
         for entry in LogFile(log).reader():
-            histogram = entry.histogram()
             into = merged.get(entry.tag)
+            if into is None:  # refused before its dense histogram is made
+                budget.take(entry.layout().counts_len, f"{log}, line {entry.line}", entry.tag)
+            histogram = entry.histogram()
             if into is None:
-                budget.take(histogram.counts_len, f"{log}, line {entry.line}", entry.tag)
                 into = merged[entry.tag] = empty_like(histogram)
             add(into, histogram)
         if not merged:

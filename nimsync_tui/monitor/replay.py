@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hdrh.histogram import HdrHistogram
 
-from ..core.counts import DenseBudget
+from ..core.counts import MAX_DENSE_COUNTS, DenseBudget
 from ..core.protocol import IntervalRecord, Phase, RunStarted
 from ..core.units import VALUE_UNITS_NS
 from ..errors import ConfigError, HistogramFormatError
@@ -110,6 +110,7 @@ class ReplaySource:
         clock: Callable[[], float] = time.monotonic,
         targets: Sequence[Target] = DEFAULT_TARGETS,
         baselines: Sequence[BaselineCurve] = (),
+        max_counts: int = MAX_DENSE_COUNTS,
     ) -> None:
         if value_unit not in VALUE_UNITS_NS:
             raise ConfigError(f"--value-unit must be one of {', '.join(VALUE_UNITS_NS)}, got {value_unit!r}")
@@ -120,7 +121,7 @@ class ReplaySource:
         self._events = logged_events(LogFile(self.path).reader(), strict=False)
         self._started: dict[str, RunStarted] = {}
         self._tracks: dict[str, _Track] = {}
-        self._budget = DenseBudget()
+        self._budget = DenseBudget(max_counts)
         self._clock = clock
         self._targets = tuple(targets)
         self.baselines = tuple(baselines)
@@ -170,11 +171,12 @@ class ReplaySource:
     def _add(self, logged: LoggedInterval) -> None:
         entry, vitals = logged.entry, logged.record
         name = entry.tag if entry.tag is not None else UNTAGGED
-        histogram = entry.histogram()
         track = self._tracks.get(name)
         if track is None:
-            # Each tag keeps a dense histogram of its layout.
-            self._budget.take(histogram.counts_len, f"{self.path}, line {entry.line}", name)
+            # Each tag keeps dense histograms of its layout: refused before the first is made.
+            self._budget.take(entry.layout().counts_len, f"{self.path}, line {entry.line}", name)
+        histogram = entry.histogram()
+        if track is None:
             started = self._started.get(name.split(".", 1)[0])
             # Our logs are in ns; another tool's are in whatever --value-unit says.
             ours = vitals is not None or started is not None

@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.counts import MAX_DENSE_COUNTS
 from ..monitor.replay import ReplaySource
 from ..monitor.snapshot import RunView
 from ..run.replay import replay_log
@@ -25,9 +26,10 @@ class LogViews:
     """The summary ``--replay`` prints: each row's figures and each target's PASS/FAIL."""
 
 
-def log_views(path: Path, value_unit: str = "ns") -> LogViews:
-    """Read the log ``path`` names (a recording directory or any ``.hlog``) for a report."""
-    replay = ReplaySource(path, value_unit=value_unit)
+def log_views(path: Path, value_unit: str = "ns", *, max_counts: int = MAX_DENSE_COUNTS) -> LogViews:
+    """Read the log ``path`` names (a recording directory or any ``.hlog``) for a report (its tags' dense
+    histograms hold at most ``max_counts`` counts in all, as in the app)."""
+    replay = ReplaySource(path, value_unit=value_unit, max_counts=max_counts)
     while not replay.load(4096):
         pass
     runs = []

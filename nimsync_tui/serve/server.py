@@ -50,7 +50,16 @@ _LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 IDLE_TIMEOUT_S = 10.0
 """A connection that sends no request (or stops inside its headers) for this long is closed."""
 MAX_CONNECTIONS = 256
-"""Open connections at once; more are closed as they come, before they cost anything."""
+"""Open connections at once (fewer if the server has fewer descriptors); past it a new one takes the place of the
+oldest idle one, or is closed as it comes when every one is busy."""
+_BACKLOG = 32
+"""Connections the kernel queues for the server, and the most asyncio accepts in one go: a burst's connections
+(and those it pushes out, closed a moment later) hold their descriptors together."""
+_FILES_KEPT = 16 + 3 * _BACKLOG
+"""Descriptors the server keeps beside its connections: Python, its listening sockets, a download's file, and a
+burst of accepts on top of the connections it pushed out or refused whose descriptors are still being closed."""
+_FILES_PER_SESSION = 8
+"""Descriptors each session's app costs the server: its three pipes and its process's handle, with room."""
 MAX_MESSAGE_BYTES = 64 << 10
 """The longest websocket message a tab sends: keys, a resize, a ping."""
 MAX_COLUMNS, MAX_ROWS = 500, 200
@@ -213,7 +222,9 @@ class BrowserServer(Server):
             await self._make_app(), access_log=None, handle_signals=False, keepalive_timeout=IDLE_TIMEOUT_S
         )
         await runner.setup()
-        site = _CappedSite(runner, self._options.host or None, self._options.port)
+        open_files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        cap = connection_cap(open_files, self._options.max_sessions)
+        site = _CappedSite(runner, self._options.host or None, self._options.port, cap=cap)
         try:
             await site.start()
         except OSError as exc:
@@ -317,7 +328,20 @@ def _bound_port(runner: web.AppRunner) -> int:
 
 
 class _CappedSite(web.TCPSite):
-    """A TCP site that closes connections past :data:`MAX_CONNECTIONS` as they come."""
+    """A TCP site that holds at most :func:`connection_cap` connections.
+
+    Past it, a new connection takes the place of the oldest one that is only
+    waiting (for its first request, the rest of its headers, or its next one):
+    a stranger holding idle connections cannot lock a user out, and the
+    descriptors never run out before the cap. Only when every connection is
+    busy (a tab's websocket, a download) is the new one closed as it comes.
+    """
+
+    def __init__(self, runner: web.AppRunner, host: str | None, port: int, *, cap: int) -> None:
+        super().__init__(runner, host, port)
+        self._cap = cap
+        self._most = cap + _BACKLOG
+        """Connections held at once, those being closed included (a burst of accepts pushes out a backlog)."""
 
     async def start(self) -> None:
         await web.BaseSite.start(self)
@@ -325,12 +349,32 @@ class _CappedSite(web.TCPSite):
         assert server is not None
 
         def protocol() -> asyncio.BaseProtocol:
-            if len(server.connections) >= MAX_CONNECTIONS:
-                log.warning("nimsync-tui: refused a connection: %d are open", MAX_CONNECTIONS)
-                return _Refused()
+            held = len(server.connections)  # those pushed out count until their descriptors are closed
+            if held >= self._cap:
+                idle = next((h for h in server.connections if _waiting(h)), None) if held < self._most else None
+                if idle is None:
+                    log.warning("nimsync-tui: refused a connection: %d are open and busy", self._cap)
+                    return _Refused()
+                idle.force_close()
+                if idle.transport is not None:  # its descriptor is closed now, not once its task next runs
+                    idle.transport.close()
+                log.warning("nimsync-tui: closed the oldest idle connection for a new one (%d are open)", self._cap)
             return server()
 
-        self._server = await asyncio.get_running_loop().create_server(protocol, self._host, self._port)
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(protocol, self._host, self._port, backlog=_BACKLOG)
+
+
+def _waiting(handler: web.RequestHandler) -> bool:
+    """Whether a connection is only waiting for a request (and not already being closed)."""
+    return not getattr(handler, "_request_in_progress", True) and not getattr(handler, "_force_close", True)
+
+
+def connection_cap(open_files: int, max_sessions: int) -> int:
+    """The connections a server may hold with ``open_files`` descriptors: :data:`MAX_CONNECTIONS` at most, and
+    always leaving some for the server itself and each session's app (its pipes)."""
+    spare = open_files - _FILES_KEPT - _FILES_PER_SESSION * max_sessions
+    return max(1, min(MAX_CONNECTIONS, spare))
 
 
 class _Refused(asyncio.Protocol):

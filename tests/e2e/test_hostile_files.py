@@ -134,3 +134,26 @@ def test_the_final_files_report_the_writes_own_error(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", script, str(tmp_path / "f")], capture_output=True, text=True)
     assert proc.stdout.strip() == "27 File too large", proc.stdout + proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_link_that_appears_after_the_old_log_is_gone_is_not_followed(tmp_path: Path) -> None:
+    """The race the unlink leaves: a link put in its place before the open. O_EXCL|O_NOFOLLOW refuses it."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from nimsync_tui.recording.directory import _Log\n"
+        "link, target = Path(sys.argv[1]), Path(sys.argv[2])\n"
+        "unlink = Path.unlink\n"
+        "def unlink_then_link(self, missing_ok=False):\n"
+        "    unlink(self, missing_ok=missing_ok)\n"
+        "    self.symlink_to(target)  # what another process could do in between\n"
+        "Path.unlink = unlink_then_link\n"
+        "try:\n"
+        "    _Log(link)\n"
+        "except FileExistsError as error:\n"
+        "    print('refused', error.errno)\n"
+    )
+    link, target = tmp_path / "run.hlog.partial", tmp_path / "created-outside"
+    proc = subprocess.run([sys.executable, "-c", script, str(link), str(target)], capture_output=True, text=True)
+    assert proc.stdout.strip() == "refused 17", proc.stdout + proc.stderr
+    assert not target.exists()

@@ -141,3 +141,45 @@ def test_the_recorder_bounds_a_runner_line_and_a_bomb_histogram(tmp_path: Path) 
     assert done.peak_mb < PEAK_LIMIT_MB, f"peak {done.peak_mb:.0f} MiB"
     assert "runner: spsc-throughput: load process wrote a line longer than 16 MiB" in done.stdout
     assert "histogram: V0 payload is longer than its layout allows" in done.stdout
+
+
+def test_the_apps_dense_bound_is_an_option(tmp_path: Path) -> None:
+    """``--max-counts N`` moves the app's bound on dense counts (16 M by default), down or up, for --report,
+    the app's --replay and --compare and every --serve tab; past it, one line naming the option."""
+    layout = (1, 2**30, 5)  # 1,966,080 counts a tag: four are 7.9 M, under the default and cheap to hold
+    log = tmp_path / "four.hlog"
+    log.write_text(log_text([f"Tag=t{k},0.000,1.000,0.0,{one_count_at_top(layout)}" for k in range(4)]))
+    report = [*CLI, "--replay", str(log), "--report", str(tmp_path / "r.html"), "--max-counts"]
+    lowered = run_measured([*report, "5000000"])
+    assert lowered.returncode == 2, lowered.stderr
+    assert "Traceback" not in lowered.stderr
+    (line,) = lowered.stderr.strip().splitlines()
+    assert "tag 't2' takes the log past 5,000,000 histogram counts in all (1,966,080 for its layout)" in line
+    assert "raise --max-counts N, or replay it headless: --replay PATH --record DIR" in line
+    assert not (tmp_path / "r.html").exists()
+    raised = run_measured([*report, "8000000"])
+    assert raised.returncode == 0, raised.stderr
+    assert (tmp_path / "r.html").is_file()
+    assert max(lowered.peak_mb, raised.peak_mb) < PEAK_LIMIT_MB
+    # The app's replay and --compare take the same bound (a --serve tab is given the server's options).
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from nimsync_tui.monitor.baseline import BaselineCurve\n"
+        "from nimsync_tui.monitor.replay import ReplaySource\n"
+        "from nimsync_tui.errors import HistogramFormatError\n"
+        "for bound in (5_000_000, 8_000_000):\n"
+        "    try:\n"
+        "        source = ReplaySource(Path(sys.argv[1]), max_counts=bound)\n"
+        "        while not source.load():\n"
+        "            pass\n"
+        "        print(bound, 'replay', len(source.tags))\n"
+        "        print(bound, 'compare', BaselineCurve.load(Path(sys.argv[1]), max_counts=bound).label)\n"
+        "    except HistogramFormatError as error:\n"
+        "        print(bound, 'refused', error)\n"
+    )
+    done = run_measured([sys.executable, "-c", script, str(log)], timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.peak_mb < PEAK_LIMIT_MB
+    assert done.stdout.splitlines()[0].startswith("5000000 refused")
+    assert done.stdout.splitlines()[1:] == ["8000000 replay 4", "8000000 compare four.hlog"]

@@ -115,3 +115,32 @@ def test_a_stop_outranks_a_failure_and_a_failure_outranks_a_verdict(
     report = SimpleNamespace(rows=[_row(s) for s in statuses], missed=["a missed target"] if missed else [])
     comparison = SimpleNamespace(regressions=["a regression"] if regressed else [])
     assert exit_status(request, stopped_by, report, comparison, failed=write_failed) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--max-counts", "1000"], "--max-counts bounds the log of --replay or --compare: give one of them"),
+        (["--replay", "x.hlog", "--max-counts", "0"], "invalid count '0'"),
+        (["--replay", "x.hlog", "--max-counts", "1e9"], "invalid count '1e9'"),
+        (["--replay", "x.hlog", "--max-counts", str(1 << 40)], "a whole number, 1 to 17,179,869,184"),
+    ],
+)
+def test_max_counts_is_checked(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        status = main(argv)
+    except SystemExit as exit:  # argparse's own refusal
+        status = int(exit.code or 0)
+    assert status == ExitStatus.USAGE
+    assert message in capsys.readouterr().err
+
+
+def test_max_counts_raises_the_apps_bound_and_reaches_every_serve_tab() -> None:
+    from nimsync_tui.cli import _dense_bound  # noqa: PLC0415
+    from nimsync_tui.core.counts import MAX_DENSE_COUNTS  # noqa: PLC0415
+    from nimsync_tui.serve.options import app_arguments  # noqa: PLC0415
+
+    assert _dense_bound(build_parser().parse_args(["--replay", "x"])) == MAX_DENSE_COUNTS
+    assert _dense_bound(build_parser().parse_args(["--replay", "x", "--max-counts", "40000000"])) == 40_000_000
+    argv = ["--replay", "x", "--max-counts", "40000000", "--serve", "--port", "0"]
+    assert app_arguments(argv) == ["--replay", "x", "--max-counts", "40000000"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nimsync_tui.serve.options import ServeOptions
-from nimsync_tui.serve.server import host_allowed, origin_allowed
+from nimsync_tui.serve.server import MAX_CONNECTIONS, connection_cap, host_allowed, origin_allowed
 
 HOST = "127.0.0.1:8080"
 
@@ -79,3 +79,10 @@ def test_a_wildcard_server_answers_to_any_name(bound: str) -> None:
 def test_port_0_is_judged_by_the_port_bound() -> None:
     assert host_allowed("127.0.0.1:41234", ServeOptions(host="127.0.0.1", port=0), 41234)
     assert not host_allowed("127.0.0.1:0", ServeOptions(host="127.0.0.1", port=0), 41234)
+
+
+def test_the_connection_cap_leaves_descriptors_for_the_server_and_its_sessions() -> None:
+    assert connection_cap(1 << 20, 4) == MAX_CONNECTIONS
+    assert connection_cap(256, 1) == 136  # 112 kept (Python, bursts of accepts and of closes), 8 for the session
+    assert connection_cap(1024, 4) + 112 + 4 * 8 <= 1024
+    assert connection_cap(16, 4) == 1
