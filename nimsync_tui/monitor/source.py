@@ -88,12 +88,15 @@ class RunnerSource:
             # Shielded: a cancellation of the reader must not leave the child running.
             await asyncio.shield(ending)
         except asyncio.CancelledError:
-            # The app is leaving (Textual cancels its workers on exit): no grace
-            # left, but the child is killed and reaped before the loop closes, or
-            # asyncio's child watcher would report it on our stderr afterwards.
+            # The app is leaving (Textual cancels its workers on exit, maybe more
+            # than once): no grace left, but the child is killed and reaped before
+            # the loop closes (milliseconds after SIGKILL), or asyncio's child
+            # watcher and the pipe transports report it on our stderr afterwards.
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
-            await ending
+            while not ending.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(ending)
             raise
 
     async def _end(self, proc: asyncio.subprocess.Process) -> None:

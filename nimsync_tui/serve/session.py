@@ -142,8 +142,22 @@ class Session(AppService):
                 break
         # The app is gone; its runners may not be (a crashed app never stopped them).
         await asyncio.to_thread(_end_processes, process.pid, descendants)
+        # Read what is left in its pipes: a pipe whose buffer filled after the tab stopped reading
+        # (a large screen's frames) is paused and never sees its end, and a transport still open
+        # when the server's loop closes prints asyncio's "Event loop is closed" traceback.
         with contextlib.suppress(TimeoutError):  # reaps it, once every holder of its pipes is gone
-            await asyncio.wait_for(process.wait(), TERM_GRACE_S)
+            await asyncio.wait_for(
+                asyncio.gather(_discard(process.stdout), _discard(process.stderr), process.wait()), TERM_GRACE_S
+            )
+
+
+async def _discard(stream: asyncio.StreamReader | None) -> None:
+    """Read ``stream`` to its end, if nobody else is reading it (textual-serve's relay may still be)."""
+    if stream is None:
+        return
+    with contextlib.suppress(RuntimeError, OSError):  # RuntimeError: another reader is waiting on it
+        while await stream.read(1 << 16):
+            pass
 
 
 async def _exited(process: Process, timeout: float) -> bool:

@@ -40,7 +40,7 @@ def test_a_duplicate_host_header_is_one_refusal_and_the_server_names_no_version(
         assert reply.split()[1] == "400"
         assert "\r\nServer: nimsync-tui\r\n" in reply
         assert "aiohttp" not in reply
-    assert "Traceback" not in served.output.read_text()
+    assert "Traceback" not in served.output.read_text(), served.output.read_text()
 
 
 def test_exports_go_to_one_folder_fixed_at_start_and_printed(tmp_path: Path) -> None:
@@ -176,7 +176,7 @@ def test_a_huge_terminal_is_clamped_and_the_apps_memory_stays_bounded(tmp_path: 
         peak_mb = _kib(app.pid, "VmHWM") / 1024
     assert peak_mb < _APP_PEAK_MB
     assert sum(streamed) < 20 << 20  # a 5000x5000 screen streamed 79 MB
-    assert "Traceback" not in served.output.read_text()
+    assert "Traceback" not in served.output.read_text(), served.output.read_text()
 
 
 def test_malformed_messages_are_one_line_and_the_session_goes_on(tmp_path: Path) -> None:
