@@ -11,6 +11,7 @@ of the library's per-value and per-bucket methods.
 from __future__ import annotations
 
 import binascii
+import dataclasses
 import math
 import sys
 import weakref
@@ -147,7 +148,17 @@ class _Values:
     which: str
     """``lowest``, ``highest`` or ``median``."""
 
+    table: np.ndarray | None = None
+    """Every index's value, for a layout narrow enough (:data:`_TABLED_COUNTS`): a lookup, not a computation."""
+
     def __getitem__(self, indexes: np.ndarray | int) -> np.ndarray:
+        if self.table is not None:
+            looked_up: np.ndarray = self.table[indexes]
+            return looked_up
+        return self.computed(indexes)
+
+    def computed(self, indexes: np.ndarray | int) -> np.ndarray:
+        """The values of ``indexes``, worked out from the layout."""
         index = np.asarray(indexes, dtype=np.int64)
         half_count = 1 << self.half_count_magnitude
         bucket = (index >> self.half_count_magnitude) - 1
@@ -180,11 +191,19 @@ class _Layout:
     """The highest value ``record_value`` still accepts."""
 
 
+_TABLED_COUNTS = 1 << 17
+"""Layouts up to this many counts (1 MiB a table; ours is 33,792) keep their values in tables: a replay asks
+for a few values of each of 10,000 intervals, where numpy's per-call cost is most of the work."""
+
+
 @lru_cache(maxsize=8)
 def _layout(unit_magnitude: int, half_count_magnitude: int, counts_len: int) -> _Layout:
     lowest, highest, median = (
         _Values(unit_magnitude, half_count_magnitude, w) for w in ("lowest", "highest", "median")
     )
+    if counts_len <= _TABLED_COUNTS:
+        every = np.arange(counts_len, dtype=np.int64)
+        lowest, highest, median = (dataclasses.replace(v, table=v.computed(every)) for v in (lowest, highest, median))
     return _Layout(lowest, highest, median, int(highest[counts_len - 1]))
 
 
