@@ -40,6 +40,7 @@ __all__ = [
     "max_value",
     "mean_stddev",
     "new_histogram",
+    "percentiles_and_max",
     "record_values",
     "reset",
     "summarize",
@@ -263,6 +264,23 @@ def value_at_percentiles(hist: HdrHistogram, percentiles: Sequence[float]) -> li
     counts = counts_view(hist)
     nonzero = np.flatnonzero(counts)
     return _percentiles(_layout_of(hist), nonzero, counts[nonzero], percentiles)
+
+
+def percentiles_and_max(hist: HdrHistogram, percentiles: Sequence[float]) -> tuple[list[int], int]:
+    """:func:`value_at_percentiles` and :func:`max_value` at once: one pass over the counts, not two."""
+    counts = counts_view(hist)
+    nonzero = np.flatnonzero(counts)
+    if nonzero.size == 0 or 0.0 in percentiles:
+        return value_at_percentiles(hist, percentiles), max_value(hist)
+    cumulative = np.cumsum(counts[nonzero])
+    total = int(cumulative[-1])
+    ranks = np.array([_count_at_percentile(p, total) for p in percentiles], dtype=np.int64)
+    positions = np.searchsorted(cumulative, ranks, side="left")
+    if (positions >= cumulative.size).any():  # a count that int64 cannot sum: the rule of the slow path
+        return value_at_percentiles(hist, percentiles), max_value(hist)
+    # The percentiles' buckets and the highest non-zero one, each's highest equivalent value, in one lookup.
+    values = _layout_of(hist).highest[np.append(nonzero[positions], nonzero[-1])].tolist()
+    return values[:-1], values[-1]
 
 
 def _count_at_percentile(percentile: float, total: int) -> int:

@@ -10,7 +10,7 @@ from types import EllipsisType
 
 from hdrh.histogram import HdrHistogram
 
-from ..core.histogram import add, decode_histogram, max_value, new_histogram, summarize, value_at_percentiles
+from ..core.histogram import add, decode_histogram, new_histogram, percentiles_and_max, summarize
 from ..core.protocol import CORRECTED_SUFFIX, IntervalRecord, Phase, RunEnded, RunStarted, Status
 from .curves import latency_table, percentile_curve, timer_floor_ns
 from .snapshot import EMPTY_CURVE, LatencyOverTime, LatencyTable, RunPhase, RunView
@@ -141,8 +141,8 @@ class RunState:
         count = int(hist.total_count)
         if count == 0 or record.phase != Phase.MEASURE or record.tag.endswith(CORRECTED_SUFFIX):
             return None  # an empty interval has no percentiles: a gap, not a zero latency
-        tail = [v * self.ns_per_unit for v in value_at_percentiles(hist, _OVER_TIME_PERCENTILES)]
-        return (*tail, max_value(hist) * self.ns_per_unit, count)
+        tail, highest = percentiles_and_max(hist, _OVER_TIME_PERCENTILES)
+        return (*(v * self.ns_per_unit for v in tail), highest * self.ns_per_unit, count)
 
     def _add(
         self,
