@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 import sys
@@ -27,8 +28,8 @@ from .state import OverTimeRow, RunState, empty_like
 from .timeline import intervals_between
 
 _MARKS = 32
-"""The most checkpoints of the whole run's figures a tag keeps (about 150 kB each): a step back re-adds
-at most the intervals since the one before it."""
+"""The most checkpoints of the whole run's figures the tag on screen keeps (about 150 kB each; the other tags
+keep none): a step back re-adds at most the intervals since the one before it."""
 _MARK_EVERY = 64
 """Intervals between checkpoints at first; doubled (and every other one dropped) whenever they are too many."""
 
@@ -77,6 +78,8 @@ class _Track:
     _marks: list[tuple[int, RunState]] = field(default_factory=list)
     """Checkpoints of :attr:`whole`'s figures (:meth:`RunState.checkpoint`): after how many intervals, and them."""
     _mark_every: int = _MARK_EVERY
+    marking: bool = False
+    """Whether checkpoints are kept: for the tag on screen only, so that their memory does not grow with the tags."""
 
     def __post_init__(self) -> None:
         self.whole = self._new_state()
@@ -115,8 +118,8 @@ class _Track:
         self._alike = self._alike and kind == self._kind
         self.whole.interval(record, hist, vitals=vitals, over_time=over_time)
         self.whole.phase = RunPhase.REPLAY
-        if len(self.intervals) % self._mark_every == 0:
-            self._mark()
+        if self.marking and len(self.intervals) % self._mark_every == 0:
+            self._mark(len(self.intervals), self.whole)
         if self.state is self.whole:
             self.shown += 1
         elif (self.follow or not self.shown) and self.shown == len(self.intervals) - 1:
@@ -124,9 +127,19 @@ class _Track:
             self.shown += 1
             self.state.phase = RunPhase.REPLAY
 
-    def _mark(self) -> None:
-        """A checkpoint of the whole run's figures; every other one goes when they are too many."""
-        self._marks.append((len(self.intervals), self.whole.checkpoint()))
+    def mark(self, on: bool) -> None:
+        """Keep checkpoints from now on (taken as the whole run loads, or as a range from the start is made),
+        or drop them."""
+        self.marking = on
+        if not on:
+            self._marks = []
+
+    def _mark(self, intervals: int, state: RunState) -> None:
+        """A checkpoint of ``state``, the figures of the first ``intervals``; every other one goes when they
+        are too many."""
+        if any(n == intervals for n, _ in self._marks):
+            return
+        bisect.insort(self._marks, (intervals, state.checkpoint()), key=lambda mark: mark[0])
         if len(self._marks) > _MARKS:
             self._mark_every *= 2
             self._marks = [(n, mark) for n, mark in self._marks if n % self._mark_every == 0]
@@ -172,6 +185,8 @@ class _Track:
         for index in range(start, shown):
             record, vitals = self.intervals[index]
             state.figures(record, vitals=vitals, over_time=self.over_time[index])
+            if self.marking and first == 0 and (index + 1) % self._mark_every == 0:
+                self._mark(index + 1, state)  # a tag selected after it loaded: checkpoints on the way
         state.set_histograms(*self._histograms(first, shown))
         state.phase = RunPhase.REPLAY
         self.state, self.first, self.shown = state, first, shown
@@ -325,6 +340,7 @@ class ReplaySource:
             track = self._tracks[name] = _Track(name, started, 1.0 if ours else VALUE_UNITS_NS[self.value_unit])
             if not self.selected:
                 self.selected = name
+                track.mark(True)
         if vitals is not None:
             record = dataclasses.replace(vitals, phase=Phase.MEASURE)
         else:
@@ -341,6 +357,9 @@ class ReplaySource:
         """Show the tag ``name``."""
         if name not in self._tracks:
             raise ConfigError(f"the log has no tag {name!r}")
+        if name != self.selected:
+            self._tracks[self.selected].mark(False)
+            self._tracks[name].mark(True)
         self.selected = name
         self._play_from = None
         self._changes += 1

@@ -441,3 +441,28 @@ def test_a_step_back_gives_the_figures_a_rebuild_of_its_range_gives(
     for move in moves:
         move()
         _assert_as_rebuilt(replay)
+
+
+def test_only_the_tag_on_screen_keeps_checkpoints_and_another_one_steps_back_as_rebuilt(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    log = tmp_path / "two.hlog"
+    with log.open("w") as f:
+        writer = HlogWriter(f)
+        writer.write_header(1_700_000_000.0)
+        for i in range(300):
+            for tag in ("a", "b"):
+                values = rng.lognormal(9, 0.5, 50).astype(np.int64) + 1
+                writer.write_interval(tag, i * 1.0, 1.0, histogram_of(values.tolist()))
+    replay = ReplaySource(log)
+    replay.load()
+    a, b = replay._tracks["a"], replay._tracks["b"]
+    assert a._marks and not b._marks
+    replay.select("b")
+    assert not a._marks
+    replay.whole()
+    for by in (-1, -150, +20):
+        replay.step(by)
+        _assert_as_rebuilt(replay)
+    assert b._marks  # taken on the way while the range was made from the start
+    replay.select_range(0, 290)
+    _assert_as_rebuilt(replay)
