@@ -81,23 +81,24 @@ def write_long_log(path: Path, intervals: int) -> None:
             writer.write_interval("spsc-throughput", i * 1.0, 1.0, hist)
 
 
-async def replay_times(log: Path) -> tuple[float, float, float]:
-    started = time.perf_counter()
+async def replay_times(log: Path) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
+    """Wall and CPU seconds (this process's) to the first frame, to the whole log loaded, and of a step back."""
+    started, cpu0 = time.perf_counter(), time.process_time()
     source = ReplaySource(log)
     app = MonitorApp(source)
     async with app.run_test(size=SIZE) as pilot:
         while not app.snapshot.runs:
             await pilot.pause(0.01)
-        first = time.perf_counter() - started
+        first = (time.perf_counter() - started, time.process_time() - cpu0)
         while not source.loaded:
             await pilot.pause(0.05)
-        whole = time.perf_counter() - started
+        whole = (time.perf_counter() - started, time.process_time() - cpu0)
         source.whole()
         source.snapshot()
-        stepped = time.perf_counter()
+        stepped, cpu1 = time.perf_counter(), time.process_time()
         source.step(-1)  # what the left arrow does: the range's end one interval back
         source.snapshot()
-        step_back = time.perf_counter() - stepped
+        step_back = (time.perf_counter() - stepped, time.process_time() - cpu1)
         await pilot.press("q")
     return first, whole, step_back
 
@@ -147,9 +148,11 @@ async def print_replay_times() -> None:
         size_mb = log.stat().st_size / 1e6
         first, whole, step_back = await replay_times(log)
     print(f"replay of a 10,000-interval log ({size_mb:.1f} MB)")
-    print(f"  first frame   {first:7.3f} s  target < 2")
-    print(f"  whole log     {whole:7.3f} s  goal <= 0.5")
-    print(f"  step back     {step_back:7.3f} s  (one interval, from the whole log's end; goal <= 0.05)")
+    # CPU time is this process's (the app's loop and the loading): on a busy machine the wall time is not ours alone.
+    print(f"  first frame   {first[0]:7.3f} s  (CPU {first[1]:.3f} s)  target < 2")
+    print(f"  whole log     {whole[0]:7.3f} s  (CPU {whole[1]:.3f} s)  goal <= 0.5")
+    print(f"  step back     {step_back[0]:7.3f} s  (CPU {step_back[1]:.3f} s)  goal <= 0.05")
+    print("                (one interval back, from the whole log's end)")
 
 
 if __name__ == "__main__":

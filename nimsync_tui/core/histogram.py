@@ -41,6 +41,7 @@ __all__ = [
     "max_value",
     "mean_stddev",
     "new_histogram",
+    "percentiles_and_max",
     "record_values",
     "reset",
     "summarize",
@@ -258,8 +259,28 @@ def add(dst: HdrHistogram, src: HdrHistogram) -> None:
     """
     # An empty histogram's tracked min_value is sys.maxsize, which min() ignores.
     true_min = min(dst.min_value, src.min_value)
-    dst.add(src)
+    if _same_counts(dst, src):
+        # What the library's add does for two arrays of one layout (its C loop, at a tenth of its cost):
+        # the counts summed in int64, the total added, the greatest of the maximums kept.
+        dst_counts = counts_view(dst)
+        np.add(dst_counts, counts_view(src), out=dst_counts)
+        dst.total_count += src.get_total_count()
+        dst.max_value = max(dst.max_value, src.get_max_value())
+    else:
+        dst.add(src)
     dst.min_value = true_min
+
+
+def _same_counts(dst: HdrHistogram, src: HdrHistogram) -> bool:
+    """Whether the library would add ``src`` to ``dst`` index by index, over int64 counts of one length."""
+    return bool(
+        dst.word_size == src.word_size == _INT64.itemsize
+        and dst.bucket_count == src.bucket_count
+        and dst.sub_bucket_count == src.sub_bucket_count
+        and dst.unit_magnitude == src.unit_magnitude
+        and dst.counts_len == src.counts_len
+        and len(dst.counts) == len(src.counts) == dst.counts_len
+    )
 
 
 def reset(hist: HdrHistogram) -> None:
@@ -282,6 +303,37 @@ def value_at_percentiles(hist: HdrHistogram, percentiles: Sequence[float]) -> li
     counts = counts_view(hist)
     nonzero = np.flatnonzero(counts)
     return _percentiles(_layout_of(hist), nonzero, counts[nonzero], percentiles)
+
+
+def percentiles_and_max(hist: HdrHistogram, percentiles: Sequence[float]) -> tuple[list[int], int]:
+    """:func:`value_at_percentiles` and :func:`max_value` at once: one pass over the counts, not two."""
+    counts = counts_view(hist)
+    nonzero = _nonzero(hist, counts)
+    if nonzero.size == 0 or 0.0 in percentiles:
+        return value_at_percentiles(hist, percentiles), max_value(hist)
+    cumulative = np.cumsum(counts[nonzero])
+    total = int(cumulative[-1])
+    ranks = np.array([_count_at_percentile(p, total) for p in percentiles], dtype=np.int64)
+    positions = np.searchsorted(cumulative, ranks, side="left")
+    if (positions >= cumulative.size).any():  # a count that int64 cannot sum: the rule of the slow path
+        return value_at_percentiles(hist, percentiles), max_value(hist)
+    # The percentiles' buckets and the highest non-zero one, each's highest equivalent value, in one lookup.
+    values = _layout_of(hist).highest[np.append(nonzero[positions], nonzero[-1])].tolist()
+    return values[:-1], values[-1]
+
+
+def _nonzero(hist: HdrHistogram, counts: np.ndarray) -> np.ndarray:
+    """The indexes of the non-zero counts, looked for between the indexes of the least and greatest values the
+    histogram tracks (a decoded one's are its first and last non-zero counts') when no count lies outside them."""
+    if hist.total_count > 0 and 0 <= hist.min_value <= hist.max_value < sys.maxsize:
+        low, high = hist.get_counts_array_index(hist.min_value), hist.get_counts_array_index(hist.max_value)
+        if 0 <= low <= high < counts.size:
+            window = counts[low : high + 1]
+            # No negative count, and the window's sum is everything's: every other count is zero.
+            if int(counts.min()) >= 0 and int(window.sum()) == int(counts.sum()):
+                found: np.ndarray = np.flatnonzero(window) + low
+                return found
+    return np.flatnonzero(counts)
 
 
 def _count_at_percentile(percentile: float, total: int) -> int:

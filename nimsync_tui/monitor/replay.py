@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -11,7 +14,8 @@ from pathlib import Path
 from hdrh.histogram import HdrHistogram
 
 from ..core.counts import MAX_DENSE_COUNTS, DenseBudget
-from ..core.protocol import IntervalRecord, Phase, RunStarted
+from ..core.histogram import counts_view, decode_histogram
+from ..core.protocol import CORRECTED_SUFFIX, IntervalRecord, Phase, RunStarted
 from ..core.units import VALUE_UNITS_NS
 from ..errors import ConfigError, HistogramFormatError
 from ..recording.events import LoggedInterval, logged_events
@@ -20,13 +24,29 @@ from ..recording.names import UNTAGGED, find_log
 from ..suite.targets import DEFAULT_TARGETS, Target, check_row
 from .baseline import BaselineCurve
 from .snapshot import EMPTY_CURVE, RunPhase, ScenarioRow, Snapshot, TargetLine
-from .state import RunState
+from .state import OverTimeRow, RunState, empty_like
 from .timeline import intervals_between
+
+_MARKS = 32
+"""The most checkpoints of the whole run's figures the tag on screen keeps (about 150 kB each; the other tags
+keep none): a step back re-adds at most the intervals since the one before it."""
+_MARK_EVERY = 64
+"""Intervals between checkpoints at first; doubled (and every other one dropped) whenever they are too many."""
 
 
 @dataclass(slots=True)
 class _Track:
-    """The intervals of one tag, and the state of the range of them shown: ``first`` up to ``shown``."""
+    """The intervals of one tag, and the state of the range of them shown: ``first`` up to ``shown``.
+
+    What each interval contributes to a range's figures but its histogram (its
+    point of the latency over time above all, percentiles computed once) is
+    kept when it loads; the range's histograms are the sums of its intervals'
+    counts, reached from the histograms at hand (the range shown before, or the
+    whole run) by adding and subtracting the intervals that differ, exact since
+    counts are integers. A step back near the end of a long log so re-adds the
+    figures of the intervals since the last checkpoint of the whole run's
+    (:data:`_MARKS` at most) and decodes one histogram, where a rebuild decoded them all.
+    """
 
     name: str
     started: RunStarted | None
@@ -38,13 +58,28 @@ class _Track:
     shown: int = 0
     """The end of the range shown (exclusive)."""
     follow: bool = False
-    """Showing the whole run: new intervals are shown as they load."""
+    """Showing the whole run: new intervals are shown as they load (:attr:`state` is :attr:`whole` then)."""
     moving_start: bool = False
     """Whether stepping moves the range's start (else its end)."""
     state: RunState = field(init=False)
     """The range shown."""
     whole: RunState = field(init=False)
     """Every interval loaded: the timeline a range is chosen on."""
+    over_time: list[OverTimeRow | None] = field(default_factory=list)
+    """Each interval's point of the latency over time (:meth:`RunState.over_time_of`)."""
+    _mins: list[int] = field(default_factory=list)
+    """Each measured interval's histogram's ``min_value`` (``sys.maxsize``, which adds nothing, for the others)."""
+    _maxes: list[int] = field(default_factory=list)
+    """Each measured interval's histogram's ``get_max_value()`` (0 for the others)."""
+    _kind: tuple[object, ...] | None = None
+    """The histogram layout and whether ``.corrected`` of the intervals, while all are alike; else ``None``."""
+    _alike: bool = True
+    """Whether all intervals' histograms can be added and subtracted as counts (one layout, one kind)."""
+    _marks: list[tuple[int, RunState]] = field(default_factory=list)
+    """Checkpoints of :attr:`whole`'s figures (:meth:`RunState.checkpoint`): after how many intervals, and them."""
+    _mark_every: int = _MARK_EVERY
+    marking: bool = False
+    """Whether checkpoints are kept: for the tag on screen only, so that their memory does not grow with the tags."""
 
     def __post_init__(self) -> None:
         self.whole = self._new_state()
@@ -65,26 +100,148 @@ class _Track:
         """One more interval; shown at once (with its histogram already decoded) when following,
         or when it is the first: a replay opens at its first interval."""
         self.intervals.append((record, vitals))
-        self.whole.interval(record, hist, vitals=vitals)
+        over_time = self.whole.over_time_of(record, hist)
+        self.over_time.append(over_time)
+        measured = record.phase == Phase.MEASURE
+        self._mins.append(hist.min_value if measured else sys.maxsize)
+        self._maxes.append(hist.get_max_value() if measured else 0)
+        kind = (
+            hist.lowest_trackable_value,
+            hist.highest_trackable_value,
+            hist.significant_figures,
+            hist.word_size,
+            hist.counts_len,
+            record.tag.endswith(CORRECTED_SUFFIX),
+        )
+        if self._kind is None:
+            self._kind = kind
+        self._alike = self._alike and kind == self._kind
+        self.whole.interval(record, hist, vitals=vitals, over_time=over_time)
         self.whole.phase = RunPhase.REPLAY
-        if (self.follow or not self.shown) and self.shown == len(self.intervals) - 1:
-            self.state.interval(record, hist, vitals=vitals)
+        if self.marking and len(self.intervals) % self._mark_every == 0:
+            self._mark(len(self.intervals), self.whole)
+        if self.state is self.whole:
+            self.shown += 1
+        elif (self.follow or not self.shown) and self.shown == len(self.intervals) - 1:
+            self.state.interval(record, hist, vitals=vitals, over_time=over_time)
             self.shown += 1
             self.state.phase = RunPhase.REPLAY
 
+    def mark(self, on: bool) -> None:
+        """Keep checkpoints from now on (taken as the whole run loads, or as a range from the start is made),
+        or drop them."""
+        self.marking = on
+        if not on:
+            self._marks = []
+
+    def _mark(self, intervals: int, state: RunState) -> None:
+        """A checkpoint of ``state``, the figures of the first ``intervals``; every other one goes when they
+        are too many."""
+        if any(n == intervals for n, _ in self._marks):
+            return
+        bisect.insort(self._marks, (intervals, state.checkpoint()), key=lambda mark: mark[0])
+        if len(self._marks) > _MARKS:
+            self._mark_every *= 2
+            self._marks = [(n, mark) for n, mark in self._marks if n % self._mark_every == 0]
+
     def show(self, first: int, shown: int) -> None:
-        """Show intervals ``first`` up to ``shown``: a range that grows at its end adds, any other rebuilds."""
+        """Show intervals ``first`` up to ``shown``: a range that grows at its end adds, any other is
+        made again from the figures kept and the histograms at hand."""
         total = len(self.intervals)
         first = max(0, min(first, total - 1)) if total else 0
         shown = max(first + 1, min(shown, total)) if total else 0
-        if first != self.first or shown < self.shown:
-            self.rebuild(first, shown)
+        if self.follow and first == 0 and shown == total:
+            self.state, self.first, self.shown = self.whole, 0, total  # the same intervals: one state
             return
-        for record, vitals in self.intervals[self.shown : shown]:
-            self.state.interval(record, vitals=vitals)
-        self.shown = shown
+        if self.state is self.whole or first != self.first or shown < self.shown:
+            if self._alike and total:
+                self._remake(first, shown)
+            else:
+                self.state = self._new_state()  # layouts that cannot be counted together: every interval again
+                self.first = self.shown = first
+                self._feed(first, shown)
+            return
+        self._feed(self.shown, shown)
+
+    def _feed(self, start: int, end: int) -> None:
+        """Add intervals ``start`` up to ``end`` to the range shown, which ends at ``start``."""
+        for index in range(start, end):
+            record, vitals = self.intervals[index]
+            self.state.interval(record, vitals=vitals, over_time=self.over_time[index])
+        self.shown = end
         self.state.phase = RunPhase.REPLAY
         self.state.touch()
+
+    def _remake(self, first: int, shown: int) -> None:
+        """The state of intervals ``first`` up to ``shown``: the figures from the nearest checkpoint (or from
+        nothing) plus those kept of the intervals since, the histograms from those at hand."""
+        state = None
+        if first == 0:
+            start = max((n for n, _ in self._marks if n <= shown), default=0)
+            if start:
+                state = dict(self._marks)[start].checkpoint()
+        if state is None:
+            state, start = self._new_state(), first
+        for index in range(start, shown):
+            record, vitals = self.intervals[index]
+            state.figures(record, vitals=vitals, over_time=self.over_time[index])
+            if self.marking and first == 0 and (index + 1) % self._mark_every == 0:
+                self._mark(index + 1, state)  # a tag selected after it loaded: checkpoints on the way
+        state.set_histograms(*self._histograms(first, shown))
+        state.phase = RunPhase.REPLAY
+        self.state, self.first, self.shown = state, first, shown
+
+    def _histograms(
+        self, first: int, shown: int
+    ) -> tuple[HdrHistogram | None, HdrHistogram | None, HdrHistogram | None]:
+        """The merged and ``.corrected`` histograms of intervals ``first`` up to ``shown``, and the latest.
+
+        From whichever of the range shown, the whole run, or nothing, differs from the range by the fewest
+        intervals: those are decoded and their counts added or subtracted.
+        """
+        corrected = bool(self._kind and self._kind[-1])
+        last = next((i for i in range(shown - 1, first - 1, -1) if self.intervals[i][0].phase == Phase.MEASURE), None)
+        if last is None:
+            return None, None, None
+        latest = None if corrected else decode_histogram(self.intervals[last][0].histogram)
+        wanted = range(first, shown)
+        total = len(self.intervals)
+        here = self.state.corrected if corrected else self.state.merged
+        there = self.whole.corrected if corrected else self.whole.merged
+        # (a histogram to start from, its intervals) by the number of intervals to add or subtract
+        starts: list[tuple[int, HdrHistogram | None, range]] = [(len(wanted), None, range(0))]
+        if there is not None:
+            starts.append((total - len(wanted), there, range(total)))
+        if here is not None:
+            had = range(self.first, self.shown)
+            differ = len(wanted) + len(had) - 2 * max(0, min(shown, self.shown) - max(first, self.first))
+            starts.append((differ, here, had))
+        _, base, had = min(starts, key=lambda start: start[0])
+        template = there if base is None else base
+        assert template is not None  # the whole run has a measured interval: the range's
+        hist = empty_like(template)
+        counts = counts_view(hist)
+        total_count = 0
+        if base is not None:
+            counts[:] = counts_view(base)
+            total_count = int(base.total_count)
+        added = itertools.chain(range(first, min(shown, had.start)), range(max(first, had.stop), shown))
+        removed = itertools.chain(range(had.start, min(had.stop, first)), range(max(had.start, shown), had.stop))
+        for sign, indexes in ((1, added), (-1, removed)):
+            for index in indexes:
+                record = self.intervals[index][0]
+                if record.phase == Phase.MEASURE:
+                    part = decode_histogram(record.histogram)
+                    if sign > 0:
+                        counts += counts_view(part)
+                    else:
+                        counts -= counts_view(part)
+                    total_count += sign * int(part.total_count)
+        hist.total_count = total_count
+        # What add() leaves: the least of the parts' least values, the greatest of their greatest.
+        hist.min_value = min(self._mins[first:shown])
+        hist.max_value = max(self._maxes[first:shown])
+        return (None, hist, latest) if corrected else (hist, None, latest)
 
     def range_s(self) -> tuple[float, float] | None:
         """The seconds the range shown covers; ``None`` when it is the whole log."""
@@ -183,6 +340,7 @@ class ReplaySource:
             track = self._tracks[name] = _Track(name, started, 1.0 if ours else VALUE_UNITS_NS[self.value_unit])
             if not self.selected:
                 self.selected = name
+                track.mark(True)
         if vitals is not None:
             record = dataclasses.replace(vitals, phase=Phase.MEASURE)
         else:
@@ -199,6 +357,9 @@ class ReplaySource:
         """Show the tag ``name``."""
         if name not in self._tracks:
             raise ConfigError(f"the log has no tag {name!r}")
+        if name != self.selected:
+            self._tracks[self.selected].mark(False)
+            self._tracks[name].mark(True)
         self.selected = name
         self._play_from = None
         self._changes += 1

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import itertools
 import re
+from types import EllipsisType
 
 from hdrh.histogram import HdrHistogram
 
-from ..core.histogram import add, decode_histogram, max_value, new_histogram, summarize, value_at_percentiles
+from ..core.histogram import add, decode_histogram, new_histogram, percentiles_and_max, summarize
 from ..core.protocol import CORRECTED_SUFFIX, IntervalRecord, Phase, RunEnded, RunStarted, Status
 from .curves import latency_table, percentile_curve, timer_floor_ns
 from .snapshot import EMPTY_CURVE, LatencyOverTime, LatencyTable, RunPhase, RunView
@@ -23,6 +25,9 @@ _OVER_TIME = ("p50", "p90", "p99", "p999", "max", "count")
 _OVER_TIME_PERCENTILES = (50.0, 90.0, 99.0, 99.9)
 _TIME_SLACK_S = 1e-6
 """Interval times are rounded to the microsecond: a bound that far off is the same bound."""
+
+OverTimeRow = tuple[float, ...]
+"""One interval's point of the latency over time: p50, p90, p99, p99.9, max (ns) and count."""
 
 
 class RunState:
@@ -104,6 +109,7 @@ class RunState:
         *,
         base_time_s: float = 0.0,
         vitals: bool = True,
+        over_time: OverTimeRow | EllipsisType | None = ...,
     ) -> None:
         """One interval; ``record.start_s`` counts from ``base_time_s`` (epoch seconds, 0 for a replay).
 
@@ -111,11 +117,40 @@ class RunState:
         the record's own payload is decoded. ``vitals=False`` says the record's
         ops and memory figures are unknown (a log from another tool): the
         latency is shown, the throughput and memory charts stay empty.
+        ``over_time`` is the interval's :meth:`over_time_of` when the caller has it already.
         """
         hist = decode_histogram(record.histogram) if hist is None else hist
         record = dataclasses.replace(record, start_s=round(base_time_s + record.start_s - self.origin_s, 6))
         if self.spool is not None:
             self.spool.add(record, hist, summarize(hist))
+        self._add(record, hist, vitals, over_time)
+
+    def figures(self, record: IntervalRecord, *, vitals: bool, over_time: OverTimeRow | None) -> None:
+        """One interval of a replay (``record.start_s`` on this state's timeline) without its histogram.
+
+        Every figure moves as :meth:`interval` would move it but the histograms
+        (:attr:`merged`, :attr:`corrected`, the latest interval's), which the
+        caller sets itself; ``over_time`` is what :meth:`over_time_of` gave for it.
+        """
+        record = dataclasses.replace(record, start_s=round(record.start_s - self.origin_s, 6))
+        self._add(record, None, vitals, over_time)
+
+    def over_time_of(self, record: IntervalRecord, hist: HdrHistogram) -> OverTimeRow | None:
+        """The interval's point of the latency over time: ``None`` when it draws none (an empty, warm-up or
+        ``.corrected`` interval). It depends on nothing but the interval: computed once, it serves any range."""
+        count = int(hist.total_count)
+        if count == 0 or record.phase != Phase.MEASURE or record.tag.endswith(CORRECTED_SUFFIX):
+            return None  # an empty interval has no percentiles: a gap, not a zero latency
+        tail, highest = percentiles_and_max(hist, _OVER_TIME_PERCENTILES)
+        return (*(v * self.ns_per_unit for v in tail), highest * self.ns_per_unit, count)
+
+    def _add(
+        self,
+        record: IntervalRecord,
+        hist: HdrHistogram | None,
+        vitals: bool,
+        over_time: OverTimeRow | EllipsisType | None,
+    ) -> None:
         if record.tag.endswith(CORRECTED_SUFFIX):
             self._corrected_interval(record, hist)
             return
@@ -128,11 +163,15 @@ class RunState:
             self.touch()
             return
         self.phase = RunPhase.MEASURE
-        if self.merged is None:
-            self.merged = empty_like(hist)
-        add(self.merged, hist)
-        self._latest = hist
-        self._add_over_time(hist, end_s, record.length_s)
+        if hist is not None:
+            if self.merged is None:
+                self.merged = empty_like(hist)
+            add(self.merged, hist)
+            self._latest = hist
+            if over_time is ...:
+                over_time = self.over_time_of(record, hist)
+        if over_time is not None and over_time is not ...:
+            self._over_time.add(end_s, record.length_s, over_time)
         self._overflow += record.overflow
         self.intervals += 1
         self.measured_s += record.length_s
@@ -142,19 +181,36 @@ class RunState:
             self._measured_vitals(record, end_s)
         self.touch()
 
-    def _add_over_time(self, hist: HdrHistogram, end_s: float, length_s: float) -> None:
-        count = int(hist.total_count)
-        if count == 0:
-            return  # an empty interval has no percentiles: a gap, not a zero latency
-        tail = [v * self.ns_per_unit for v in value_at_percentiles(hist, _OVER_TIME_PERCENTILES)]
-        self._over_time.add(end_s, length_s, (*tail, max_value(hist) * self.ns_per_unit, count))
+    def checkpoint(self) -> RunState:
+        """A copy of this state's figures without its histograms (:attr:`merged`, :attr:`corrected` and the
+        latest interval's are ``None``): neither's later changes reach the other. A replay's own (unspooled)
+        state only."""
+        if self.spool is not None:
+            raise ValueError(f"{self.label}: a spooled state is not copied")
+        twin = copy.copy(self)
+        twin.merged = twin.corrected = twin._latest = None
+        twin._rates = copy.copy(self._rates)
+        twin._throughput = self._throughput.copy()
+        twin._vitals = self._vitals.copy()
+        twin._over_time = self._over_time.copy()
+        twin._step_rates = {step: copy.copy(rates) for step, rates in self._step_rates.items()}
+        twin.touch()
+        return twin
 
-    def _corrected_interval(self, record: IntervalRecord, hist: HdrHistogram) -> None:
+    def set_histograms(
+        self, merged: HdrHistogram | None, corrected: HdrHistogram | None, latest: HdrHistogram | None
+    ) -> None:
+        """Put in the histograms of the intervals given to :meth:`figures`: their sums, and the latest's."""
+        self.merged, self.corrected, self._latest = merged, corrected, latest
+        self.touch()
+
+    def _corrected_interval(self, record: IntervalRecord, hist: HdrHistogram | None) -> None:
         """The same interval timed from the operations' intended starts: its vitals came with the service time."""
         if record.phase == Phase.MEASURE:
-            if self.corrected is None:
-                self.corrected = empty_like(hist)
-            add(self.corrected, hist)
+            if hist is not None:
+                if self.corrected is None:
+                    self.corrected = empty_like(hist)
+                add(self.corrected, hist)
             self._corrected_overflow += record.overflow
             self.touch()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import copy
 import math
 from collections.abc import Sequence
 
@@ -44,6 +45,13 @@ class Timeline:
 
     def __len__(self) -> int:
         return self._n
+
+    def copy(self) -> Timeline:
+        """A copy that later additions to either never reach the other."""
+        twin = copy.copy(self)
+        for name in ("_t", "_weight", "_count", "_sums", "_marked"):
+            setattr(twin, name, getattr(self, name).copy())
+        return twin
 
     def add(self, end_s: float, length_s: float, values: Sequence[float], *, mark: bool = False) -> None:
         """One interval ending at ``end_s``, ``length_s`` long, with one value per name."""

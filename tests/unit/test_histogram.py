@@ -22,6 +22,7 @@ from nimsync_tui.core.histogram import (
     max_value,
     mean_stddev,
     new_histogram,
+    percentiles_and_max,
     record_values,
     reset,
     summarize,
@@ -250,3 +251,30 @@ def test_a_dropped_histogram_is_freed_without_the_cycle_collector() -> None:
         assert [r() for r in refs] == [None, None]
     finally:
         gc.enable()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, TOP), max_size=300), st.lists(st.integers(0, TOP), max_size=300))
+def test_add_and_one_pass_figures_are_the_librarys(left: list[int], right: list[int]) -> None:
+    percentiles = (50.0, 90.0, 99.0, 99.9, 100.0)
+    parts = []
+    for values in (left, right):
+        built = new_histogram()
+        record_values(built, np.array(values, dtype=np.int64))
+        parts += [built, decode_histogram(built.encode())]
+    for part in parts:
+        assert percentiles_and_max(part, percentiles) == (value_at_percentiles(part, percentiles), max_value(part))
+    ours, theirs = new_histogram(), new_histogram()
+    for part in parts:
+        add(ours, part)
+        true_min = min(theirs.min_value, part.min_value)
+        theirs.add(part)  # the library's own addition, repaired as add() documents
+        theirs.min_value = true_min
+    assert counts_view(ours).tolist() == counts_view(theirs).tolist()
+    fields = ((h.total_count, h.min_value, h.max_value) for h in (ours, theirs))
+    assert next(fields) == next(fields)
+    # Counts written past the tracked values: the one pass finds them all the same.
+    stray = decode_histogram(parts[0].encode())
+    counts_view(stray)[5] += 3
+    stray.total_count += 3
+    assert percentiles_and_max(stray, percentiles) == (value_at_percentiles(stray, percentiles), max_value(stray))

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from nimsync_tui.core.histogram import new_histogram, record_values, value_at_percentiles
-from nimsync_tui.core.hlog import read_hlog
+from nimsync_tui.core.hlog import HlogWriter, read_hlog
 from nimsync_tui.core.protocol import IntervalRecord, RunEnded, RunStarted
 from nimsync_tui.errors import ConfigError, HistogramFormatError
+from nimsync_tui.monitor import replay as replay_module
 from nimsync_tui.monitor.baseline import BaselineCurve
 from nimsync_tui.monitor.curves import PERCENTILE_LEVELS, latency_table, percentile_curve
 from nimsync_tui.monitor.replay import UNTAGGED, ReplaySource
@@ -346,3 +347,122 @@ def test_intervals_between_takes_those_overlapping_and_at_least_one() -> None:
     assert intervals_between(bounds, -5.0, -1.0) == (0, 1)  # before the run: its first interval
     assert intervals_between(bounds, 9.0, 12.0) == (3, 4)  # after it: its last
     assert intervals_between([], 0.0, 1.0) == (0, 0)
+
+
+def _same(a: object, b: object, where: str = "view") -> None:
+    """``a`` and ``b`` hold the same figures, array for array and float for float."""
+    if isinstance(a, np.ndarray):
+        assert isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b, equal_nan=True), where
+    elif dataclasses.is_dataclass(a) and not isinstance(a, type):
+        assert type(a) is type(b), where
+        for f in dataclasses.fields(a):
+            _same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, tuple | list):
+        assert isinstance(b, tuple | list) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and np.isnan(a):
+        assert isinstance(b, float) and np.isnan(b), where
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+def _rebuilt(replay: ReplaySource) -> RunState:
+    """The range shown, made the slow way: a fresh state given each of its intervals."""
+    track = replay._tracks[replay.selected]
+    state = RunState(track.name, ns_per_unit=track.ns_per_unit, spool=False)
+    if track.started is not None:
+        state.start(track.started)
+    for record, vitals in track.intervals[track.first : track.shown]:
+        state.interval(record, vitals=vitals)
+    return state
+
+
+def _assert_as_rebuilt(replay: ReplaySource) -> None:
+    shown, fresh = replay._tracks[replay.selected].state, _rebuilt(replay)
+    for mine, theirs in ((shown.merged, fresh.merged), (shown.corrected, fresh.corrected)):
+        assert (mine is None) == (theirs is None)
+        if mine is not None and theirs is not None:
+            assert np.array_equal(np.frombuffer(mine.counts, np.int64), np.frombuffer(theirs.counts, np.int64))
+            assert (mine.total_count, mine.min_value, mine.max_value, mine.get_min_value(), mine.get_max_value()) == (
+                theirs.total_count,
+                theirs.min_value,
+                theirs.max_value,
+                theirs.get_min_value(),
+                theirs.get_max_value(),
+            )
+    view, expected = replay.snapshot().runs[0], dataclasses.replace(fresh.view(), phase=shown.phase)
+    _same(view, expected)
+    assert shown.metrics() == fresh.metrics()
+
+
+@pytest.mark.parametrize("corrected", [False, True], ids=["service", "corrected"])
+def test_a_step_back_gives_the_figures_a_rebuild_of_its_range_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corrected: bool
+) -> None:
+    rng = np.random.default_rng(7)
+    log = tmp_path / "long.hlog"
+    tag = "spsc-throughput.corrected" if corrected else "spsc-throughput"
+    with log.open("w") as f:
+        writer = HlogWriter(f)
+        writer.write_header(1_700_000_000.0)
+        for i in range(700):  # past the checkpoints' first thinning (32 of every 64 intervals)
+            size = 0 if i % 97 == 5 else int(rng.integers(1, 400))  # empty intervals: gaps in the timeline
+            values = rng.lognormal(9 + (i % 50) / 25, 0.8, size).astype(np.int64) + 1
+            writer.write_interval(tag, i * 0.5, 0.5, histogram_of(values.tolist()))
+    replay = ReplaySource(log)
+    while not replay.load(batch=50):
+        pass
+    decoded = []
+    real_decode = replay_module.decode_histogram
+    monkeypatch.setattr(replay_module, "decode_histogram", lambda text: decoded.append(1) or real_decode(text))
+    replay.whole()
+    _assert_as_rebuilt(replay)
+    replay.step(-1)  # near the end of a long log: a subtraction, not a rebuild
+    assert replay.snapshot().position == (699, 700) and len(decoded) <= 2
+    _assert_as_rebuilt(replay)
+    moves = [
+        lambda: replay.step(-3),
+        lambda: replay.step(+2),
+        lambda: replay.select_range(100, 640),
+        lambda: replay.step(-70),
+        replay.move_start,
+        lambda: replay.step(+5),
+        lambda: replay.step(-1),
+        lambda: replay.select_range(0, 129),
+        lambda: replay.select_range(0, 128),
+        lambda: replay.select_range(600, 700),
+        lambda: replay.select_range(4, 6),
+        replay.first,
+        lambda: replay.select_range(0, 700),
+        replay.whole,
+        lambda: replay.select_range(1, 700),
+    ]
+    for move in moves:
+        move()
+        _assert_as_rebuilt(replay)
+
+
+def test_only_the_tag_on_screen_keeps_checkpoints_and_another_one_steps_back_as_rebuilt(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    log = tmp_path / "two.hlog"
+    with log.open("w") as f:
+        writer = HlogWriter(f)
+        writer.write_header(1_700_000_000.0)
+        for i in range(300):
+            for tag in ("a", "b"):
+                values = rng.lognormal(9, 0.5, 50).astype(np.int64) + 1
+                writer.write_interval(tag, i * 1.0, 1.0, histogram_of(values.tolist()))
+    replay = ReplaySource(log)
+    replay.load()
+    a, b = replay._tracks["a"], replay._tracks["b"]
+    assert a._marks and not b._marks
+    replay.select("b")
+    assert not a._marks
+    replay.whole()
+    for by in (-1, -150, +20):
+        replay.step(by)
+        _assert_as_rebuilt(replay)
+    assert b._marks  # taken on the way while the range was made from the start
+    replay.select_range(0, 290)
+    _assert_as_rebuilt(replay)
