@@ -138,10 +138,11 @@ def counts_view(hist: HdrHistogram) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class _Values:
-    """One of the per-index values of a configuration, computed for the indexes asked for.
+    """One of the per-index values of a configuration, for the indexes asked for.
 
-    Computed, not tabled: a table per index of the widest layout (2**63, 5 digits)
-    is 6.2 M entries, 50 MB each, where the counts that are not zero are a few.
+    A narrow layout looks them up in a table made once; a wide one computes them: a table
+    per index of the widest layout (2**63, 5 digits) is 6.2 M entries, 50 MB each, where
+    the counts that are not zero are a few.
     """
 
     unit_magnitude: int
