@@ -307,20 +307,13 @@ def value_at_percentiles(hist: HdrHistogram, percentiles: Sequence[float]) -> li
 
 
 def percentiles_and_max(hist: HdrHistogram, percentiles: Sequence[float]) -> tuple[list[int], int]:
-    """:func:`value_at_percentiles` and :func:`max_value` at once: one pass over the counts, not two."""
+    """:func:`value_at_percentiles` and :func:`max_value` at once: one search for the non-zero counts, not two."""
     counts = counts_view(hist)
     nonzero = _nonzero(hist, counts)
-    if nonzero.size == 0 or 0.0 in percentiles:
+    if nonzero.size == 0:
         return value_at_percentiles(hist, percentiles), max_value(hist)
-    cumulative = np.cumsum(counts[nonzero])
-    total = int(cumulative[-1])
-    ranks = np.array([_count_at_percentile(p, total) for p in percentiles], dtype=np.int64)
-    positions = np.searchsorted(cumulative, ranks, side="left")
-    if (positions >= cumulative.size).any():  # a count that int64 cannot sum: the rule of the slow path
-        return value_at_percentiles(hist, percentiles), max_value(hist)
-    # The percentiles' buckets and the highest non-zero one, each's highest equivalent value, in one lookup.
-    values = _layout_of(hist).highest[np.append(nonzero[positions], nonzero[-1])].tolist()
-    return values[:-1], values[-1]
+    layout = _layout_of(hist)
+    return _percentiles(layout, nonzero, counts[nonzero], percentiles), int(layout.highest[nonzero[-1]])
 
 
 def _nonzero(hist: HdrHistogram, counts: np.ndarray) -> np.ndarray:
