@@ -120,6 +120,10 @@ class MonitorScreen(Screen[None]):
 
     def redraw(self, *, force: bool = False) -> None:
         """Draw the source's latest snapshot, if anything changed and drawing is not paused."""
+        if not self.app.is_running:
+            # Shutting down: the app's redraw clock may still tick while Textual
+            # removes this screen's widgets.
+            return
         if self.paused and not force:
             return
         version = self.source.version

@@ -157,6 +157,17 @@ async def test_m_compares_in_turns_and_shows_both(make_session) -> None:
         assert session.compare_with == "trio-rule"
 
 
+async def test_a_redraw_tick_during_shutdown_draws_nothing(make_session) -> None:
+    """The app's redraw clock can tick while Textual removes the screen's widgets (seen in CI)."""
+    session, _ = make_session()
+    app = MonitorApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.snapshot.runs[0].intervals > 0, "a measured interval")
+    with app._context():  # as inside the app's own timer task
+        assert not app.monitor.query("HeaderBar")  # the widgets are gone, as in that tick
+        app.monitor.redraw(force=True)
+
+
 def listed(rows: list[str], start: str, verdict: str) -> bool:
     """Whether a row shows ``start`` (its name perhaps shortened to fit the list) and ends in ``verdict``."""
     return any(row.startswith(start[:10]) and row.endswith(verdict) for row in rows)
