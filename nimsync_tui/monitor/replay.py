@@ -13,8 +13,9 @@ from pathlib import Path
 
 from hdrh.histogram import HdrHistogram
 
-from ..core.counts import MAX_DENSE_COUNTS, DenseBudget
-from ..core.histogram import counts_view, decode_histogram
+from ..core.counts import MAX_DENSE_COUNTS, DenseBudget, HistogramLayout, SparseCounts
+from ..core.histogram import add, add_sparse, counts_view, decode_histogram, percentiles_many
+from ..core.hlog import decode_entries
 from ..core.protocol import CORRECTED_SUFFIX, IntervalRecord, Phase, RunStarted
 from ..core.units import VALUE_UNITS_NS
 from ..errors import ConfigError, HistogramFormatError
@@ -24,7 +25,7 @@ from ..recording.names import UNTAGGED, find_log
 from ..suite.targets import DEFAULT_TARGETS, Target, check_row
 from .baseline import BaselineCurve
 from .snapshot import EMPTY_CURVE, RunPhase, ScenarioRow, Snapshot, TargetLine
-from .state import OverTimeRow, RunState, empty_like
+from .state import OVER_TIME_PERCENTILES, OverTimeRow, RunState, empty_like
 from .timeline import intervals_between
 
 _MARKS = 32
@@ -96,36 +97,60 @@ class _Track:
         self.first = self.shown = first
         self.show(first, shown)
 
-    def append(self, record: IntervalRecord, vitals: bool, hist: HdrHistogram) -> None:
-        """One more interval; shown at once (with its histogram already decoded) when following,
-        or when it is the first: a replay opens at its first interval."""
-        self.intervals.append((record, vitals))
-        over_time = self.whole.over_time_of(record, hist)
-        self.over_time.append(over_time)
-        measured = record.phase == Phase.MEASURE
-        self._mins.append(hist.min_value if measured else sys.maxsize)
-        self._maxes.append(hist.get_max_value() if measured else 0)
-        kind = (
-            hist.lowest_trackable_value,
-            hist.highest_trackable_value,
-            hist.significant_figures,
-            hist.word_size,
-            hist.counts_len,
-            record.tag.endswith(CORRECTED_SUFFIX),
-        )
-        if self._kind is None:
-            self._kind = kind
-        self._alike = self._alike and kind == self._kind
-        self.whole.interval(record, hist, vitals=vitals, over_time=over_time)
-        self.whole.phase = RunPhase.REPLAY
-        if self.marking and len(self.intervals) % self._mark_every == 0:
-            self._mark(len(self.intervals), self.whole)
-        if self.state is self.whole:
-            self.shown += 1
-        elif (self.follow or not self.shown) and self.shown == len(self.intervals) - 1:
-            self.state.interval(record, hist, vitals=vitals, over_time=over_time)
-            self.shown += 1
-            self.state.phase = RunPhase.REPLAY
+    def extend(self, records: Sequence[IntervalRecord], vitals: Sequence[bool], parts: Sequence[SparseCounts]) -> None:
+        """More intervals (their histograms decoded); shown at once when following, or when one is the
+        first: a replay opens at its first interval."""
+        whole = self.whole
+        found = percentiles_many(parts, OVER_TIME_PERCENTILES)
+        for record, known, part, figures, over_time in zip(
+            records, vitals, parts, found, whole.over_time_rows(records, found), strict=True
+        ):
+            self.intervals.append((record, known))
+            self.over_time.append(over_time)
+            measured = record.phase == Phase.MEASURE and figures.count > 0
+            # What each decoded library histogram tracks (min_value, get_max_value()), as add() combines them.
+            self._mins.append(figures.lowest if measured else sys.maxsize)
+            self._maxes.append(figures.highest if measured else 0)
+            kind = (part.layout, record.tag.endswith(CORRECTED_SUFFIX))
+            if self._kind is None:
+                self._kind = kind
+            self._alike = self._alike and kind == self._kind
+            whole.figures(record, vitals=known, over_time=over_time)
+            if self.marking and len(self.intervals) % self._mark_every == 0:
+                self._mark(len(self.intervals), whole)
+            if self.state is whole:
+                self.shown += 1
+            elif (self.follow or not self.shown) and self.shown == len(self.intervals) - 1:
+                self.state.interval(record, vitals=known, over_time=over_time)
+                self.shown += 1
+                self.state.phase = RunPhase.REPLAY
+        self._add_histograms(records, parts)
+        whole.phase = RunPhase.REPLAY
+
+    def _add_histograms(self, records: Sequence[IntervalRecord], parts: Sequence[SparseCounts]) -> None:
+        """Add the measured intervals' counts into the whole run's histograms; the last is its latest."""
+        whole = self.whole
+        merged, corrected, latest = whole.merged, whole.corrected, whole.latest
+        for of_corrected in (False, True):
+            chosen = [
+                (record, part)
+                for record, part in zip(records, parts, strict=True)
+                if record.phase == Phase.MEASURE and record.tag.endswith(CORRECTED_SUFFIX) == of_corrected
+            ]
+            if not chosen:
+                continue
+            total = corrected if of_corrected else merged
+            if total is None:  # the layout of the first interval, as add() would have made it
+                total = empty_like(decode_histogram(chosen[0][0].histogram))
+            if not add_sparse(total, [part for _, part in chosen]):
+                # Layouts that differ: each histogram added by value, as the library adds them.
+                for record, _ in chosen:
+                    add(total, decode_histogram(record.histogram))
+            if of_corrected:
+                corrected = total
+            else:
+                merged, latest = total, decode_histogram(chosen[-1][0].histogram)
+        whole.set_histograms(merged, corrected, latest)
 
     def mark(self, on: bool) -> None:
         """Keep checkpoints from now on (taken as the whole run loads, or as a range from the start is made),
@@ -252,6 +277,26 @@ class _Track:
         return (start.start_s, end.start_s + end.length_s)
 
 
+def _decoded(read: Sequence[LoggedInterval]) -> tuple[list[SparseCounts], HistogramFormatError | None]:
+    """The intervals' histograms, decoded in one batch; up to the first that cannot be held, and its error."""
+    entries = [logged.entry for logged in read]
+    try:
+        parts = decode_entries(entries)
+    except HistogramFormatError:
+        parts = []
+        for entry in entries:  # which one: those before it are still shown
+            try:
+                parts += decode_entries([entry])
+            except HistogramFormatError as error:
+                return parts, error
+    for position, part in enumerate(parts):
+        if part.layout.significant_figures == 0:
+            entry = entries[position]
+            message = "a histogram of 0 significant digits cannot be held by HdrHistogram_py"
+            return parts[:position], HistogramFormatError(f"{entry.source}, line {entry.line}: {message}")
+    return parts, None
+
+
 class ReplaySource:
     """An interval log read in batches, with a cursor per tag that steps, plays and shows all.
 
@@ -303,18 +348,23 @@ class ReplaySource:
         """
         if self.loaded:
             return True
-        added = 0
+        read: list[LoggedInterval] = []
         try:
-            for event in self._events:
-                if isinstance(event, RunStarted):
-                    self._started.setdefault(event.scenario, event)
-                elif isinstance(event, LoggedInterval):
-                    self._add(event)
-                    added += 1
-                    if added >= batch:
-                        break
-            else:
-                self.loaded = True
+            try:
+                for event in self._events:
+                    if isinstance(event, RunStarted):
+                        # A tag takes the first start of its scenario seen before its first interval.
+                        self._add(read)
+                        read = []
+                        self._started.setdefault(event.scenario, event)
+                    elif isinstance(event, LoggedInterval):
+                        read.append(event)
+                        if len(read) >= batch:
+                            break
+                else:
+                    self.loaded = True
+            finally:
+                self._add(read)
         except HistogramFormatError:
             # What was read before the bad line is still shown; the rest of the log is not.
             self.loaded = True
@@ -325,27 +375,40 @@ class ReplaySource:
             raise HistogramFormatError(f"{self.path} holds no interval to replay")
         return self.loaded
 
-    def _add(self, logged: LoggedInterval) -> None:
-        entry, vitals = logged.entry, logged.record
-        name = entry.tag if entry.tag is not None else UNTAGGED
-        track = self._tracks.get(name)
-        if track is None:
-            # Each tag keeps dense histograms of its layout: refused before the first is made.
-            self._budget.take(entry.layout().counts_len, f"{self.path}, line {entry.line}", name)
-        histogram = entry.histogram()
-        if track is None:
-            started = self._started.get(name.split(".", 1)[0])
-            # Our logs are in ns; another tool's are in whatever --value-unit says.
-            ours = vitals is not None or started is not None
-            track = self._tracks[name] = _Track(name, started, 1.0 if ours else VALUE_UNITS_NS[self.value_unit])
-            if not self.selected:
-                self.selected = name
-                track.mark(True)
-        if vitals is not None:
-            record = dataclasses.replace(vitals, phase=Phase.MEASURE)
-        else:
-            record = entry.record(name, histogram=entry.encoded)
-        track.append(record, vitals is not None, histogram)
+    def _add(self, read: Sequence[LoggedInterval]) -> None:
+        """Add intervals to their tags, their histograms decoded in one batch; a bad one raises
+        :class:`HistogramFormatError` once those before it are added."""
+        parts, error = _decoded(read)
+        batches: dict[str, tuple[list[IntervalRecord], list[bool], list[SparseCounts]]] = {}
+        try:
+            for logged, part in zip(read, parts, strict=False):
+                entry, vitals = logged.entry, logged.record
+                name = entry.tag if entry.tag is not None else UNTAGGED
+                if name not in self._tracks:
+                    self._new_track(name, part.layout, entry.line, ours=vitals is not None)
+                records, known, decoded = batches.setdefault(name, ([], [], []))
+                if vitals is not None:
+                    records.append(dataclasses.replace(vitals, phase=Phase.MEASURE))
+                else:
+                    records.append(entry.record(name, histogram=entry.encoded))
+                known.append(vitals is not None)
+                decoded.append(part)
+        finally:
+            for name, (records, known, decoded) in batches.items():
+                self._tracks[name].extend(records, known, decoded)
+        if error is not None:
+            raise error
+
+    def _new_track(self, name: str, layout: HistogramLayout, line: int, *, ours: bool) -> None:
+        # Each tag keeps dense histograms of its layout: refused before the first is made.
+        self._budget.take(layout.counts_len, f"{self.path}, line {line}", name)
+        started = self._started.get(name.split(".", 1)[0])
+        # Our logs are in ns; another tool's are in whatever --value-unit says.
+        ns_per_unit = 1.0 if ours or started is not None else VALUE_UNITS_NS[self.value_unit]
+        self._tracks[name] = track = _Track(name, started, ns_per_unit)
+        if not self.selected:
+            self.selected = name
+            track.mark(True)
 
     # -- moving -----------------------------------------------------------------
 

@@ -6,11 +6,19 @@ import copy
 import dataclasses
 import itertools
 import re
+from collections.abc import Sequence
 from types import EllipsisType
 
 from hdrh.histogram import HdrHistogram
 
-from ..core.histogram import add, decode_histogram, new_histogram, percentiles_and_max, summarize
+from ..core.histogram import (
+    PartFigures,
+    add,
+    decode_histogram,
+    new_histogram,
+    percentiles_and_max,
+    summarize,
+)
 from ..core.protocol import CORRECTED_SUFFIX, IntervalRecord, Phase, RunEnded, RunStarted, Status
 from .curves import latency_table, percentile_curve, timer_floor_ns
 from .snapshot import EMPTY_CURVE, LatencyOverTime, LatencyTable, RunPhase, RunView
@@ -22,7 +30,8 @@ CHANGES = itertools.count(1)
 _STEP_TAG = re.compile(r"^(?P<scenario>[^.]+)\.(?P<step>.+)$")
 _FULL_GC_GENERATION = 2
 _OVER_TIME = ("p50", "p90", "p99", "p999", "max", "count")
-_OVER_TIME_PERCENTILES = (50.0, 90.0, 99.0, 99.9)
+OVER_TIME_PERCENTILES = (50.0, 90.0, 99.0, 99.9)
+"""The percentiles of an interval's point of the latency over time (its max and count follow them)."""
 _TIME_SLACK_S = 1e-6
 """Interval times are rounded to the microsecond: a bound that far off is the same bound."""
 
@@ -132,17 +141,31 @@ class RunState:
         (:attr:`merged`, :attr:`corrected`, the latest interval's), which the
         caller sets itself; ``over_time`` is what :meth:`over_time_of` gave for it.
         """
-        record = dataclasses.replace(record, start_s=round(record.start_s - self.origin_s, 6))
+        start_s = round(record.start_s - self.origin_s, 6)
+        if start_s != record.start_s:  # a replay's records are on its timeline already: no copy
+            record = dataclasses.replace(record, start_s=start_s)
         self._add(record, None, vitals, over_time)
 
     def over_time_of(self, record: IntervalRecord, hist: HdrHistogram) -> OverTimeRow | None:
         """The interval's point of the latency over time: ``None`` when it draws none (an empty, warm-up or
         ``.corrected`` interval). It depends on nothing but the interval: computed once, it serves any range."""
-        count = int(hist.total_count)
-        if count == 0 or record.phase != Phase.MEASURE or record.tag.endswith(CORRECTED_SUFFIX):
-            return None  # an empty interval has no percentiles: a gap, not a zero latency
-        tail, highest = percentiles_and_max(hist, _OVER_TIME_PERCENTILES)
-        return (*(v * self.ns_per_unit for v in tail), highest * self.ns_per_unit, count)
+        if not _draws_over_time(record, int(hist.total_count)):
+            return None
+        tail, highest = percentiles_and_max(hist, OVER_TIME_PERCENTILES)
+        return (*(v * self.ns_per_unit for v in tail), highest * self.ns_per_unit, int(hist.total_count))
+
+    def over_time_rows(
+        self, records: Sequence[IntervalRecord], found: Sequence[PartFigures]
+    ) -> list[OverTimeRow | None]:
+        """:meth:`over_time_of` of many intervals, from what :func:`percentiles_many` found of them at
+        :data:`OVER_TIME_PERCENTILES`."""
+        scale = self.ns_per_unit
+        return [
+            (*(v * scale for v in part.values), part.highest * scale, part.count)
+            if _draws_over_time(record, part.count)
+            else None
+            for record, part in zip(records, found, strict=True)
+        ]
 
     def _add(
         self,
@@ -196,6 +219,11 @@ class RunState:
         twin._step_rates = {step: copy.copy(rates) for step, rates in self._step_rates.items()}
         twin.touch()
         return twin
+
+    @property
+    def latest(self) -> HdrHistogram | None:
+        """The latest measured interval's histogram (``None`` before one)."""
+        return self._latest
 
     def set_histograms(
         self, merged: HdrHistogram | None, corrected: HdrHistogram | None, latest: HdrHistogram | None
@@ -370,6 +398,12 @@ class RunState:
         if not len(line):
             return LatencyOverTime()
         return LatencyOverTime(line.times, *(line.values(name) for name in _OVER_TIME))
+
+
+def _draws_over_time(record: IntervalRecord, count: int) -> bool:
+    """Whether an interval has a point of the latency over time: an empty one has no percentiles (a gap, not a
+    zero latency); warm-up and ``.corrected`` intervals are not drawn."""
+    return count > 0 and record.phase == Phase.MEASURE and not record.tag.endswith(CORRECTED_SUFFIX)
 
 
 def empty_like(hist: HdrHistogram) -> HdrHistogram:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hdrh.histogram import HdrHistogram
 
 from nimsync_tui.core.histogram import new_histogram, record_values, value_at_percentiles
 from nimsync_tui.core.hlog import HlogWriter, read_hlog
@@ -465,4 +466,25 @@ def test_only_the_tag_on_screen_keeps_checkpoints_and_another_one_steps_back_as_
         _assert_as_rebuilt(replay)
     assert b._marks  # taken on the way while the range was made from the start
     replay.select_range(0, 290)
+    _assert_as_rebuilt(replay)
+
+
+def test_a_log_of_several_layouts_loads_in_batches_as_rebuilt_one_by_one(tmp_path: Path) -> None:
+    """Batches add a tag's counts in one pass where layouts agree, value by value where they do not; the
+    whole run's histogram keeps the first interval's layout, an empty one's included."""
+    rng = np.random.default_rng(11)
+    log = tmp_path / "mixed.hlog"
+    with log.open("w") as f:
+        writer = HlogWriter(f)
+        writer.write_header(1_700_000_000.0)
+        for i in range(200):
+            hist = HdrHistogram(1, 10**9 if i % 3 else 10**12, 2 if i % 2 else 3)
+            if i % 37:  # the first, and now and then another, is empty
+                for value in rng.lognormal(8, 1, 30).astype(np.int64):
+                    hist.record_value(int(value))
+            writer.write_interval(None, float(i), 1.0, hist)
+    replay = ReplaySource(log)
+    while not replay.load(batch=64):
+        pass
+    replay.whole()
     _assert_as_rebuilt(replay)
