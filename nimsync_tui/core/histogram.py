@@ -360,8 +360,8 @@ class PartFigures(NamedTuple):
     """The smallest recorded value's lowest equivalent (a decoded library histogram's ``min_value``); 0 if empty."""
     highest: int
     """The largest recorded value's highest equivalent (:func:`max_value`); 0 if empty."""
-    count: int
-    """Values recorded."""
+    recorded: int
+    """Values recorded (its total count)."""
 
 
 def percentiles_many(parts: Sequence[SparseCounts], percentiles: Sequence[float]) -> list[PartFigures]:

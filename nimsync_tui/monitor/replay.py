@@ -107,7 +107,7 @@ class _Track:
         ):
             self.intervals.append((record, known))
             self.over_time.append(over_time)
-            measured = record.phase == Phase.MEASURE and figures.count > 0
+            measured = record.phase == Phase.MEASURE and figures.recorded > 0
             # What each decoded library histogram tracks (min_value, get_max_value()), as add() combines them.
             self._mins.append(figures.lowest if measured else sys.maxsize)
             self._maxes.append(figures.highest if measured else 0)

@@ -161,8 +161,8 @@ class RunState:
         :data:`OVER_TIME_PERCENTILES`."""
         scale = self.ns_per_unit
         return [
-            (*(v * scale for v in part.values), part.highest * scale, part.count)
-            if _draws_over_time(record, part.count)
+            (*(v * scale for v in part.values), part.highest * scale, part.recorded)
+            if _draws_over_time(record, part.recorded)
             else None
             for record, part in zip(records, found, strict=True)
         ]
