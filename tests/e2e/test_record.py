@@ -225,7 +225,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_measured(tmp_path: Path) -> Non
 def test_two_recordings_never_share_a_directory(tmp_path: Path) -> None:
     out = tmp_path / "shared"
     first = subprocess.Popen(
-        [*CLI, "--record", out, "--pattern", "spsc-*", "--duration", "2", "--interval", "0.2"],
+        [*CLI, "--record", out, "--pattern", "spsc-*", "--duration", "2", "--interval", "0.2", "--repeat", "1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
