@@ -42,11 +42,12 @@ def test_a_tab_shows_live_percentiles_switches_scenario_and_ends_with_its_runner
 def test_a_tab_replays_a_recording_given_to_the_server(tmp_path: Path, new_tab: Callable[[str], Tab]) -> None:
     recording = tmp_path / "rec"
     subprocess.run(
-        [str(NIMSYNC_TUI), "--record", str(recording), "--pattern", "pingpong-latency", "--duration", "2"],
+        [str(NIMSYNC_TUI), "--record", str(recording), "--pattern", "pingpong-latency", "--duration", "2",
+         "--repeat", "1"],
         check=True,
         capture_output=True,
         timeout=120,
-    )
+    )  # fmt: skip
     with serving(tmp_path, "--replay", str(recording)) as served:
         screen = new_tab(served.url).wait_for_screen(
             lambda screen: "pingpong-latency" in screen and "phase replay" in screen and "p99.9" in screen

@@ -124,7 +124,7 @@ def test_replay_of_a_recorded_directory(terminal, tmp_path: Path) -> None:
     recording = tmp_path / "rec"
     subprocess.run(
         [str(COMMAND), "--record", str(recording), "--pattern", "pingpong-latency", "--duration", "2",
-         "--interval", "0.25"],
+         "--interval", "0.25", "--repeat", "1"],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     term = terminal(f"{COMMAND} --replay {recording}")

@@ -37,6 +37,11 @@ def reference_counts(log: Path) -> int:
     return total
 
 
+# The tests of the killed-load recording run in one worker: the module-scoped fixture is made once
+# (without the mark, loadgroup spreads them and each worker made its own, three runs for one).
+load_killed_group = pytest.mark.xdist_group("faults_run_load_killed")
+
+
 @pytest.fixture(scope="module")
 def load_killed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str, str, int]:
     """A three-scenario recording whose first load process is killed (kill -9) mid-run."""
@@ -49,6 +54,7 @@ def load_killed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, st
     return out, status, stdout, stderr, before_kill
 
 
+@load_killed_group
 def test_a_killed_load_is_one_line_and_the_others_still_run(load_killed: tuple[Path, int, str, str, int]) -> None:
     out, status, stdout, stderr, _ = load_killed
     assert status == 1, stderr
@@ -63,6 +69,7 @@ def test_a_killed_load_is_one_line_and_the_others_still_run(load_killed: tuple[P
     assert "spsc-throughput" in stdout and "FAILED" in stdout
 
 
+@load_killed_group
 def test_a_killed_loads_intervals_are_all_in_the_final_log(load_killed: tuple[Path, int, str, str, int]) -> None:
     out, _, _, _, before_kill = load_killed
     assert (out / "run.hlog").exists() and not (out / "run.hlog.partial").exists()
@@ -75,6 +82,7 @@ def test_a_killed_loads_intervals_are_all_in_the_final_log(load_killed: tuple[Pa
 
 
 @pytest.mark.java
+@load_killed_group
 def test_a_killed_loads_log_is_read_by_the_java_reference(
     load_killed: tuple[Path, int, str, str, int], tmp_path: Path
 ) -> None:
